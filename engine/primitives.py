@@ -1,0 +1,176 @@
+"""The table of primitive ops: for each, its forward value, its local
+derivatives and its domain, side by side.
+
+Derivative rules get the inputs and the output and use only + - * / ** (and
+`generic_log`), so they hold for floats and, later, for `Value`s alike.
+Every op here is also reachable as an operator or a method of `Value`.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from functools import lru_cache
+from typing import Iterable, Optional, Sequence
+
+from .op import Op, define_op, generic_log, lift
+from .value import Value, as_float
+
+
+def _is_integer(x: float) -> bool:
+    return x == math.floor(x)
+
+
+# ---- arithmetic ---------------------------------------------------------------
+
+add = define_op("add", operator.add, lambda x, y, out: (1.0, 1.0), arity=2, symbol="+")
+sub = define_op("sub", operator.sub, lambda x, y, out: (1.0, -1.0), arity=2, symbol="-")
+mul = define_op("mul", operator.mul, lambda x, y, out: (y, x), arity=2, symbol="*")
+div = define_op(
+    "div", operator.truediv,
+    lambda x, y, out: (1.0 / y, -out / y),
+    domain=lambda x, y: ZeroDivisionError("division by zero") if y == 0 else None,
+    arity=2, symbol="/",
+)
+neg = define_op("neg", operator.neg, lambda x, out: (-1.0,), symbol="-")
+
+
+def _sign(x) -> float:
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+
+
+absolute = define_op("abs", abs, lambda x, out: (_sign(x),))
+
+
+# ---- powers -------------------------------------------------------------------
+# x ** y with y a Value (or number ** Value) has two parents, and d/dy = out·log x
+# needs x > 0. x ** n with a plain number n has one parent; it is its own op per
+# exponent (cached), so x ** 2 stays fine for negative x.
+
+
+def _zero_base_slope(n) -> float:
+    """d(x ** n)/dx at x = 0, for n > 0: infinite below 1, then 1, then 0."""
+    return math.inf if n < 1 else 1.0 if n == 1 else 0.0
+
+
+def _pow_domain(x, y):
+    if x < 0:
+        return ValueError(
+            "a Value exponent needs a positive base, because d(x ** y)/dy = x ** y · log(x); "
+            "for a fixed exponent write x ** 2 with a plain number"
+        )
+    if x == 0 and y <= 0:
+        return ZeroDivisionError("0 cannot be raised to a power <= 0")
+    return None
+
+
+def _pow_derivatives(x, y, out):
+    if x > 0:
+        return (y * x ** (y - 1), out * generic_log(x))
+    return (_zero_base_slope(y), 0.0)
+
+
+pow_op = define_op("pow", operator.pow, _pow_derivatives, domain=_pow_domain, arity=2, symbol="**")
+
+
+@lru_cache(maxsize=256)
+def power_by(n: float) -> Op:
+    """The op x ** n for one fixed, plain-number exponent n."""
+
+    def domain(x):
+        if x == 0 and n < 0:
+            return ZeroDivisionError(f"0 cannot be raised to the negative power {n!r}")
+        if x < 0 and not _is_integer(n):
+            return ValueError(f"a negative base needs an integer exponent, got {n!r}")
+        return None
+
+    def derivatives(x, out):
+        if n == 0:
+            return (0.0,)
+        if x > 0 or x < 0:  # (x != 0 would compare identity on a Value)
+            return (n * x ** (n - 1),)
+        return (_zero_base_slope(n),)
+
+    return Op("pow", lambda x: x ** n, derivatives, domain, arity=1, symbol=f"**{n:g}")
+
+
+def power(base, exponent) -> Value:
+    """base ** exponent, where either side may be a number or a `Value`."""
+    if isinstance(exponent, Value):
+        return pow_op(base, exponent)
+    return power_by(as_float(exponent, "exponent"))(base)
+
+
+# ---- functions ----------------------------------------------------------------
+
+
+def _sigmoid(x: float) -> float:
+    # Only ever exponentiate a non-positive number, so nothing overflows.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+exp = define_op("exp", math.exp, lambda x, out: (out,))
+log = define_op(
+    "log", math.log, lambda x, out: (1.0 / x,),
+    domain=lambda x: ValueError("log needs a positive input") if not x > 0 else None,
+)
+sqrt = define_op(
+    "sqrt", math.sqrt,
+    lambda x, out: (0.5 / out if out > 0 else math.inf,),
+    domain=lambda x: ValueError("sqrt needs a non-negative input") if x < 0 else None,
+)
+tanh = define_op("tanh", math.tanh, lambda x, out: (1 - out * out,))
+sigmoid = define_op("sigmoid", _sigmoid, lambda x, out: (out * (1 - out),), symbol="σ")
+relu = define_op("relu", lambda x: x if x > 0 else 0.0, lambda x, out: (1.0 if x > 0 else 0.0,), symbol="ReLU")
+
+
+# ---- many inputs, one node ----------------------------------------------------
+
+
+def add_all(values: Iterable, start=0.0) -> Value:
+    """Σ values (+ start) as ONE node with a parent per value, not a chain of +.
+
+    Every local derivative is 1. Plain numbers are lifted to constant leaves.
+    """
+    parents = [lift(v) for v in values]
+    if isinstance(start, Value):
+        parents.insert(0, start)
+        start = 0.0
+    total = sum([p.data for p in parents], as_float(start, "add_all start"))
+    return Value(total, op="Σ", parents=tuple(parents), local_grads=(1.0,) * len(parents))
+
+
+def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> Value:
+    """Σ wᵢ·xᵢ (+ bias) as ONE node: a neuron's pre-activation in a single step.
+
+    Each `Value` among the weights, the inputs and the bias becomes a parent, in
+    that order (weights, then inputs, then bias); the local derivative for wᵢ is
+    xᵢ, for xᵢ it is wᵢ, for the bias 1. Plain numbers take part in the sum but
+    are not parents: a data point's features need no node of their own.
+    """
+    weights, inputs = list(weights), list(inputs)
+    if len(weights) != len(inputs):
+        raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
+    w_data = [w.data if isinstance(w, Value) else as_float(w, "dot weight") for w in weights]
+    x_data = [x.data if isinstance(x, Value) else as_float(x, "dot input") for x in inputs]
+    parents, local_grads = [], []
+    for w, x_value in zip(weights, x_data):
+        if isinstance(w, Value):
+            parents.append(w)
+            local_grads.append(x_value)
+    for x, w_value in zip(inputs, w_data):
+        if isinstance(x, Value):
+            parents.append(x)
+            local_grads.append(w_value)
+    total = sum(map(operator.mul, w_data, x_data))
+    if bias is not None:
+        if isinstance(bias, Value):
+            parents.append(bias)
+            local_grads.append(1.0)
+            total += bias.data
+        else:
+            total += as_float(bias, "dot bias")
+    return Value(total, op="Σw·x+b", parents=tuple(parents), local_grads=tuple(local_grads))

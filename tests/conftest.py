@@ -1,0 +1,51 @@
+"""Shared test set-up: hypothesis profiles and the optional-dependency markers."""
+
+import os
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+# `dev` is quick for the edit-test loop; `ci` (selected by .ci/run) is thorough.
+settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile(
+    "ci", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# In CI the optional tools are installed on purpose: a skip there would hide a gap.
+REQUIRE_OPTIONAL = os.environ.get("STEPGRAD_REQUIRE_OPTIONAL") == "1"
+
+
+def _missing(reason: str):
+    if REQUIRE_OPTIONAL:
+        pytest.fail(f"{reason}, but STEPGRAD_REQUIRE_OPTIONAL=1 says it must be here")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def torch():
+    """PyTorch, for parity tests; skips (locally) with the reason when absent."""
+    try:
+        import torch as torch_module
+    except ImportError:
+        _missing("PyTorch is not installed (pip install 'stepgrad[parity]')")
+    torch_module.set_default_dtype(torch_module.float64)
+    return torch_module
+
+
+@pytest.fixture
+def chromium_path():
+    """Debian's Chromium, for browser tests; skips (locally) when absent."""
+    path = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+    if path is None:
+        _missing("Chromium is not installed (Debian: apt-get install chromium)")
+    return path
+
+
+@pytest.fixture
+def dot_program():
+    """The Graphviz `dot` program; skips (locally) when absent."""
+    if shutil.which("dot") is None:
+        _missing("Graphviz 'dot' is not installed (Debian: apt-get install graphviz)")
+    return shutil.which("dot")
