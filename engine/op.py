@@ -6,6 +6,9 @@
                                         rule runs on floats today and on `Value`s for
                                         higher-order gradients tomorrow
     domain(*xs) -> exception | None     why these inputs are not allowed, or None
+    kinks                               inputs where the op is continuous but has no
+                                        derivative (0 for relu and abs): property-based
+                                        tests keep every input of the op away from them
 
 Calling an op on numbers or `Value`s checks the domain, runs both rules once and
 returns a new `Value` whose `parents` are the inputs and whose `local_grads` are
@@ -28,16 +31,17 @@ OPS: dict[str, "Op"] = {}
 class Op:
     """One primitive operation; call it on numbers or `Value`s to make a node."""
 
-    __slots__ = ("name", "forward", "derivatives", "domain", "arity", "symbol", "apply")
+    __slots__ = ("name", "forward", "derivatives", "domain", "arity", "symbol", "kinks", "apply")
 
     def __init__(self, name: str, forward: Callable, derivatives: Callable, domain: Optional[Callable] = None,
-                 arity: int = 1, symbol: Optional[str] = None):
+                 arity: int = 1, symbol: Optional[str] = None, kinks: tuple = ()):
         self.name = name
         self.forward = forward
         self.derivatives = derivatives
         self.domain = domain
         self.arity = arity
         self.symbol = symbol or name
+        self.kinks = tuple(float(k) for k in kinks)
         self.apply = _make_apply(self)
 
     def __call__(self, *inputs) -> Value:
@@ -112,7 +116,7 @@ def lift(x) -> Value:
 
 
 def define_op(name: str, forward: Callable, derivatives: Callable, domain: Optional[Callable] = None,
-              arity: int = 1, symbol: Optional[str] = None, register: bool = True) -> Op:
+              arity: int = 1, symbol: Optional[str] = None, register: bool = True, kinks: tuple = ()) -> Op:
     """Make a new primitive op and (by default) add it to `OPS`.
 
     >>> import math
@@ -125,11 +129,12 @@ def define_op(name: str, forward: Callable, derivatives: Callable, domain: Optio
 
     `domain`, if given, returns None for allowed inputs and otherwise an
     exception (`ValueError("softplus needs ...")`) that the op raises, prefixed
-    with its name and the offending inputs.
+    with its name and the offending inputs. `kinks` lists the inputs where the
+    op has a corner, like relu's 0: `engine.strategies` keeps test inputs away.
     """
     if not name or not isinstance(name, str):
         raise ValueError("an op needs a non-empty name")
-    op = Op(name, forward, derivatives, domain, arity, symbol)
+    op = Op(name, forward, derivatives, domain, arity, symbol, kinks)
     if register:
         OPS[name] = op
     return op

@@ -39,7 +39,7 @@ def _sign(x) -> float:
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
 
 
-absolute = define_op("abs", abs, lambda x, out: (_sign(x),))
+absolute = define_op("abs", abs, lambda x, out: (_sign(x),), kinks=(0.0,))
 
 
 # ---- powers -------------------------------------------------------------------
@@ -124,7 +124,9 @@ sqrt = define_op(
 )
 tanh = define_op("tanh", math.tanh, lambda x, out: (1 - out * out,))
 sigmoid = define_op("sigmoid", _sigmoid, lambda x, out: (out * (1 - out),), symbol="σ")
-relu = define_op("relu", lambda x: x if x > 0 else 0.0, lambda x, out: (1.0 if x > 0 else 0.0,), symbol="ReLU")
+# (1.0,) and (0.0,) are constants, so a relu node allocates no tuple for its derivative.
+relu = define_op("relu", lambda x: x if x > 0 else 0.0, lambda x, out: (1.0,) if x > 0 else (0.0,), symbol="ReLU",
+                 kinks=(0.0,))
 
 
 # ---- many inputs, one node ----------------------------------------------------
@@ -154,17 +156,11 @@ def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> V
     weights, inputs = list(weights), list(inputs)
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
-    w_data = [w.data if isinstance(w, Value) else as_float(w, "dot weight") for w in weights]
-    x_data = [x.data if isinstance(x, Value) else as_float(x, "dot input") for x in inputs]
-    parents, local_grads = [], []
-    for w, x_value in zip(weights, x_data):
-        if isinstance(w, Value):
-            parents.append(w)
-            local_grads.append(x_value)
-    for x, w_value in zip(inputs, w_data):
-        if isinstance(x, Value):
-            parents.append(x)
-            local_grads.append(w_value)
+    w_data, w_nodes = _numbers_and_nodes(weights, "dot weight")
+    x_data, x_nodes = _numbers_and_nodes(inputs, "dot input")
+    parents = w_nodes + x_nodes
+    # ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ, for the Values among them
+    local_grads = _partners(weights, w_nodes, x_data) + _partners(inputs, x_nodes, w_data)
     total = sum(map(operator.mul, w_data, x_data))
     if bias is not None:
         if isinstance(bias, Value):
@@ -174,3 +170,25 @@ def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> V
         else:
             total += as_float(bias, "dot bias")
     return Value(total, op="Σw·x+b", parents=tuple(parents), local_grads=tuple(local_grads))
+
+
+def _numbers_and_nodes(items: list, what: str) -> tuple[list[float], list[Value]]:
+    """Every item's number, and the items that are `Value`s (the ones that become parents)."""
+    nodes = [v for v in items if isinstance(v, Value)]
+    if len(nodes) == len(items):  # all Values (weights, a hidden layer's inputs)
+        return list(map(_data, nodes)), nodes
+    if not nodes:  # all plain numbers (a data point)
+        return [as_float(v, what) for v in items], nodes
+    return [v.data if isinstance(v, Value) else as_float(v, what) for v in items], nodes
+
+
+def _partners(items: list, nodes: list[Value], partner_numbers: list[float]) -> list[float]:
+    """The local derivative of each Value among `items`: the number it is multiplied by."""
+    if len(nodes) == len(items):
+        return partner_numbers
+    if not nodes:
+        return []
+    return [n for item, n in zip(items, partner_numbers) if isinstance(item, Value)]
+
+
+_data = operator.attrgetter("data")

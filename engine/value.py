@@ -19,6 +19,8 @@ def as_float(data: object, what: str = "Value") -> float:
     Real numbers (int, float, numpy scalars, fractions) are accepted; bool, str,
     None, complex, lists and everything else are refused.
     """
+    if type(data) is float:  # the common case, decided without the slower ABC check below
+        return data
     if isinstance(data, bool) or not isinstance(data, Real):
         shown = repr(data)
         if len(shown) > 40:

@@ -1,0 +1,153 @@
+"""The command line: list the demos, run one, or take the tour.
+
+    python -m demos                               the list, one line each
+    python -m demos NAME [--step] [--out DIR] [--no-render] [--seed N] [--steps N] [--html FILE]
+    python -m demos tour [--step] [--out DIR] [--no-render]
+
+Exit status: 0 when every check agrees with its article, 1 when any disagrees,
+2 for a command-line mistake.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Optional, Sequence, TextIO
+
+from . import registry
+from .session import Options, Quit, Session
+
+#: The tour: two small graphs stepped through with a picture per step, then
+#: a classifier trained with its plots.
+TOUR = ("chain_rule", "neuron", "moons")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m demos",
+        description="Run a worked example from the reference articles; without NAME, list them.",
+    )
+    p.add_argument("name", nargs="?", help="a demo's name, or 'tour' (what `make demo` runs)")
+    p.add_argument("--step", action="store_true", help="pause for Enter at each backward step (q quits)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="where pictures go (default out/NAME)")
+    p.add_argument("--no-render", action="store_true", help="skip pictures (e.g. without Graphviz)")
+    p.add_argument("--seed", type=int, metavar="N", help="random seed (default: the demo's own)")
+    p.add_argument("--steps", type=_positive, metavar="N",
+                   help="training steps for demos that train (default: the article's)")
+    p.add_argument("--html", type=Path, metavar="FILE", help="also write a step-through page of the main graph")
+    return p
+
+
+def _positive(text: str) -> int:
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def list_demos(out: TextIO) -> None:
+    out.write("stepgrad demos (python -m demos NAME; python -m demos tour):\n\n")
+    for name in registry.NAMES:
+        out.write(f"  {name:<20} {registry.summary(name)}\n")
+    out.write(f"\n  {'tour':<20} {', '.join(TOUR[:-1])} stepped with frames, then {TOUR[-1]} with its plots"
+              " (make demo)\n")
+
+
+def run_demo(name: str, options: Options, stdin: TextIO, out: TextIO) -> Session:
+    """Run one demo to the end (or until q) and print its verdict."""
+    module = registry.load(name)
+    seed = module.SEED if options.seed is None else options.seed
+    session = Session(name, options, seed, stdin, out)
+    title = f"{name}: {registry.summary(name)}"
+    session.say(f"\n{title}\n{'═' * len(title)}")
+    try:
+        module.run(session)
+    except Quit:
+        session.quit = True
+        session.say("\nquit.")
+        return session
+    session.say("\n" + session.checks.summary())
+    return session
+
+
+def write_html(session: Session, path: Path, out: TextIO) -> bool:
+    """The step-through page of the demo's main graph (viz.stepper_html)."""
+    if session.main_graph is None:
+        out.write(f"{session.name} has no single graph to step through in a page\n")
+        return False
+    import viz
+
+    try:
+        viz.stepper_html(session.main_graph, path)
+    except NotImplementedError:
+        out.write("the step-through page (viz.stepper_html) is not available in this version\n")
+        return False
+    out.write(f"step-through page: {path}\n")
+    session.keep(path)
+    return True
+
+
+def list_pictures(sessions: Sequence[Session], out: TextIO) -> None:
+    pictures = [path for s in sessions for path in s.pictures]
+    missing = next((s.graphviz_missing for s in sessions if s.graphviz_missing), None)
+    if missing:
+        out.write("\nGraphviz is not installed, so the graph pictures were skipped.\n")
+    if not pictures:
+        return
+    out.write("\npictures:\n")
+    for s in sessions:
+        folders: dict[Path, list[Path]] = {}
+        for path in s.pictures:
+            folders.setdefault(path.parent, []).append(path)
+        for folder, paths in folders.items():
+            if len(paths) > 3:  # a run of frames: say where and how many
+                out.write(f"  {folder}/  ({len(paths)} files: {paths[0].name} … {paths[-1].name})\n")
+            else:
+                for path in paths:
+                    out.write(f"  {path}\n")
+
+
+def tour(options: Options, stdin: TextIO, out: TextIO) -> list[Session]:
+    """chain_rule and neuron stepped with frames, then moons trained with its plots."""
+    out.write("stepgrad tour: the chain rule on f = x·y, then one tanh neuron, each backward step\n"
+              "printed and drawn; then micrograd's moons classifier trained, with its plots.\n"
+              "(python -m demos NAME --step pauses at each step; python -m demos lists every demo.)\n")
+    sessions = []
+    for name in TOUR:
+        folder = (options.out_dir or Path("out")) / name
+        demo_options = Options(step=options.step, render=options.render, out_dir=folder,
+                               seed=options.seed, steps=options.steps)
+        session = run_demo(name, demo_options, stdin, out)
+        sessions.append(session)
+        if session.quit:
+            break
+    return sessions
+
+
+def main(argv: Optional[Sequence[str]] = None, stdin: Optional[TextIO] = None,
+         stdout: Optional[TextIO] = None) -> int:
+    """`python -m demos ...`; returns the exit status."""
+    stdin = stdin or sys.stdin
+    out = stdout or sys.stdout
+    args = parser().parse_args(argv)
+    if args.name is None:
+        list_demos(out)
+        return 0
+    options = Options(step=args.step, render=not args.no_render, out_dir=args.out,
+                      seed=args.seed, steps=args.steps, html=args.html)
+    if args.name == "tour":
+        if args.html:
+            out.write("--html needs a single demo, e.g. python -m demos chain_rule --html page.html\n")
+            return 2
+        sessions = tour(options, stdin, out)
+    elif args.name in registry.NAMES:
+        sessions = [run_demo(args.name, options, stdin, out)]
+        if args.html and not sessions[0].quit and not write_html(sessions[0], args.html, out):
+            return 2
+    else:
+        out.write(f"no demo called {args.name!r}; the demos are:\n")
+        list_demos(out)
+        return 2
+    list_pictures(sessions, out)
+    return 0 if all(s.ok for s in sessions) else 1

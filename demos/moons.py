@@ -1,0 +1,52 @@
+"""micrograd's classifier: two moons, MLP(2, [16, 16, 1]), max-margin loss, 100 steps of SGD."""
+
+import time
+
+import nn
+
+SEED = 1
+
+N_POINTS, STEPS, ALPHA = 100, 100, 1e-4
+
+
+def run(s) -> None:
+    X, y = nn.make_moons(N_POINTS, noise=0.1, seed=s.seed)
+    model = nn.MLP(2, [16, 16, 1], seed=s.seed)
+    steps = s.training_steps(STEPS)
+    s.say(f"{N_POINTS} moons points (labels ±1), {model!r}: {model.num_parameters()} parameters")
+    s.say(f"loss = mean max(0, 1 − y·s) + {ALPHA:g}·Σp², SGD with lr 1.0 − 0.9·k/{steps}, {steps} steps")
+    s.main_graph = model(X[0])  # one point's score: the whole loss graph is too big to step through
+
+    def report(k: int, loss: float, accuracy: float) -> None:
+        if k % 10 == 0 or k == steps - 1:
+            s.say(f"  step {k:>3}  loss {loss:.4f}  accuracy {accuracy:.0%}")
+            s.pause(f"step {k}")
+
+    started = time.perf_counter()
+    history = nn.fit(model, X, y, loss="hinge", l2_penalty=ALPHA, steps=steps, progress=False, on_step=report)
+    seconds = time.perf_counter() - started
+    s.say(f"  {seconds / max(len(history), 1) * 1000:.1f} ms per step")
+
+    s.heading("after training: the max-margin gradient by hand")
+    scores = [model(x) for x in X]
+    hinge = nn.hinge_loss(scores, y)
+    hinge.backward()
+    n = len(X)
+    # ∂/∂s_i of (1/n)·Σ max(0, 1 − y_i·s_i): −y_i/n while the margin is violated, else 0
+    by_hand = [-label / n if 1 - label * score.data > 0 else 0.0 for score, label in zip(scores, y)]
+    s.compare("∂L/∂s_i = −y_i/n where 1 − y_i·s_i > 0", by_hand, [score.grad for score in scores])
+    model.zero_grad()
+    penalty = ALPHA * nn.l2(model.parameters())
+    penalty.backward()
+    s.compare("∂(α·Σp²)/∂p = 2α·p", [2 * ALPHA * p.data for p in model.parameters()],
+              [p.grad for p in model.parameters()])
+    model.zero_grad()
+    accuracy = nn.accuracy(scores, y)
+    s.expect("every training point classified correctly (micrograd: 100%)", accuracy == 1.0,
+             f"accuracy {accuracy:.0%}, {sum(1 for v in by_hand if v)} points inside the margin")
+
+    import viz
+
+    s.plot(lambda path: viz.plot_loss(history.loss, path, title=f"moons: loss over {steps} steps"), "loss.png")
+    s.plot(lambda path: viz.plot_decision_boundary(model, X, y, path, title="moons: MLP(2, [16, 16, 1])"),
+           "decision_boundary.png")

@@ -1,0 +1,26 @@
+"""The list of demos. Each is a module in this package with a docstring (its
+first line is the one-line description `python -m demos` prints), a `SEED`
+and a `run(session)` function."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+#: In teaching order: one node first, a trained classifier last.
+NAMES = (
+    "chain_rule", "neuron", "topo_order", "delta_rule", "logistic", "symmetry",
+    "tiny_net", "linear_chain", "forward_vs_reverse", "window_ner", "moons",
+)
+
+
+def load(name: str) -> ModuleType:
+    """The demo module called `name`; `KeyError` listing the names if there is none."""
+    if name not in NAMES:
+        raise KeyError(f"no demo called {name!r}; the demos are: {', '.join(NAMES)}")
+    return importlib.import_module(f"demos.{name}")
+
+
+def summary(name: str) -> str:
+    """The demo's one-line description: the first line of its docstring."""
+    return (load(name).__doc__ or "").strip().splitlines()[0]

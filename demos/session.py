@@ -1,0 +1,217 @@
+"""What a running demo can do: print, check, step, and draw.
+
+A demo is a function `run(session)`. The `Session` carries the command line's
+choices (pause at each step? draw pictures? where? which seed?) so the demo
+itself reads like a worked example: build the graph, step through backward,
+compare with the article.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional, TextIO
+
+import engine
+from engine import Value
+
+from .checks import Checks, marks_for
+
+
+def _name(value: Value) -> str:
+    """How a step caption names a value: its label; a constant by its number; else its op."""
+    return value.label or (f"{value.data:g}" if not value.parents else value.op)
+
+
+def edge_count(root: Value) -> int:
+    """How many steps a backward pass of `root` takes: one per (node, parent) edge."""
+    return sum(len(node.parents) for node in engine.topological_order(root))
+
+
+#: A backward pass with more edges than this is run, not printed line by line.
+PRINTED_STEPS = 40
+
+
+class Quit(Exception):
+    """The student typed q at a pause: stop the demo here."""
+
+
+@dataclass
+class Options:
+    """The command line's choices for one demo."""
+
+    step: bool = False                 #: pause for Enter at each step
+    render: bool = True                #: draw pictures (needs Graphviz for graphs)
+    out_dir: Optional[Path] = None     #: where pictures go (default out/NAME)
+    seed: Optional[int] = None         #: None: the demo's own seed
+    html: Optional[Path] = None        #: write a step-through page of the main graph here
+    steps: Optional[int] = None        #: None: the article's number of training steps
+
+
+@dataclass
+class Session:
+    """One run of one demo: its options, its checks, its pictures."""
+
+    name: str
+    options: Options
+    seed: int
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    pictures: list[Path] = field(default_factory=list)
+    main_graph: Optional[Value] = None
+    graphviz_missing: Optional[str] = None
+    quit: bool = False                 #: the student typed q
+
+    def __post_init__(self):
+        self.checks = Checks(self.out, *marks_for(self.out))
+        self.rng = random.Random(self.seed)
+        self.out_dir = Path(self.options.out_dir or Path("out") / self.name)
+
+    # ---- printing ----------------------------------------------------------
+
+    def say(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+
+    def heading(self, text: str) -> None:
+        self.say()
+        self.say(text)
+        self.say("─" * len(text))
+
+    def note(self, text: str) -> None:
+        """A remark on the article, e.g. a mistake in its code, and what we do instead."""
+        self.say(f"  note: {text}")
+
+    def compare(self, what: str, article, engine_value, **tolerance) -> bool:
+        """Print the article's value beside the engine's (see `Checks.compare`)."""
+        return self.checks.compare(what, article, engine_value, **tolerance)
+
+    def expect(self, what: str, claim: bool, detail: str = "") -> bool:
+        """Print a yes/no claim from the article, ticked or crossed."""
+        return self.checks.expect(what, claim, detail)
+
+    def gradcheck(self, what: str, f: Callable[..., Value], inputs) -> bool:
+        """Central differences (cs224n's gradient check) against the engine's backward.
+
+        A few inputs print a row each; many print one row with the worst error.
+        """
+        try:
+            report = engine.gradcheck(f, inputs)
+        except engine.GradcheckError as mismatch:
+            report = mismatch.report  # still print it: the cross says what went wrong
+        tolerance = {"rtol": report.rtol, "atol": report.atol}
+        if len(report.rows) <= 4:
+            return all([self.compare(f"∂{what}/∂{row.label or row.index} by central differences", row.numeric,
+                                     row.analytic, **tolerance) for row in report.rows])
+        worst = max(report.rows, key=lambda row: row.error)
+        return self.expect(f"{what}: central differences agree with backward", report.ok,
+                           f"{len(report.rows)} inputs; largest |numeric − backward| = {worst.error:.1e}"
+                           f" at {worst.label or worst.index}")
+
+    @property
+    def ok(self) -> bool:
+        return not self.checks.failed
+
+    def training_steps(self, article_steps: int) -> int:
+        """The article's number of steps, unless --steps asked for fewer (or more)."""
+        return article_steps if self.options.steps is None else self.options.steps
+
+    # ---- stepping ----------------------------------------------------------
+
+    def pause(self, where: str = "") -> None:
+        """With --step, wait for Enter (q then Enter quits). Without, do nothing.
+
+        End of input (a closed stdin) stops the pausing and runs on to the end.
+        """
+        if not self.options.step:
+            return
+        self.out.write(f"  [{where + ': ' if where else ''}Enter: next, q: quit] ")
+        self.out.flush()
+        answer = self.stdin.readline()
+        if answer == "":  # nobody is typing any more: finish without pausing
+            self.options.step = False
+            self.say()
+        elif answer.strip().lower() in ("q", "quit"):
+            raise Quit()
+
+    def step_through(self, root: Value, name: Callable[[Value], str] = None) -> None:
+        """The backward pass of `root`, printed (and with --step paused) edge by edge.
+
+        Gradients are zeroed first, so after this call every `.grad` is that of
+        exactly one backward pass, whatever ran before (pictures included).
+        """
+        engine.zero_grad(root)
+        name = name or _name
+        steps = engine.backward_steps(root)
+        edges = edge_count(root)
+        self.say(f"backward pass: {edges} steps, one per edge, in reverse topological order")
+        for step in steps:
+            self.say(f"  {step.index + 1:>3}. {step.caption('.4f', name)}")
+            self.pause(f"step {step.index + 1}/{edges}")
+
+    def backward(self, root: Value) -> None:
+        """One backward pass of `root`: printed step by step when the graph is
+        small enough to read (`PRINTED_STEPS` edges), otherwise run and counted."""
+        edges = edge_count(root)
+        if edges <= PRINTED_STEPS:
+            self.step_through(root)
+            return
+        engine.zero_grad(root)
+        root.backward()
+        self.say(f"backward pass: {edges} steps, one per edge (too many to print; "
+                 f"the small demos print every one)")
+
+    # ---- pictures ----------------------------------------------------------
+
+    def _draw(self, make: Callable[[], object], what: str):
+        """Run a picture-making call unless pictures are off or Graphviz is missing."""
+        if not self.options.render or self.graphviz_missing:
+            return None
+        import viz  # only demos that draw need viz (and its graphviz package)
+
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            return make()
+        except viz.GraphvizNotFound as missing:
+            self.graphviz_missing = str(missing)
+            self.say(f"\n  cannot draw {what}: {missing}\n  (continuing without graph pictures; "
+                     "--no-render skips them)")
+            return None
+
+    def keep(self, paths) -> None:
+        for path in paths if isinstance(paths, (list, tuple)) else [paths]:
+            if path is not None:
+                self.pictures.append(Path(path))
+
+    def render(self, root: Value, filename: str = "graph.png", **draw_options) -> Optional[Path]:
+        """Draw `root`'s graph to out/NAME/filename (its values and gradients as they are now)."""
+        import viz
+
+        path = self._draw(lambda: viz.render(root, self.out_dir / filename, **draw_options), filename)
+        self.keep(path)
+        return path
+
+    def frames(self, root: Value, folder: str = "frames", **draw_options) -> list[Path]:
+        """One picture per backward step of `root` (and one before) in out/NAME/folder/.
+
+        It runs its own backward pass, so gradients are zeroed afterwards: the
+        demo's own pass (`step_through`) then starts from a clean graph.
+        """
+        import viz
+
+        engine.zero_grad(root)
+        paths = self._draw(lambda: viz.backward_frames(root, self.out_dir / folder, **draw_options), "backward frames") or []
+        engine.zero_grad(root)
+        self.keep(list(paths))
+        return list(paths)
+
+    def plot(self, draw: Callable[[Path], object], filename: str) -> Optional[Path]:
+        """Make a matplotlib picture with `draw(path)` (no Graphviz needed)."""
+        if not self.options.render:
+            return None
+        path = self.out_dir / filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draw(path)
+        self.keep(path)
+        return path

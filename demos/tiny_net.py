@@ -1,0 +1,84 @@
+"""Article 003's 2-3-1 sigmoid network on its four samples: matrix gradients checked, loss curve."""
+
+import numpy as np
+
+import viz
+
+from engine import add_all
+
+from .layers import activate, data, flat, grads, matrix, named, sgd_step, uniform, vecmat
+
+SEED = 3
+
+X = [[1, 0], [0, 1], [1, 0], [1, 1]]
+Y = [0, 1, 0, 1]
+LR, ITERATIONS = 0.1, 1000
+
+
+def sigmoid_derivative(x: np.ndarray) -> np.ndarray:
+    """The article's sigmoid_derivative: σ(x)·(1 − σ(x)), taking the pre-activation."""
+    s = 1 / (1 + np.exp(-x))
+    return s * (1 - s)
+
+
+def article_gradients(W1: np.ndarray, W2: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """The article's forward and backward, formulas 5 and 6, in its numpy."""
+    Xn, yn = np.array(X, dtype=float), np.array([Y], dtype=float).T
+    hidden = 1 / (1 + np.exp(-(Xn @ W1)))
+    output = 1 / (1 + np.exp(-(hidden @ W2)))
+    error = 2 * (output - yn) * sigmoid_derivative(hidden @ W2)
+    d_W2 = hidden.T @ error
+    d_W1 = Xn.T @ ((error @ W2.T) * sigmoid_derivative(Xn @ W1))
+    return d_W1, d_W2, float(np.sum((yn - output) ** 2))
+
+
+def engine_loss(W1, W2):
+    """Σ over the four samples of (y − Ŷ)², built from Values."""
+    outputs = []
+    for n, x in enumerate(X):  # labels say which sample: x2:h0 is hidden unit 0 for sample 2
+        hidden = activate(vecmat(x, W1, label=f"x{n}:z"), "sigmoid", label=f"x{n}:h")
+        outputs.append(activate(vecmat(hidden, W2, label=f"x{n}:o"), "sigmoid", label=f"x{n}:Ŷ")[0])
+    return named(add_all((y - out) ** 2 for y, out in zip(Y, outputs)), "loss")
+
+
+def run(s) -> None:
+    rng = s.rng
+    W1 = matrix(uniform(rng, 2, 3), "W1")  # np.random.rand(2, 3)
+    W2 = matrix(uniform(rng, 3, 1), "W2")  # np.random.rand(3, 1)
+    s.say(f"X = {X}, y = {Y}; weights U[0, 1) like np.random.rand; no bias")
+    loss = engine_loss(W1, W2)
+    s.main_graph = loss
+    s.say(f"forward at the start: loss = Σ(y − Ŷ)² = {loss.data:.6f}")
+    s.backward(loss)
+    s.render(loss, "graph.png", parameters=flat([W1, W2]))
+
+    s.heading("formulas 5 and 6 (numpy) against the engine, at the start")
+    d_W1, d_W2, article_loss = article_gradients(np.array(data(W1)), np.array(data(W2)))
+    s.compare("loss = Σ(y − Ŷ)²", article_loss, loss)
+    s.compare("dW2 = Hᵀ·(2(Ŷ − y) ⊙ σ′(H·W2))", d_W2, grads(W2))
+    s.compare("dW1 = Xᵀ·((…)·W2ᵀ ⊙ σ′(X·W1))", d_W1, grads(W1))
+    s.pause("gradients checked")
+
+    iterations = s.training_steps(ITERATIONS)
+    s.heading(f"training: {iterations} iterations, lr = {LR}, the engine beside the article's numpy loop")
+    W1_np, W2_np = np.array(data(W1)), np.array(data(W2))
+    parameters = flat([W1, W2])
+    engine_curve, article_curve = [], []
+    for _ in range(iterations):
+        for w in parameters:
+            w.grad = 0.0
+        loss = engine_loss(W1, W2)
+        loss.backward()
+        engine_curve.append(loss.data)
+        sgd_step(parameters, LR)
+        d_W1, d_W2, article_loss = article_gradients(W1_np, W2_np)
+        article_curve.append(article_loss)
+        W1_np, W2_np = W1_np - LR * d_W1, W2_np - LR * d_W2
+    s.compare("loss at every iteration", article_curve, engine_curve, rtol=1e-8)
+    s.compare("W1 after training", W1_np, data(W1), rtol=1e-8)
+    s.compare("W2 after training", W2_np, data(W2), rtol=1e-8)
+    s.say(f"  final loss: {engine_curve[-1]:.6f} (from {engine_curve[0]:.6f})")
+    s.expect("the loss went down", engine_curve[-1] < engine_curve[0])
+    s.plot(lambda path: viz.plot_loss(engine_curve, path, title="article 003: the 2-3-1 network, lr 0.1"),
+           "loss.png")
+

@@ -1,0 +1,280 @@
+"""Neurons, layers and multi-layer perceptrons, with micrograd's calling conventions.
+
+    model = MLP(2, [16, 16, 1])        # 2 inputs, two hidden ReLU layers, 1 linear output
+    score = model([0.5, -1.0])         # a Value (a layer of one output returns a Value)
+    model.parameters()                 # 337 Values: layer by layer, neuron by neuron, w then b
+
+A neuron computes act(w·x + b). With `fused=True` (the default) the pre-activation
+w·x + b is ONE node of the graph (`engine.dot`): fast, and its local derivatives are
+exactly the inputs and the weights. With `fused=False` it is built from one node per
+multiply and per add, so a small picture shows every step of the chain rule.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from numbers import Real
+from typing import Optional, Sequence, Union
+
+from engine import Value, dot
+
+#: The activation functions a neuron can apply to its pre-activation: each is
+#: the `Value` method of that name ("linear" applies nothing).
+ACTIVATIONS = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": None}
+
+#: Weight initialisation schemes. Biases always start at 0, as in micrograd.
+INITS = ("uniform", "glorot", "zeros")
+
+Input = Union[Value, float, Sequence]
+
+
+# ---- the base class: finding parameters by name --------------------------------
+
+
+class Module:
+    """Anything with parameters. Subclasses list the attributes that hold them.
+
+    `_parameter_fields` names those attributes, in order; each holds a `Value`, a
+    `Module` or a list of either. Every method below is built on one walk over
+    them, so a new kind of module only has to say where its parameters live.
+    """
+
+    _parameter_fields: tuple[str, ...] = ()
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(dotted name, parameter) pairs, e.g. ("layers.0.neurons.3.w.1", Value)."""
+        found = []
+        stack: list[tuple[str, object]] = [("", self)]  # an explicit stack, like every walk here
+        while stack:
+            name, item = stack.pop()
+            if isinstance(item, Value):
+                found.append((name, item))
+            else:
+                stack.extend(reversed(_children(name, item)))
+        return found
+
+    def parameters(self) -> list[Value]:
+        """Every trainable `Value`: layer by layer, neuron by neuron, weights then bias."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's `.grad` to 0 (do it before each `backward()`)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def num_parameters(self) -> int:
+        """How many numbers training adjusts."""
+        return len(self.parameters())
+
+    def state_dict(self) -> dict[str, float]:
+        """Parameter name -> current value (plain floats, in parameter order)."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: dict, strict: bool = True) -> None:
+        """Copy values from `state` (name -> number) into the parameters.
+
+        With `strict`, names the model lacks or `state` lacks are errors. Values
+        must be finite real numbers. Everything is checked before anything is
+        written, so a refused state leaves the model as it was.
+        """
+        if not isinstance(state, dict):
+            raise ValueError(f"load_state_dict needs a dict of name -> number, got {type(state).__name__}")
+        params = dict(self.named_parameters())
+        problems = []
+        if strict:
+            missing = [name for name in params if name not in state]
+            unexpected = [name for name in state if name not in params]
+            if missing:
+                problems.append(f"missing: {', '.join(missing)}")
+            if unexpected:
+                problems.append(f"unexpected: {', '.join(map(str, unexpected))}")
+        bad = [name for name in params if name in state and not _is_finite_number(state[name])]
+        if bad:
+            problems.append("not finite numbers: " + ", ".join(f"{name}={state[name]!r}" for name in bad))
+        if problems:
+            raise ValueError(f"load_state_dict into {self!r}: " + "; ".join(problems))
+        for name, p in params.items():
+            if name in state:
+                p.data = float(state[name])
+
+    def _label_parameters(self) -> None:
+        """Label each parameter with its dotted name, so graphs and gradcheck reports say which it is."""
+        for name, p in self.named_parameters():
+            p.label = name
+
+
+def _children(prefix: str, item) -> list[tuple[str, object]]:
+    """The named things directly inside a module or a list of them."""
+    if isinstance(item, Module):
+        pairs = [(field, getattr(item, field)) for field in item._parameter_fields]
+    else:
+        pairs = [(str(i), child) for i, child in enumerate(item)]
+    return [(f"{prefix}.{name}" if prefix else name, child) for name, child in pairs]
+
+
+def _is_finite_number(x) -> bool:
+    return isinstance(x, Real) and not isinstance(x, bool) and math.isfinite(x)
+
+
+# ---- checking constructor arguments --------------------------------------------
+
+
+def _positive_int(x, what: str) -> int:
+    if isinstance(x, bool) or not isinstance(x, int) or x < 1:
+        raise ValueError(f"{what} must be a positive integer, got {x!r}")
+    return x
+
+
+def _choice(x, options, what: str) -> str:
+    if x not in options:
+        raise ValueError(f"{what} must be one of {', '.join(map(repr, options))}; got {x!r}")
+    return x
+
+
+def _initial_weight(init: str, nin: int, fan_out: int, rng) -> float:
+    """One starting weight. `uniform` is micrograd's U(-1, 1); `glorot` scales the
+    range to the layer's size so activations neither explode nor vanish; `zeros`
+    makes every neuron in a layer identical (the symmetry demo)."""
+    if init == "uniform":
+        return rng.uniform(-1, 1)
+    if init == "glorot":
+        limit = math.sqrt(6) / math.sqrt(nin + fan_out)
+        return rng.uniform(-limit, limit)
+    return 0.0
+
+
+# ---- the three modules ---------------------------------------------------------
+
+
+class Neuron(Module):
+    """One neuron: act(w₁x₁ + … + wₙxₙ + b).
+
+    `activation` is "relu", "tanh", "sigmoid" or "linear"; if it is not given,
+    micrograd's `nonlin` decides (True: relu, False: linear). `init` is "uniform",
+    "glorot" (which needs the layer's `fan_out`) or "zeros". Random numbers come
+    from `rng` (a `random.Random`), or from the global `random` module, so that
+    micrograd's `random.seed(1337)` habit still gives the same weights.
+    """
+
+    _parameter_fields = ("w", "b")
+
+    def __init__(self, nin: int, nonlin: bool = True, activation: Optional[str] = None, init: str = "uniform",
+                 rng: Optional[random.Random] = None, fused: bool = True, fan_out: int = 1):
+        _positive_int(nin, "Neuron nin")
+        if activation is None:
+            activation = "relu" if nonlin else "linear"
+        elif not nonlin and activation != "linear":
+            raise ValueError(f"Neuron: nonlin=False means linear, but activation={activation!r} was also given")
+        self.activation = _choice(activation, tuple(ACTIVATIONS), "activation")
+        self.init = _choice(init, INITS, "init")
+        self.fused = bool(fused)
+        rng = rng or random
+        self.w = [Value(_initial_weight(init, nin, fan_out, rng)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self._activate = ACTIVATIONS[activation]
+        self._label_parameters()
+
+    def __call__(self, x: Input) -> Value:
+        """The neuron's output for inputs `x` (numbers or `Value`s, or one `Value`)."""
+        if isinstance(x, Value):
+            x = (x,)
+        act = dot(self.w, x, self.b) if self.fused else self._unfused_preactivation(x)
+        return act if self._activate is None else self._activate(act)
+
+    def _unfused_preactivation(self, x: Sequence) -> Value:
+        """w·x + b as a chain: ((w₁x₁ + w₂x₂) + …) + b, one node per * and +.
+        Added up in the order `dot` uses, so both give the same numbers (to rounding)."""
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron: {len(self.w)} weights but {len(x)} inputs")
+        act = self.w[0] * x[0]
+        for wi, xi in zip(self.w[1:], x[1:]):
+            act = act + wi * xi
+        return act + self.b
+
+    def config(self) -> dict:
+        """The constructor arguments that rebuild this neuron's shape (not its weights)."""
+        return {"nin": len(self.w), "activation": self.activation, "init": self.init, "fused": self.fused}
+
+    def __repr__(self) -> str:
+        return f"Neuron({len(self.w)}, activation={self.activation!r}{_fused_note(self.fused)})"
+
+
+class Layer(Module):
+    """`nout` neurons, each seeing all `nin` inputs. A layer of one neuron returns a
+    `Value`; a wider one returns a list. Extra keyword arguments go to every `Neuron`."""
+
+    _parameter_fields = ("neurons",)
+
+    def __init__(self, nin: int, nout: int, **neuron_kwargs):
+        _positive_int(nout, "Layer nout")
+        neuron_kwargs.setdefault("fan_out", nout)
+        self.neurons = [Neuron(nin, **neuron_kwargs) for _ in range(nout)]
+        self._label_parameters()
+
+    def __call__(self, x: Input) -> Union[Value, list[Value]]:
+        """Every neuron's output for inputs `x`: a list, or one `Value` for a layer of one."""
+        if isinstance(x, Value):
+            x = (x,)
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def config(self) -> dict:
+        """The constructor arguments that rebuild this layer's shape (not its weights)."""
+        first = self.neurons[0].config()
+        return {"nin": first.pop("nin"), "nout": len(self.neurons), **first}
+
+    def __repr__(self) -> str:
+        first = self.neurons[0]
+        return f"Layer({len(first.w)}, {len(self.neurons)}, activation={first.activation!r}{_fused_note(first.fused)})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: `nin` inputs, then a layer per entry of `nouts`.
+
+    Hidden layers use `activation`, the last layer `output_activation`
+    (micrograd: ReLU hidden, linear output). With `seed`, the weights are the
+    same on every run and machine (`random.Random(seed)`); without it they come
+    from the global `random`, as in micrograd.
+    """
+
+    _parameter_fields = ("layers",)
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", output_activation: str = "linear",
+                 init: str = "uniform", seed: Optional[int] = None, fused: bool = True):
+        _positive_int(nin, "MLP nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"MLP nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        sizes = [nin] + [_positive_int(n, "MLP layer size") for n in nouts]
+        self.nin, self.nouts = nin, list(nouts)
+        self.activation = _choice(activation, tuple(ACTIVATIONS), "MLP activation")
+        self.output_activation = _choice(output_activation, tuple(ACTIVATIONS), "MLP output_activation")
+        self.init, self.fused = init, bool(fused)
+        rng = random.Random(seed) if seed is not None else None
+        last = len(nouts) - 1
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], activation=output_activation if i == last else activation,
+                  init=init, rng=rng, fused=fused)
+            for i in range(len(nouts))
+        ]
+        self._label_parameters()
+
+    def __call__(self, x: Input) -> Union[Value, list[Value]]:
+        """The network's output for inputs `x`: each layer's outputs are the next one's inputs."""
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def config(self) -> dict:
+        """The constructor arguments that rebuild this network's shape (not its weights)."""
+        return {"nin": self.nin, "nouts": list(self.nouts), "activation": self.activation,
+                "output_activation": self.output_activation, "init": self.init, "fused": self.fused}
+
+    def __repr__(self) -> str:
+        c = self.config()
+        return (f"MLP({c['nin']}, {c['nouts']}, activation={c['activation']!r}, "
+                f"output_activation={c['output_activation']!r}{_fused_note(c['fused'])})")
+
+
+def _fused_note(fused: bool) -> str:
+    return "" if fused else ", fused=False"

@@ -1,0 +1,172 @@
+"""The training loop: forward, loss, zero_grad, backward, step — `steps` times.
+
+    X, y = make_moons(100, noise=0.1)
+    model = MLP(2, [16, 16, 1], seed=1)
+    history = fit(model, X, y, loss="hinge", l2_penalty=1e-4, steps=100)
+
+That is micrograd's moons recipe: without an `optimizer`, `fit` uses SGD with
+micrograd's learning rate schedule 1.0 − 0.9·k/steps.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Optional, Sequence, Union
+
+from engine import Value, add_all
+
+from .losses import (accuracy, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, hinge_loss,
+                     l2, mse_loss)
+from .module import Module
+from .optim import SGD, Optimizer
+
+LossFunction = Callable[[list, list], Value]
+
+
+def _mean_cross_entropy(scores: list, labels: list) -> Value:
+    """cross_entropy averaged over a batch: each score a list of logits, each label a class index."""
+    return add_all([cross_entropy(s, y) for s, y in zip(scores, labels)]) * (1.0 / len(scores))
+
+
+#: The losses `fit` knows by name; each takes (the model's outputs, the labels).
+LOSSES: dict[str, LossFunction] = {
+    "hinge": hinge_loss,
+    "mse": mse_loss,
+    "bce": binary_cross_entropy,
+    "bce_with_logits": binary_cross_entropy_with_logits,
+    "cross_entropy": _mean_cross_entropy,
+}
+
+
+@dataclass
+class History:
+    """What happened in training: the loss and accuracy after every step."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    interrupted: bool = False  #: True if Ctrl-C stopped training early
+
+    def __len__(self) -> int:
+        return len(self.loss)
+
+    def __repr__(self) -> str:
+        if not self.loss:
+            return "History(no steps)"
+        stopped = ", interrupted" if self.interrupted else ""
+        return f"History({len(self)} steps, loss {self.loss[-1]:.4g}, accuracy {self.accuracy[-1]:.1%}{stopped})"
+
+
+def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] = "hinge",
+        optimizer: Optional[Optimizer] = None, steps: int = 100, batch_size: Optional[int] = None,
+        seed: Optional[int] = None, progress: bool = True,
+        on_step: Optional[Callable[[int, float, float], None]] = None, l2_penalty: float = 0.0) -> History:
+    """Train `model` on inputs `X` and labels `y`; return the `History`.
+
+    loss        a name in `LOSSES` or a function (outputs, labels) -> Value
+    optimizer   default: SGD with lr 1.0 − 0.9·k/steps (micrograd's)
+    batch_size  None: every example every step; else a random batch per step (from `seed`)
+    l2_penalty  adds l2_penalty · Σ p² to the loss (micrograd's recipe: 1e-4)
+    progress    show a tqdm bar, when stderr is a terminal
+    on_step     called as on_step(k, loss, accuracy) after each step
+
+    Ctrl-C ends training between steps: the step under way finishes, and `fit`
+    returns the history so far with `interrupted=True` (a second Ctrl-C stops at once).
+    A KeyboardInterrupt raised by `on_step` ends training the same way.
+    """
+    loss_fn = _loss_function(loss)
+    X, y = list(X), list(y)
+    if not X or len(X) != len(y):
+        raise ValueError(f"fit: need as many labels as inputs, and at least one; got {len(X)} inputs, {len(y)} labels")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"fit: steps must be an integer >= 0, got {steps!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r}")
+    params = model.parameters()
+    optimizer = optimizer or SGD(params, lr=lambda k: 1.0 - 0.9 * k / steps)
+    rng = random.Random(seed)
+    history = History()
+    bar = _progress_bar(steps) if progress else None
+    try:
+        with _ctrl_c_between_steps() as ctrl_c_pressed:
+            for k in range(steps):
+                if ctrl_c_pressed():
+                    raise KeyboardInterrupt
+                loss_value, acc = _step(model, X, y, loss_fn, optimizer, params, batch_size, l2_penalty, rng)
+                history.loss.append(loss_value)
+                history.accuracy.append(acc)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{loss_value:.4f}", acc=f"{acc:.0%}")
+                if on_step is not None:
+                    on_step(k, loss_value, acc)
+    except KeyboardInterrupt:
+        history.interrupted = True
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def _step(model, X, y, loss_fn, optimizer, params, batch_size, l2_penalty, rng) -> tuple[float, float]:
+    """One step of training; returns the loss and accuracy of the batch, before the update."""
+    Xb, yb = _batch(X, y, batch_size, rng)
+    scores = [model(x) for x in Xb]
+    total = loss_fn(scores, yb)
+    if l2_penalty:
+        total = total + l2_penalty * l2(params)
+    optimizer.zero_grad()
+    total.backward()
+    optimizer.step()
+    return total.data, accuracy(scores, yb)
+
+
+@contextmanager
+def _ctrl_c_between_steps() -> Iterator[Callable[[], bool]]:
+    """Catch the first Ctrl-C in a flag that the loop checks between steps, so a
+    step is never cut in half (an update half applied). The second Ctrl-C gets
+    Python's usual KeyboardInterrupt. (Python lets only the main thread catch signals,
+    and cannot put back a handler it did not install: then Ctrl-C behaves as usual.)"""
+    pressed = []
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is None:
+        yield lambda: False
+        return
+
+    def remember(signum, frame):
+        pressed.append(True)
+        signal.signal(signal.SIGINT, previous)
+
+    previous = signal.signal(signal.SIGINT, remember)
+    try:
+        yield lambda: bool(pressed)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _loss_function(loss) -> LossFunction:
+    if callable(loss):
+        return loss
+    if loss not in LOSSES:
+        raise ValueError(f"fit: unknown loss {loss!r}; use one of {', '.join(LOSSES)} or a function")
+    return LOSSES[loss]
+
+
+def _batch(X: list, y: list, batch_size: Optional[int], rng: random.Random) -> tuple[list, list]:
+    """All the examples, or `batch_size` of them drawn without replacement."""
+    if batch_size is None or batch_size >= len(X):
+        return X, y
+    picked = rng.sample(range(len(X)), batch_size)
+    return [X[i] for i in picked], [y[i] for i in picked]
+
+
+def _progress_bar(steps: int):
+    """A tqdm bar on stderr when stderr is a terminal; None (silence) otherwise, e.g. in logs and tests."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm  # only needed when there is a terminal to draw on
+
+    return tqdm(total=steps, file=sys.stderr, unit="step")

@@ -1,0 +1,59 @@
+"""The adapter interface for an engine that builds a graph of scalar nodes."""
+
+from __future__ import annotations
+
+from .. import workloads
+
+
+class GraphEngine:
+    """What a workload needs from an engine beyond + - * / ** and `.relu()`.
+
+    Subclasses fill in the engine-specific parts; the workloads themselves are
+    shared (workloads.py), so every engine computes exactly the same thing.
+    """
+
+    name = "?"
+
+    # -- the engine-specific parts --
+    def leaf(self, x: float):
+        """A new input that gradients flow to."""
+        raise NotImplementedError
+
+    def total(self, nodes: list):
+        """The sum of many nodes, the way this engine sums a wide list."""
+        raise NotImplementedError
+
+    def mlp(self, weights, fused: bool):
+        """(model, parameters) of an MLP holding `weights` (see workloads.moons_weights)."""
+        raise NotImplementedError
+
+    def parents(self, node):
+        """The nodes `node` was computed from."""
+        raise NotImplementedError
+
+    # -- what most engines share --
+    def backward(self, root) -> None:
+        root.backward()
+
+    def value(self, node) -> float:
+        return float(node.data)
+
+    def grad(self, node) -> float:
+        return float(node.grad)
+
+    def zero_grad(self, params) -> None:
+        for p in params:
+            p.grad = 0.0
+
+    def sgd(self, params, lr: float) -> None:
+        for p in params:
+            p.data -= lr * p.grad
+
+    # -- the workloads, by name --
+    def run(self, workload: str, size: int) -> workloads.Result:
+        """Run one workload at one size (see `SIZED` in workloads for the meaning of size)."""
+        if workload == "moons":
+            return workloads.moons(self, size, fused=True)
+        if workload == "moons_unfused":
+            return workloads.moons(self, size, fused=False)
+        return getattr(workloads, workload)(self, size)

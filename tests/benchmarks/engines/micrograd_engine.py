@@ -1,0 +1,37 @@
+"""micrograd 0.1.0 (PyPI), used the way its moons demo does."""
+
+from __future__ import annotations
+
+from micrograd.engine import Value
+from micrograd.nn import MLP
+
+from .graph_engine import GraphEngine
+from ..workloads import MOONS_LAYERS, flat_parameters
+
+
+class Micrograd(GraphEngine):
+    name = "micrograd"
+
+    def leaf(self, x: float):
+        return Value(x)
+
+    def total(self, nodes):
+        # A balanced tree of +: micrograd's backward recurses, so the chain that
+        # builtin sum() makes would hit the recursion limit past ~500 terms.
+        while len(nodes) > 1:
+            pairs = [a + b for a, b in zip(nodes[::2], nodes[1::2])]
+            nodes = pairs + nodes[len(pairs) * 2:]
+        return nodes[0]
+
+    def mlp(self, weights, fused: bool):
+        model = MLP(MOONS_LAYERS[0], list(MOONS_LAYERS[1:]))  # always unfused: micrograd has no dot
+        params = model.parameters()
+        for p, w in zip(params, flat_parameters(weights), strict=True):
+            p.data = w
+        return model, params
+
+    def parents(self, node):
+        return node._prev
+
+
+ENGINE = Micrograd()

@@ -1,0 +1,78 @@
+"""One measurement in a fresh process: `python -m tests.benchmarks.worker SPEC`.
+
+SPEC is JSON: {"engine", "workload", "size", "reps", "gc"} (or "probe": [lo, hi]
+to find the deepest chain an engine survives). Prints one JSON line: seconds per
+run and the numbers to cross-check, or the error that stopped the engine.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+import time
+import tracemalloc
+
+from . import engines, workloads
+
+
+def timed(E, workload: str, size: int, reps: int) -> dict:
+    """Mean CPU seconds of `reps` runs; each graph is freed after its clock stops.
+
+    CPU time of this process, not wall time: the machine may be shared, and
+    time spent waiting for another job's turn on the CPU is not the engine's.
+    """
+    total = 0.0
+    for _ in range(reps):
+        start = time.process_time()
+        result = E.run(workload, size)
+        total += time.process_time() - start
+        check = result.check
+        del result
+    return {"seconds": total / reps, "check": check}
+
+
+def memory(E, nodes: int) -> dict:
+    """Bytes the chain's graph holds per node, traced while building ~`nodes` nodes."""
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    x0, x = workloads.build_chain(E, nodes // 4)
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    count = workloads.count_nodes(E, x)
+    return {"bytes_per_node": held / count, "nodes": count}
+
+
+def deepest_chain(E, lo: int, hi: int) -> dict:
+    """Bisect for the largest depth in [lo, hi) whose chain runs: `lo` works, `hi` fails."""
+    error = None
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            E.run("chain", mid)
+            lo = mid
+        except Exception as exc:  # the failure we are locating
+            hi, error = mid, describe(exc)
+    return {"deepest": lo, "fails_at": hi, "error": error}
+
+
+def describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:120]}"
+
+
+def main(spec: dict) -> dict:
+    if not spec.get("gc", True):
+        gc.disable()  # the benchmark's own process: measuring with the collector off
+    E = engines.load(spec["engine"])
+    try:
+        if "probe" in spec:
+            return deepest_chain(E, *spec["probe"])
+        if spec["workload"] == "memory":
+            return memory(E, spec["size"])
+        return timed(E, spec["workload"], spec["size"], spec.get("reps", 1))
+    except (Exception, RecursionError) as exc:
+        return {"error": describe(exc)}
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(json.loads(sys.argv[1]))))

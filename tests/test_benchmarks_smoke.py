@@ -1,0 +1,136 @@
+"""The benchmark suite's adapters compute the same numbers, and its pipeline works.
+
+No timing is asserted here: only that every engine agrees with closed forms and
+with the hand-derived floor on tiny sizes, that failures are located, and that
+the report is written safely. (`python -m tests.benchmarks` does the timing.)
+"""
+
+import math
+import os
+
+import pytest
+
+from tests.benchmarks import agreement, engines, report, runner, workloads
+from tests.benchmarks.engines import floor
+
+TINY = {"chain": 50, "wide": 200, "ops": 100}
+
+
+def _agree_with_floor(adapter) -> None:
+    for workload, size in TINY.items():
+        got = adapter.run(workload, size).check
+        want = floor.ENGINE.run(workload, size).check
+        assert agreement.differences(got, want) <= agreement.RTOL, (adapter.name, workload)
+    for fused in (True, False):  # two SGD steps on 20 points: the second loss checks the update too
+        got = workloads.moons(adapter, 2, fused, points=20).check
+        want = floor.moons(2, fused, points=20).check
+        assert agreement.differences(got, want) <= agreement.RTOL, (adapter.name, fused)
+
+
+def test_the_floor_chain_matches_the_closed_form():
+    # x_D = a^D (x0 + c/(a-1)) - c/(a-1) and d x_D / d x0 = a^D, for x <- a·x + c
+    a, c, depth = workloads.CHAIN_SCALE, workloads.CHAIN_SHIFT, 50
+    fixed = c / (a - 1)
+    check = floor.chain(depth).check
+    assert check["value"] == pytest.approx(a**depth * (1.0 + fixed) - fixed, rel=1e-9)
+    assert check["grads"] == [pytest.approx(a**depth, rel=1e-12)]
+
+
+def test_the_floor_moons_gradients_match_central_differences():
+    """The hand-derived floor is the reference for every engine, so check it first."""
+    X, y = workloads.moons_data()
+    weights = workloads.moons_weights()
+    flat = workloads.flat_parameters(weights)
+    grads = floor.moons(1).check["grads"]
+
+    def loss(params):
+        it = iter(params)
+        layers = [[([next(it) for _ in w], next(it)) for w, _ in layer] for layer in weights]
+        total = 0.0
+        for x, yi in zip(X, y):
+            score = floor._forward(layers, x)[1][-1][0]
+            total += max(0.0, 1 - yi * score)
+        return total / len(X) + workloads.MOONS_ALPHA * sum(p * p for p in params)
+
+    eps = 1e-6
+    for i in range(0, len(flat), 17):  # a spread of weights and biases from every layer
+        up, down = list(flat), list(flat)
+        up[i] += eps
+        down[i] -= eps
+        numeric = (loss(up) - loss(down)) / (2 * eps)
+        assert grads[i] == pytest.approx(numeric, rel=1e-4, abs=1e-7), i
+
+
+def test_stepgrad_agrees_with_the_floor_on_every_workload():
+    _agree_with_floor(engines.load("stepgrad"))
+
+
+def test_micrograd_agrees_with_the_floor_where_its_recursion_allows():
+    pytest.importorskip("micrograd", reason="micrograd is not installed (pip install 'stepgrad[bench]')")
+    _agree_with_floor(engines.load("micrograd"))
+
+
+@pytest.mark.parity
+def test_torch_agrees_with_the_floor(torch):
+    _agree_with_floor(engines.load("torch"))
+
+
+def test_a_disagreement_is_reported_not_hidden():
+    good = {"losses": [1.0, 0.5], "grads": [0.25, -3.0]}
+    bad = {"losses": [1.0, 0.5], "grads": [0.25, -3.001]}
+    assert agreement.differences(good, good) == 0.0
+    assert agreement.differences(bad, good) == pytest.approx(0.001 / 3.0)
+    assert agreement.differences({"losses": [1.0], "grads": [0.25, -3.0]}, good) == math.inf
+    _, diffs = agreement.compare({"floor": good, "stepgrad": good, "micrograd": bad})
+    assert diffs["stepgrad"] <= agreement.RTOL < diffs["micrograd"]
+
+
+def test_the_pipeline_runs_workers_locates_micrograd_s_failure_and_reports(tmp_path):
+    pytest.importorskip("micrograd", reason="micrograd is not installed (pip install 'stepgrad[bench]')")
+    plan = runner.Plan(workloads=["chain", "memory"], engines=["stepgrad", "micrograd", "floor"], rounds=1,
+                       gc_modes=(True,), sizes={"chain": (50, 2000, 4000), "memory": (2000,)})
+    results = runner.run(plan)
+
+    deep = results.find("chain", 2000, "micrograd")
+    assert deep.error.startswith("RecursionError")
+    assert results.find("chain", 4000, "micrograd").skipped  # not run: it already failed shallower
+    limit = results.limits[("micrograd", "chain")]
+    assert 50 <= limit["deepest"] < 2000 and limit["fails_at"] == limit["deepest"] + 1
+    assert results.find("chain", 4000, "stepgrad").values  # stepgrad has no depth limit
+    assert agreement.all_agree(results)
+    stepgrad_bytes = results.find("memory", 2000, "stepgrad").values[0]
+    micrograd_bytes = results.find("memory", 2000, "micrograd").values[0]
+    assert 50 < stepgrad_bytes < micrograd_bytes
+
+    text = report.markdown(results)
+    assert f"the deepest chain it runs is {limit['deepest']:,} steps" in text
+    assert "| chain | 4,000 | µs / step |" in text and "Python" in text
+    path = tmp_path / "bench.md"
+    report.write_atomically(str(path), text)
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_a_failed_write_leaves_the_old_report(tmp_path, monkeypatch):
+    path = tmp_path / "bench.md"
+    path.write_text("old table\n")
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        report.write_atomically(str(path), "new table\n")
+    assert path.read_text() == "old table\n"
+    assert os.listdir(tmp_path) == ["bench.md"]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--rounds", "0"], "--rounds must be at least 1"),
+    (["--only", "moons,sprint"], "unknown workload(s) sprint"),
+    (["--engines", "jax"], "unknown engine(s) jax"),
+])
+def test_bad_command_lines_say_what_is_wrong(argv, message, capsys):
+    from tests.benchmarks.__main__ import parse
+    with pytest.raises(SystemExit):
+        parse(argv)
+    assert message in capsys.readouterr().err

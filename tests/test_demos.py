@@ -1,0 +1,218 @@
+"""The demos: each runs to the end with its checks passing, steps on demand, draws
+its pictures, and exits non-zero when a derivative is wrong."""
+
+import io
+import math
+import operator
+
+import pytest
+
+import engine
+import engine.value
+from demos import NAMES
+from demos.cli import main
+from demos.topo_order import build, naive_backward
+
+#: Demos small enough to run in full here; the trainers get fewer steps where the
+#: article's count is not what their checks are about (moons runs in the tour test).
+QUICK = {name: [] for name in NAMES if name != "moons"}
+QUICK["symmetry"] = ["--steps", "40"]
+QUICK["tiny_net"] = ["--steps", "200"]
+
+
+def run(argv, stdin=""):
+    """Run `python -m demos argv` in-process; return (exit status, printed text)."""
+    out = io.StringIO()
+    status = main(list(argv), stdin=io.StringIO(stdin), stdout=out)
+    return status, out.getvalue()
+
+
+@pytest.mark.parametrize("name", sorted(QUICK))
+def test_each_demo_runs_and_agrees_with_its_article(name, tmp_path):
+    status, text = run([name, "--no-render", "--out", str(tmp_path), *QUICK[name]])
+    assert status == 0, text
+    assert "checks agree with the article" in text
+    assert "✗" not in text
+    assert not list(tmp_path.iterdir()), "--no-render must not write pictures"
+
+
+def test_listing_names_every_demo_with_its_description():
+    status, text = run([])
+    assert status == 0
+    for name in NAMES:
+        assert f"  {name} " in text
+    assert "f = x·y at x = 4, y = −3" in text
+
+
+def test_an_unknown_demo_is_refused_with_the_list():
+    status, text = run(["chian_rule"])
+    assert status == 2
+    assert "no demo called 'chian_rule'" in text and "chain_rule" in text
+
+
+def test_chain_rule_prints_the_articles_numbers():
+    status, text = run(["chain_rule", "--no-render"])
+    assert status == 0
+    assert "x.grad += ∂f/∂x × f.grad = (-3.0000) × (1.0000) = -3.0000" in text
+    assert "y.grad += ∂f/∂y × f.grad = (4.0000) × (1.0000) = 4.0000" in text
+
+
+# ---- a wrong derivative is caught ------------------------------------------------
+
+
+def broken(name, forward, derivatives, arity=1):
+    """An op like the engine's, with a wrong derivative rule, not put in engine.OPS."""
+    return engine.define_op(name, forward, derivatives, arity=arity, register=False).apply
+
+
+def _sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+
+
+# Each breaks one derivative: mul's ∂/∂x, sigmoid's σ′ (σ instead of σ(1 − σ)), tanh's.
+BREAKS = {
+    "mul": broken("mul", operator.mul, lambda x, y, out: (y + 1.0, x), arity=2),
+    "sigmoid": broken("sigmoid", _sigmoid, lambda x, out: (out,)),
+    "tanh": broken("tanh", math.tanh, lambda x, out: (1 - out,)),
+}
+
+
+@pytest.mark.parametrize("op, name", [
+    ("mul", "chain_rule"), ("mul", "neuron"), ("tanh", "neuron"),
+    ("sigmoid", "delta_rule"), ("sigmoid", "logistic"), ("sigmoid", "tiny_net"), ("sigmoid", "window_ner"),
+    ("sigmoid", "symmetry"),
+])
+def test_a_wrong_derivative_makes_the_demo_cross_and_exit_non_zero(op, name, monkeypatch):
+    monkeypatch.setattr(engine.value, op, BREAKS[op])
+    status, text = run([name, "--no-render", *QUICK[name]])
+    assert status == 1, text
+    assert "✗" in text and "DISAGREE" in text
+
+
+def test_a_wrong_add_derivative_breaks_topo_order(monkeypatch):
+    monkeypatch.setattr(engine.value, "add", broken("add", operator.add, lambda x, y, out: (1.0, 0.5), arity=2))
+    status, text = run(["topo_order", "--no-render"])
+    assert status == 1
+    assert "✗ dc/da = 4" in text
+
+
+def test_the_naive_walk_counts_shared_paths_again():
+    a, b, c = build()
+    c.grad = 1.0
+    naive_backward(c)
+    # by hand: b gets 1 then 1 more; a gets 1 + 1 from b's first visit, 2 + 2 from its second
+    assert (b.grad, a.grad) == (2.0, 6.0)
+    x = engine.Value(3.0)
+    y = (x * 2.0).tanh()  # no shared node: the naive walk is right
+    y.grad = 1.0
+    naive_backward(y)
+    assert x.grad == pytest.approx(2 * (1 - math.tanh(6.0) ** 2))
+
+
+# ---- stepping ------------------------------------------------------------------------
+
+
+def test_step_pauses_at_every_backward_step():
+    status, text = run(["chain_rule", "--step", "--no-render"], stdin="\n\n")
+    assert status == 0
+    assert text.count("Enter: next, q: quit") == 2
+    assert "[step 1/2:" in text and "[step 2/2:" in text
+    assert "checks agree" in text
+
+
+def test_q_quits_at_the_pause():
+    status, text = run(["neuron", "--step", "--no-render"], stdin="\n\nq\n")
+    assert status == 0
+    assert text.count("Enter: next, q: quit") == 3
+    assert "    3. " in text and "    4. " not in text
+    assert "quit." in text and "checks agree" not in text
+
+
+def test_end_of_input_stops_pausing_and_runs_to_the_end():
+    status, text = run(["neuron", "--step", "--no-render"], stdin="\n")
+    assert status == 0
+    assert text.count("Enter: next, q: quit") == 2
+    assert "    9. " in text and "checks agree" in text
+
+
+def test_step_pauses_between_sections_of_a_big_demo():
+    status, text = run(["delta_rule", "--step", "--no-render"], stdin="\n" * 10)
+    assert status == 0
+    assert "[forward done:" in text and "[layer 2 done:" in text
+
+
+# ---- pictures ------------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_chain_rule_writes_its_graph_and_a_frame_per_step(tmp_path, dot_program):
+    status, text = run(["chain_rule", "--out", str(tmp_path)])
+    assert status == 0, text
+    frames = sorted((tmp_path / "frames").glob("frame_*.png"))
+    assert [f.name for f in frames] == ["frame_000.png", "frame_001.png", "frame_002.png"]
+    for path in [*frames, tmp_path / "graph.png"]:
+        assert path.read_bytes().startswith(PNG)
+        assert str(path) in text
+
+
+def test_frames_leave_exactly_one_backward_pass_of_gradients(tmp_path, dot_program):
+    """Frames run a backward pass of their own; the printed pass must not add to it."""
+    status, text = run(["neuron", "--out", str(tmp_path)])
+    assert status == 0, text
+    assert "do/dw1 = x1·(1 − o²)" in text and "✗" not in text
+    assert len(list((tmp_path / "frames").glob("frame_*.png"))) == 10
+
+
+@pytest.mark.parametrize("name, pictures", [
+    ("forward_vs_reverse", ["cost.png"]),
+    ("tiny_net", ["loss.png"]),
+])
+def test_plots_are_written(name, pictures, tmp_path):
+    status, text = run([name, "--out", str(tmp_path), *QUICK[name]])
+    assert status == 0, text
+    for picture in pictures:
+        assert (tmp_path / picture).read_bytes().startswith(PNG)
+
+
+def test_without_graphviz_the_demo_says_so_and_still_checks(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` anywhere
+    status, text = run(["chain_rule", "--out", str(tmp_path / "out")])
+    assert status == 0, text
+    assert "cannot draw" in text and "Graphviz" in text
+    assert "graph pictures were skipped" in text
+    assert "checks agree" in text
+    assert not list((tmp_path / "out").rglob("*.png"))
+
+
+def test_html_writes_the_step_through_page(tmp_path):
+    page = tmp_path / "chain.html"
+    status, text = run(["chain_rule", "--no-render", "--html", str(page)])
+    assert status == 0, text
+    html = page.read_text(encoding="utf-8")
+    assert "<html" in html.lower() and "-12" in html
+
+
+# ---- the article-vs-engine rows ---------------------------------------------------
+
+
+def test_a_row_is_ticked_only_when_every_entry_agrees():
+    import numpy as np
+
+    from demos.checks import Checks
+
+    checks = Checks(io.StringIO())
+    assert checks.compare("same up to rounding", np.array([[0.1 + 0.2, 1.0]]), [[0.3, 1.0]])
+    assert not checks.compare("off by a millionth", 1.0, 1.000001)
+    assert not checks.compare("one entry off", [1.0, 2.0, 3.0], [1.0, 2.0, 3.5])
+    assert not checks.compare("an entry missing", [1.0, 2.0], [1.0])
+    assert not checks.compare("nan never agrees", math.nan, math.nan)
+    assert [row.what for row in checks.failed] == ["off by a millionth", "one entry off", "an entry missing",
+                                                    "nan never agrees"]
+    assert "4 of 5 checks DISAGREE" in checks.summary()
+
+
+def test_steps_must_be_positive():
+    with pytest.raises(SystemExit) as exit_:
+        run(["tiny_net", "--steps", "0"])
+    assert exit_.value.code == 2

@@ -1,0 +1,189 @@
+"""fit(): micrograd's moons recipe, XOR, batches, the progress bar and Ctrl-C."""
+
+import io
+import os
+import random
+import signal
+import sys
+
+import pytest
+
+from engine import Value
+from nn import MLP, SGD, Adam, fit, make_moons, make_spirals, make_xor
+
+
+def training_accuracy(model, X, y):
+    """Counted here, from the trained model's own outputs, not taken from the History."""
+    return sum((model(x).data > 0) == (label > 0) for x, label in zip(X, y)) / len(X)
+
+
+def test_micrograds_moons_recipe_reaches_100_percent():
+    X, y = make_moons(100, noise=0.1)
+    model = MLP(2, [16, 16, 1], seed=1)
+    history = fit(model, X, y, loss="hinge", l2_penalty=1e-4, steps=100, progress=False)
+    assert len(history) == 100 and not history.interrupted
+    assert training_accuracy(model, X, y) == 1.0
+    assert history.loss[-1] < 0.05 < history.loss[0]
+
+
+def micrograds_demo_loop(Value, MLP, X, y, steps):
+    """The training loop of micrograd's demo.ipynb, as a student would have it
+    (only the batch is fixed); it gets `Value` and `MLP` from whichever library."""
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])
+    losses = []
+    for k in range(steps):
+        inputs = [list(map(Value, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        data_losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+        data_loss = sum(data_losses) * (1.0 / len(data_losses))
+        alpha = 1e-4
+        reg_loss = alpha * sum((p * p for p in model.parameters()))
+        total_loss = data_loss + reg_loss
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        losses.append(total_loss.data)
+    return losses, [p.data for p in model.parameters()]
+
+
+def test_micrograds_demo_code_runs_unchanged_and_fit_takes_the_same_steps():
+    micrograd_engine = pytest.importorskip("micrograd.engine")
+    micrograd_nn = pytest.importorskip("micrograd.nn")
+    X, y = make_moons(16, noise=0.1, seed=3)
+    their_losses, their_weights = micrograds_demo_loop(micrograd_engine.Value, micrograd_nn.MLP, X, y, steps=3)
+    our_losses, our_weights = micrograds_demo_loop(Value, MLP, X, y, steps=3)
+    assert our_losses == pytest.approx(their_losses, rel=1e-9)
+    assert our_weights == pytest.approx(their_weights, rel=1e-9, abs=1e-12)
+
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])
+    history = fit(model, X, y, loss="hinge", l2_penalty=1e-4, progress=False, steps=3,
+                  optimizer=SGD(model.parameters(), lr=lambda k: 1.0 - 0.9 * k / 100))
+    assert history.loss == pytest.approx(their_losses, rel=1e-9)
+    assert [p.data for p in model.parameters()] == pytest.approx(their_weights, rel=1e-9, abs=1e-12)
+
+
+def test_xor_is_learned_by_a_two_layer_tanh_net():
+    X, y = make_xor(4, noise=0.0)
+    model = MLP(2, [4, 1], activation="tanh", output_activation="tanh", seed=0)
+    history = fit(model, X, y, loss="mse", optimizer=Adam(model.parameters(), lr=0.1), steps=150, progress=False)
+    assert training_accuracy(model, X, y) == 1.0
+    assert history.loss[-1] < 0.05
+
+
+def test_cross_entropy_on_spirals_learns_something():
+    X, y = make_spirals(30, classes=3, seed=2)
+    model = MLP(2, [8, 8, 3], activation="tanh", seed=0)
+    history = fit(model, X, y, loss="cross_entropy", optimizer=Adam(model.parameters(), lr=0.05), steps=60,
+                  progress=False)
+    assert history.loss[-1] < 0.3 * history.loss[0]
+    assert history.accuracy[-1] > 0.8  # chance is 1/3
+
+
+def test_history_records_the_loss_on_step():
+    X, y = make_moons(20)
+    seen = []
+    history = fit(MLP(2, [4, 1], seed=0), X, y, steps=5, progress=False,
+                  on_step=lambda k, loss, acc: seen.append((k, loss, acc)))
+    assert seen == list(zip(range(5), history.loss, history.accuracy))
+    assert all(0.0 <= a <= 1.0 for a in history.accuracy)
+
+
+def test_batches_follow_the_seed():
+    X, y = make_moons(40)
+    runs = [fit(MLP(2, [4, 1], seed=0), X, y, steps=5, batch_size=8, seed=s, progress=False).loss for s in (1, 1, 2)]
+    assert runs[0] == runs[1] != runs[2]
+
+
+def constant_sgd(model):
+    return SGD(model.parameters(), lr=0.05)
+
+
+def test_keyboard_interrupt_from_on_step_stops_cleanly_with_the_history_so_far():
+    X, y = make_moons(20)
+
+    def stop_at_3(k, loss, acc):
+        if k == 3:
+            raise KeyboardInterrupt
+
+    model = MLP(2, [4, 1], seed=0)
+    history = fit(model, X, y, optimizer=constant_sgd(model), steps=50, progress=False, on_step=stop_at_3)
+    assert history.interrupted and len(history) == 4
+    # the model holds exactly the weights of 4 finished steps
+    reference = MLP(2, [4, 1], seed=0)
+    fit(reference, X, y, optimizer=constant_sgd(reference), steps=4, progress=False)
+    assert model.state_dict() == reference.state_dict()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="needs POSIX signals")
+def test_ctrl_c_finishes_the_step_under_way_then_stops():
+    X, y = make_moons(20)
+    before = signal.getsignal(signal.SIGINT)
+
+    def press_ctrl_c_during_step_2(k, loss, acc):
+        if k == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    history = fit(MLP(2, [4, 1], seed=0), X, y, steps=50, progress=False, on_step=press_ctrl_c_during_step_2)
+    assert history.interrupted and len(history) == 3
+    assert signal.getsignal(signal.SIGINT) is before  # Python's own handler is back
+    fit(MLP(2, [4, 1], seed=0), X, y, steps=2, progress=False)
+    assert signal.getsignal(signal.SIGINT) is before  # ... also after a run nobody interrupted
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="needs POSIX signals")
+def test_a_second_ctrl_c_interrupts_at_once():
+    X, y = make_moons(20)
+    second_raised = []
+
+    def press_twice(k, loss, acc):
+        if k == 1:
+            os.kill(os.getpid(), signal.SIGINT)  # noted; the step finishes
+            try:
+                os.kill(os.getpid(), signal.SIGINT)  # the impatient second press
+            except KeyboardInterrupt:
+                second_raised.append(k)
+
+    history = fit(MLP(2, [4, 1], seed=0), X, y, steps=50, progress=False, on_step=press_twice)
+    assert second_raised == [1]
+    assert history.interrupted and len(history) == 2
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    X, y = make_moons(10)
+    quiet = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    fit(MLP(2, [2, 1], seed=0), X, y, steps=3)
+    assert quiet.getvalue() == ""
+
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    fit(MLP(2, [2, 1], seed=0), X, y, steps=3)
+    assert "3/3" in terminal.getvalue() and "loss=" in terminal.getvalue()
+
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    fit(MLP(2, [2, 1], seed=0), X, y, steps=3, progress=False)
+    assert terminal.getvalue() == ""
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(X=[[1.0, 2.0]], y=[1, -1]), "as many labels as inputs"),
+    (dict(X=[], y=[]), "at least one"),
+    (dict(steps=-1), "steps"),
+    (dict(batch_size=0), "batch_size"),
+    (dict(loss="huber"), "unknown loss 'huber'"),
+])
+def test_bad_arguments_are_refused(kwargs, message):
+    args = dict(X=[[1.0, 2.0], [0.0, 1.0]], y=[1, -1])
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        fit(MLP(2, [2, 1], seed=0), progress=False, **args)

@@ -1,0 +1,211 @@
+"""The step-through page in a real browser: Debian's Chromium, driven by Playwright.
+
+What a student sees after pressing Next k times is compared with an independent
+replay: `engine.backward_steps` run here, on a separate copy of the graph.
+Screenshots go to out/test-artifacts/ (desktop and phone widths).
+"""
+
+from pathlib import Path
+
+import pytest
+
+from engine import Value, backward_steps, topological_order
+from viz.html import stepper_html
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "out" / "test-artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+HOSTILE = '</script><script>window.pwned = 1</script><img src="x" onerror="window.pwned = 2">'
+
+
+def neuron(label_x2="x2"):
+    """micrograd's neuron, with w1 used twice (o = tanh(n) · w1) so one node gets two edges."""
+    x1, x2, w1, w2 = Value(2.0, "x1"), Value(0.0, label_x2), Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(6.8813735870195432, "b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    t = n.tanh()
+    t.label = "t"
+    o = t * w1
+    o.label = "o"
+    return o
+
+
+def name_of(order):
+    return lambda node: node.label or f"v{order.index(node)}"
+
+
+def replay(k: int):
+    """The table and caption after k backward steps, worked out here from the engine."""
+    root = neuron()
+    order = topological_order(root)
+    steps = backward_steps(root)
+    caption = f"o.grad = {1.0:.4f}"
+    for _, step in zip(range(k), steps):
+        caption = step.caption(".4f", name_of(order))
+    grads = [node.grad for node in order]
+    if k == 0:  # the generator has not started: the page shows the seed, o.grad = 1
+        grads = [1.0 if node is root else 0.0 for node in order]
+    return grads, caption
+
+
+STEPS = sum(1 for _ in backward_steps(neuron()))
+
+
+@pytest.fixture(scope="module")
+def launch():
+    """One Chromium for the whole module, started by the first test that needs it."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    browsers = {}
+    with sync_api.sync_playwright() as playwright:
+        def get(path):
+            if path not in browsers:
+                browsers[path] = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+            return browsers[path]
+        yield get
+        for browser in browsers.values():
+            browser.close()
+
+
+@pytest.fixture
+def page_file(tmp_path, dot_program):
+    return stepper_html(neuron(), tmp_path / "neuron.html")
+
+
+@pytest.fixture
+def open_page(chromium_path, dot_program, launch):
+    """open_page(path, width, height) -> (page, requests made); closed after the test."""
+    contexts = []
+
+    def opener(path, width=1280, height=900):
+        context = launch(chromium_path).new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        requests, errors = [], []
+        page.on("request", lambda request: requests.append(request.url))
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(Path(path).as_uri())
+        page.wait_for_selector("#values tbody tr")
+        assert errors == []
+        return page, requests
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def shown(page):
+    """What the page shows now: status, caption, and the grad column (text and exact)."""
+    return page.evaluate("""() => ({
+        status: document.getElementById("status").textContent,
+        caption: document.getElementById("caption").textContent,
+        grads: Array.from(document.querySelectorAll("#values tbody td:nth-child(5)"),
+                          (td) => [td.textContent, Number(td.dataset.exact)]),
+    })""")
+
+
+def assert_self_contained(requests, path):
+    """The page asked for itself and nothing else (no network, no other file)."""
+    assert [url for url in requests if not url.startswith("data:")] == [Path(path).as_uri()], requests
+
+
+def save_screenshot(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"html-stepper-{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000  # a picture, not a blank page
+
+
+def assert_shows_step(page, k):
+    grads, caption = replay(k)
+    now = shown(page)
+    assert now["status"].endswith(f"step {k} of {STEPS}")
+    assert [exact for _, exact in now["grads"]] == grads  # exactly the engine's floats
+    assert [text for text, _ in now["grads"]] == [f"{g:.4f}" for g in grads]
+    assert now["caption"].startswith(caption)
+
+
+def test_next_k_times_shows_the_engines_gradients_offline(open_page, page_file):
+    page, requests = open_page(page_file)
+    assert_shows_step(page, 0)
+    for k in range(1, STEPS + 1):
+        page.keyboard.press("ArrowRight")
+        assert_shows_step(page, k)
+    page.keyboard.press("ArrowRight")  # past the end: stays on the last step
+    assert_shows_step(page, STEPS)
+    # The current edge and its two nodes are lit in the picture: the last step is w1 <- v2 (x1·w1).
+    lit = page.evaluate("() => Array.from(document.querySelectorAll('svg .lit'), (el) => el.id).sort()")
+    assert len(lit) == 5 and {"v1", "v2"} <= set(lit)  # v1 = w1, v2 = x1·w1, + its op and two edges
+    assert_self_contained(requests, page_file)
+    save_screenshot(page, "desktop")
+
+
+def test_home_end_slider_buttons_and_keyboard_only(open_page, page_file):
+    page, _ = open_page(page_file)
+    page.keyboard.press("End")
+    assert_shows_step(page, STEPS)
+    page.keyboard.press("Home")
+    assert_shows_step(page, 0)
+    page.locator("#slider").fill("4")
+    assert_shows_step(page, 4)
+    page.locator("#slider").focus()
+    page.keyboard.press("ArrowRight")  # the slider moves itself one step, not two
+    assert_shows_step(page, 5)
+    page.click("#prev")
+    assert_shows_step(page, 4)
+    # On the pass buttons, arrows change the pass (as radio buttons do), not the step.
+    page.locator('input[name="mode"][value="forward"]').focus()
+    page.keyboard.press("ArrowRight")
+    assert page.is_checked('input[name="mode"][value="backward"]')
+    assert_shows_step(page, 4)
+    # Keyboard only: Tab to the Next button, press Enter; its focus ring is visible.
+    page.locator("#first").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "next"
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"  # the page's own focus ring, 3px, not the browser default
+    page.keyboard.press("Enter")
+    assert_shows_step(page, 5)
+
+
+def test_forward_mode_reveals_the_values_in_topological_order(open_page, page_file):
+    page, _ = open_page(page_file)
+    page.check('input[name="mode"][value="forward"]')
+    order = topological_order(neuron())
+    for k in range(len(order) + 1):
+        assert page.text_content("#status").endswith(f"step {k} of {len(order)}")
+        data = page.eval_on_selector_all("#values tbody td:nth-child(4)", "tds => tds.map(td => td.textContent)")
+        assert data == [f"{v.data:.4f}" if i < k else "…" for i, v in enumerate(order)]
+        if k < len(order):
+            page.locator("#next").click()
+    assert page.get_attribute("#next", "aria-disabled") == "true"
+    # Back to the backward pass: it kept its own place, step 0.
+    page.check('input[name="mode"][value="backward"]')
+    assert_shows_step(page, 0)
+
+
+def test_a_label_with_script_in_it_is_shown_as_text(open_page, tmp_path):
+    root = neuron(label_x2=HOSTILE)
+    path = stepper_html(root, tmp_path / "hostile.html")
+    page, requests = open_page(path)
+    assert page.evaluate("() => window.pwned") is None
+    names = page.eval_on_selector_all("#values tbody td:nth-child(2)", "tds => tds.map(td => td.textContent)")
+    assert HOSTILE in names
+    assert HOSTILE in page.eval_on_selector_all("svg text", "ts => ts.map(t => t.textContent)")
+    assert_self_contained(requests, path)
+
+
+def test_fits_a_phone_and_200_percent_zoom(open_page, tmp_path):
+    long_label = stepper_html(neuron(label_x2="the_second_input_with_a_long_name"), tmp_path / "long.html")
+    for width, height, name in ((390, 844, "phone"), (640, 450, "zoom200")):  # 1280 px at 200%
+        page, _ = open_page(long_label, width, height)
+        page.keyboard.press("End")
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name}: the page is {overflow}px wider than the screen"
+        # The table fits too (only the picture may scroll sideways, by design).
+        table = page.evaluate("() => { const t = document.querySelector('.table-wrap'); return t.scrollWidth - t.clientWidth; }")
+        assert table <= 0, f"{name}: the table is {table}px wider than its place"
+        save_screenshot(page, name)
