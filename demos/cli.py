@@ -79,7 +79,7 @@ def write_html(session: Session, path: Path, out: TextIO) -> bool:
     import viz
 
     try:
-        viz.stepper_html(session.main_graph, path)
+        viz.stepper_html(session.main_graph, path, parameters=session.main_parameters)
     except NotImplementedError:
         out.write("the step-through page (viz.stepper_html) is not available in this version\n")
         return False

@@ -32,6 +32,7 @@ def one_sample(s, w, b) -> None:
     a.label = "a"
     J = cross_entropy(a, y)
     s.main_graph = J
+    s.main_parameters = [*w, b]
     s.say(f"x = {np.round(x, 4).tolist()}, y = {y:g}:  z = wᵀx + b = {z.data:.4f},  a = σ(z) = {a.data:.4f},"
           f"  J = {J.data:.4f}")
     s.say(f"  the pieces: {PIECES}")

@@ -15,6 +15,7 @@ def run(s) -> None:
     steps = s.training_steps(STEPS)
     s.say(f"{N_POINTS} moons points (labels ±1), {model!r}: {model.num_parameters()} parameters")
     s.say(f"loss = mean max(0, 1 − y·s) + {ALPHA:g}·Σp², SGD with lr 1.0 − 0.9·k/{steps}, {steps} steps")
+    s.main_parameters = model.parameters()
     s.main_graph = model(X[0])  # one point's score: the whole loss graph is too big to step through
 
     def report(k: int, loss: float, accuracy: float) -> None:

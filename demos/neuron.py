@@ -23,6 +23,7 @@ def run(s) -> None:
     o = n.tanh()
     o.label = "o"
     s.main_graph = o
+    s.main_parameters = [w1, w2, b]
     s.say(f"forward: n = x1·w1 + x2·w2 + b = {n.data:.4f},  o = tanh(n) = {o.data:.4f}")
 
     parameters = [w1, w2, b]

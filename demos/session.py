@@ -12,7 +12,7 @@ import random
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, TextIO
+from typing import Callable, Optional, Sequence, TextIO
 
 import engine
 from engine import Value
@@ -61,6 +61,7 @@ class Session:
     out: TextIO = field(default_factory=lambda: sys.stdout)
     pictures: list[Path] = field(default_factory=list)
     main_graph: Optional[Value] = None
+    main_parameters: Sequence[Value] = ()  #: coloured as parameters in the step-through page
     graphviz_missing: Optional[str] = None
     quit: bool = False                 #: the student typed q
 

@@ -48,6 +48,7 @@ def run(s) -> None:
     s.say(f"X = {X}, y = {Y}; weights U[0, 1) like np.random.rand; no bias")
     loss = engine_loss(W1, W2)
     s.main_graph = loss
+    s.main_parameters = flat([W1, W2])
     s.say(f"forward at the start: loss = Σ(y − Ŷ)² = {loss.data:.6f}")
     s.backward(loss)
     s.render(loss, "graph.png", parameters=flat([W1, W2]))

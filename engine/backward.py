@@ -57,8 +57,8 @@ def _chain_rule(root: Value, grad: float, record: bool) -> Iterator[BackwardStep
     index = 0
     for node in reversed(order):
         upstream = node.grad
-        if upstream == 0.0 and not record:
-            continue  # every contribution would be 0: nothing to pass back
+        if not record and (upstream == 0.0 or not node.parents):
+            continue  # nothing to pass back: every contribution would be 0, or there is no parent
         for parent, local in zip(node.parents, node.local_grads):
             # 0 × anything is 0 here, even × inf: a zero gradient passes nothing back.
             contribution = local * upstream if upstream != 0.0 else 0.0

@@ -29,6 +29,9 @@ def topological_order(root: Value) -> list[Value]:
             order.append(stack.pop())
         elif node not in visited:
             visited.add(node)
+            if not node.parents:  # a leaf waits for nothing: place it at once
+                order.append(node)
+                continue
             stack.append(node)
             stack.append(_PARENTS_DONE)
             for parent in reversed(node.parents):

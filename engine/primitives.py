@@ -162,14 +162,13 @@ def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> V
     # ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ, for the Values among them
     local_grads = _partners(weights, w_nodes, x_data) + _partners(inputs, x_nodes, w_data)
     total = sum(map(operator.mul, w_data, x_data))
-    if bias is not None:
-        if isinstance(bias, Value):
-            parents.append(bias)
-            local_grads.append(1.0)
-            total += bias.data
-        else:
-            total += as_float(bias, "dot bias")
-    return Value(total, op="Σw·x+b", parents=tuple(parents), local_grads=tuple(local_grads))
+    if isinstance(bias, Value):
+        parents.append(bias)
+        local_grads.append(1.0)
+        total += bias.data
+    elif bias is not None:
+        total += as_float(bias, "dot bias")
+    return Value(total, "", "Σw·x+b", tuple(parents), tuple(local_grads))  # data, label, op, parents, local_grads
 
 
 def _numbers_and_nodes(items: list, what: str) -> tuple[list[float], list[Value]]:

@@ -25,6 +25,11 @@ only if the op is safe at the drawn inputs *with a margin*:
 
 A step that fails is drawn again (a few times, then left out). So a student's
 new op, defined with its domain, is drawn and tested with no change here.
+
+The shape: each step's first operand usually continues a "loose end" (a step no
+later step uses yet), otherwise it starts a new branch; its other operands are any
+earlier node (that is where sharing comes from). At the end the loose ends are
+tied together by binary ops, so every step counts towards the output.
 """
 
 from __future__ import annotations
@@ -337,7 +342,7 @@ def _safe_evaluation(op: Op, xs: list[float]) -> Optional[tuple[float, tuple]]:
     try:
         if op.domain is not None and any(op.domain(*probe) is not None for probe in _probes(xs)):
             return None
-        if any(abs(x - kink) < MARGIN for x in xs for kink in getattr(op, "kinks", ())):
+        if any(abs(x - kink) < MARGIN for x in xs for kink in op.kinks):
             return None
         out = op.forward(*xs)
         local_grads = tuple(op.derivatives(*xs, out))

@@ -50,6 +50,7 @@ def gradients(expr, make=lambda nodes: nodes[-1]) -> list[float]:
 
 
 def close(a: float, b: float, scale: float = 1.0) -> bool:
+    """a ≈ b, up to rounding; `scale` is the size of the terms summed on the way (rounding grows with it)."""
     return math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE * max(1.0, scale))
 
 

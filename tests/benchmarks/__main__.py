@@ -1,4 +1,6 @@
-"""`python -m tests.benchmarks [--quick] [--out out/bench.md] [--rounds N] [--only moons,chain] [--engines ...]`"""
+"""Run stepgrad's benchmarks against micrograd, PyTorch and the plain-float floor;
+print the markdown report and write it (atomically) to --out. Exit status 1 if
+the engines disagree on any loss, value or gradient."""
 
 from __future__ import annotations
 

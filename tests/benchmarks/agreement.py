@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from .runner import WORKLOADS
+
 RTOL = 1e-9  # different summation orders differ in the last bits, nothing more
 
 
@@ -50,7 +52,8 @@ def verdicts(results) -> list[str]:
         bad = {e: d for e, d in diffs.items() if not d <= RTOL}
         shown = ", ".join(f"{e} {d:.1e}" for e, d in diffs.items())
         mark = "DISAGREE: " + ", ".join(bad) if bad else "agree"
-        lines.append(f"{s.workload} {s.size:,}: {mark} (largest relative difference from {reference}: {shown})")
+        size = WORKLOADS[s.workload].describe(s.size)
+        lines.append(f"{s.workload}, {size}: {mark} (largest relative difference from {reference}: {shown})")
     return lines
 
 

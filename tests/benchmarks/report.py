@@ -156,7 +156,26 @@ def table(results: Results, gc_on: bool) -> list[str]:
             row = {e: results.find(name, size, e, gc=gc_on) for e in engines}
             base = row.get("stepgrad")
             cells = [_cell(row[e], base) for e in engines]
-            lines.append(f"| {name} | {size:,} | {WORKLOADS[name].unit} | " + " | ".join(cells) + " |")
+            lines.append(f"| {name} | {WORKLOADS[name].describe(size)} | {WORKLOADS[name].unit} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def collector_table(results: Results) -> list[str]:
+    engines = [e for e in results.plan.engines if e != "floor"]  # the floor builds no graph
+    lines = ["| workload | size | " + " | ".join(engines) + " |", "|---|---:|" + "---|" * len(engines)]
+    for name in results.plan.workloads:
+        if name == "memory":
+            continue
+        for size in results.plan.sizes_of(name):
+            cells = []
+            for e in engines:
+                s = results.find(name, size, e, gc=True)
+                if s is None or not s.values:
+                    cells.append("–")
+                    continue
+                share = statistics.median(c / t for c, t in zip(s.collector, s.values) if t > 0)
+                cells.append(f"{share:.0%} ({statistics.median(s.full_collections):g} full)")
+            lines.append(f"| {name} | {WORKLOADS[name].describe(size)} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -178,18 +197,35 @@ def markdown(results: Results) -> str:
     for gc_on in plan.gc_modes:
         out += ["", f"## Garbage collector {'on (as users run it)' if gc_on else 'off'}", "", note, ""]
         out += table(results, gc_on)
+    if True in plan.gc_modes:
+        out += ["", "## Time inside the garbage collector (collector on)", "",
+                "Each cell: the share of the run spent in collections (median over rounds), "
+                "and how many of them were full collections (all generations).", ""]
+        out += collector_table(results)
     out += ["", "## Where engines fail", ""]
-    failures = [s for s in results.series if s.error]
-    for s in failures:
-        limit = results.limits.get((s.engine, s.workload), {})
-        where = (f"; the deepest chain it runs is {limit['deepest']:,} steps, it fails at {limit['fails_at']:,}"
-                 if "deepest" in limit else "")
-        out.append(f"- {s.engine}, {s.workload} {s.size:,} (gc {'on' if s.gc else 'off'}): {s.error}{where}")
-    if not failures:
-        out.append("- none")
+    out += failures(results) or ["- none"]
     out += ["", "## Do the engines agree?", ""]
     out += [f"- {line}" for line in agreement.verdicts(results)] or ["- nothing to compare"]
     return "\n".join(out) + "\n"
+
+
+def failures(results: Results) -> list[str]:
+    """A line per engine, workload and size that failed (in whichever GC modes it failed)."""
+    modes: dict[tuple, list[str]] = {}
+    errors: dict[tuple, str] = {}
+    for s in results.series:
+        if s.error:
+            key = (s.engine, s.workload, s.size)
+            modes.setdefault(key, []).append("on" if s.gc else "off")
+            errors.setdefault(key, s.error)
+    lines = []
+    for (engine, workload, size), gc_modes in modes.items():
+        limit = results.limits.get((engine, workload), {})
+        where = (f"; the deepest chain it runs is {limit['deepest']:,} steps, it fails at {limit['fails_at']:,}"
+                 if "deepest" in limit else "")
+        lines.append(f"- {engine}, {workload} {WORKLOADS[workload].describe(size)} (gc {' and '.join(gc_modes)}): "
+                     f"{errors[(engine, workload, size)]}{where}")
+    return lines
 
 
 def write_atomically(path: str, text: str) -> None:
