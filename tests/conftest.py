@@ -2,14 +2,22 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+# Failing examples are saved here and replayed first on the next run. Set explicitly:
+# with CI=true in the environment, hypothesis's own defaults turn the database off
+# and derandomize every test.
+EXAMPLES = DirectoryBasedExampleDatabase(str(Path(__file__).resolve().parent.parent / ".hypothesis" / "examples"))
 
 # `dev` is quick for the edit-test loop; `ci` (selected by .ci/run) is thorough.
-settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile("dev", max_examples=60, deadline=None, database=EXAMPLES, derandomize=False)
 settings.register_profile(
-    "ci", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+    "ci", max_examples=500, deadline=None, database=EXAMPLES, derandomize=False,
+    suppress_health_check=[HealthCheck.too_slow], print_blob=True,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 

@@ -10,9 +10,10 @@ import datetime
 import os
 import platform
 import statistics
-import tempfile
 from importlib import metadata
 from typing import NamedTuple, Optional
+
+import viz.atomic
 
 from . import agreement
 from .runner import WORKLOADS, Results, Series
@@ -229,16 +230,6 @@ def failures(results: Results) -> list[str]:
 
 
 def write_atomically(path: str, text: str) -> None:
-    """Write `text` to `path` via a temporary file beside it: a failed write leaves the old file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=".bench-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
+    """Write the report to `path` (making its folder): a failed write leaves the old file."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    viz.atomic.write_atomically(path, text.encode("utf-8"))
