@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench install graphviz clean
+.PHONY: demo test bench docs install graphviz clean
 
 demo: install graphviz
 	$(PY) -m demos tour
@@ -15,6 +15,14 @@ test: install graphviz
 
 bench: install
 	$(PY) -m tests.benchmarks $(BENCH_ARGS)
+
+# The README's pictures and example page, regenerated from the demos.
+docs: install graphviz
+	$(PY) -m demos tour > /dev/null
+	cp out/chain_rule/frames/frame_001.png docs/chain_rule-step1.png
+	cp out/neuron/graph.png docs/neuron-graph.png
+	cp out/moons/decision_boundary.png docs/moons-decision-boundary.png
+	$(PY) -m demos neuron --no-render --html docs/neuron.html > /dev/null
 
 install: $(STAMP)
 

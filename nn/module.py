@@ -261,6 +261,9 @@ class MLP(Module):
 
     def __call__(self, x: Input) -> Union[Value, list[Value]]:
         """The network's output for inputs `x`: each layer's outputs are the next one's inputs."""
+        given = 1 if isinstance(x, Value) else len(x)
+        if given != self.nin:  # checked once here, not in every neuron
+            raise ValueError(f"{self!r} takes {self.nin} inputs, got {given}")
         for layer in self.layers:
             x = layer(x)
         return x

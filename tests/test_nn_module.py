@@ -212,3 +212,11 @@ def test_state_dict_round_trip_and_strictness():
 def test_bad_shapes_and_names_are_refused(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_an_mlp_called_with_the_wrong_number_of_inputs_says_so():
+    model = MLP(2, [3, 1])
+    with pytest.raises(ValueError, match=r"MLP\(2, \[3, 1\].*takes 2 inputs, got 3"):
+        model([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="takes 2 inputs, got 1"):
+        model(Value(1.0))
