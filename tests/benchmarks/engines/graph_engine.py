@@ -23,8 +23,8 @@ class GraphEngine:
         """The sum of many nodes, the way this engine sums a wide list."""
         raise NotImplementedError
 
-    def mlp(self, weights, fused: bool):
-        """(model, parameters) of an MLP holding `weights` (see workloads.moons_weights)."""
+    def new_mlp(self, fused: bool):
+        """This engine's MLP(*workloads.MOONS_LAYERS), with any weights."""
         raise NotImplementedError
 
     def parents(self, node):
@@ -32,6 +32,14 @@ class GraphEngine:
         raise NotImplementedError
 
     # -- what most engines share --
+    def mlp(self, weights, fused: bool):
+        """(model, parameters) of an MLP holding `weights` (see workloads.moons_weights)."""
+        model = self.new_mlp(fused)
+        params = model.parameters()
+        for p, w in zip(params, workloads.flat_parameters(weights), strict=True):
+            p.data = w
+        return model, params
+
     def backward(self, root) -> None:
         root.backward()
 

@@ -6,7 +6,7 @@ from micrograd.engine import Value
 from micrograd.nn import MLP
 
 from .graph_engine import GraphEngine
-from ..workloads import MOONS_LAYERS, flat_parameters
+from ..workloads import MOONS_LAYERS
 
 
 class Micrograd(GraphEngine):
@@ -23,12 +23,8 @@ class Micrograd(GraphEngine):
             nodes = pairs + nodes[len(pairs) * 2:]
         return nodes[0]
 
-    def mlp(self, weights, fused: bool):
-        model = MLP(MOONS_LAYERS[0], list(MOONS_LAYERS[1:]))  # always unfused: micrograd has no dot
-        params = model.parameters()
-        for p, w in zip(params, flat_parameters(weights), strict=True):
-            p.data = w
-        return model, params
+    def new_mlp(self, fused: bool):
+        return MLP(MOONS_LAYERS[0], list(MOONS_LAYERS[1:]))  # always unfused: micrograd has no dot
 
     def parents(self, node):
         return node._prev
