@@ -102,5 +102,3 @@ def marks_for(stream: TextIO) -> tuple[str, str]:
         return "✓", "✗"
     except (UnicodeEncodeError, LookupError):
         return "ok", "XX"
-
-

@@ -78,22 +78,16 @@ def write_html(session: Session, path: Path, out: TextIO) -> bool:
         return False
     import viz
 
-    try:
-        viz.stepper_html(session.main_graph, path, parameters=session.main_parameters)
-    except NotImplementedError:
-        out.write("the step-through page (viz.stepper_html) is not available in this version\n")
-        return False
+    viz.stepper_html(session.main_graph, path, parameters=session.main_parameters)
     out.write(f"step-through page: {path}\n")
     session.keep(path)
     return True
 
 
 def list_pictures(sessions: Sequence[Session], out: TextIO) -> None:
-    pictures = [path for s in sessions for path in s.pictures]
-    missing = next((s.graphviz_missing for s in sessions if s.graphviz_missing), None)
-    if missing:
+    if any(s.graphviz_missing for s in sessions):
         out.write("\nGraphviz is not installed, so the graph pictures were skipped.\n")
-    if not pictures:
+    if not any(s.pictures for s in sessions):
         return
     out.write("\npictures:\n")
     for s in sessions:
@@ -137,13 +131,13 @@ def main(argv: Optional[Sequence[str]] = None, stdin: Optional[TextIO] = None,
     options = Options(step=args.step, render=not args.no_render, out_dir=args.out,
                       seed=args.seed, steps=args.steps, html=args.html)
     if args.name == "tour":
-        if args.html:
+        if options.html:
             out.write("--html needs a single demo, e.g. python -m demos chain_rule --html page.html\n")
             return 2
         sessions = tour(options, stdin, out)
     elif args.name in registry.NAMES:
         sessions = [run_demo(args.name, options, stdin, out)]
-        if args.html and not sessions[0].quit and not write_html(sessions[0], args.html, out):
+        if options.html and not sessions[0].quit and not write_html(sessions[0], options.html, out):
             return 2
     else:
         out.write(f"no demo called {args.name!r}; the demos are:\n")

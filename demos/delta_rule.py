@@ -34,6 +34,7 @@ def run(s) -> None:
     loss = 0.5 * (y_hat - y) ** 2  # eq. 3 for one sample (N = 1)
     loss.label = "L"
     s.main_graph = loss
+    s.main_parameters = flat([Ws, bs])
     s.say(f"a {'-'.join(map(str, SIZES))} sigmoid network, one sample x = {np.round(x, 4).tolist()}, y = {y:g}")
     s.say(f"forward: ŷ = {y_hat.data:.6f}, L = ½(ŷ − y)² = {loss.data:.6f}")
     s.pause("forward done")
@@ -59,4 +60,4 @@ def run(s) -> None:
     for l, (W, b) in enumerate(zip(Ws, bs)):
         s.compare(f"∂L/∂w^({l + 1}) = a^({l + 1})·δ^({l + 2})ᵀ", np.outer(a_np[l], deltas[l]), grads(W))
         s.compare(f"∂L/∂b^({l + 2}) = δ^({l + 2})", deltas[l], grads(b))
-    s.render(loss, "graph.png", parameters=flat([Ws, bs]))
+    s.render(loss, "graph.png")

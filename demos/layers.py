@@ -54,12 +54,7 @@ def transpose(rows: Sequence[Sequence]) -> list[list]:
 def matvec(W: Sequence[Sequence], x: Sequence, b: Optional[Sequence] = None, label: str = "z") -> list[Value]:
     """z = W·x + b, one `dot` node per row: z_j = Σ_i W[j][i]·x_i + b_j (cs224n's, Ng's layout)."""
     biases = b if b is not None else [None] * len(W)
-    out = []
-    for j, (row, bias) in enumerate(zip(W, biases)):
-        z = dot(row, x, bias)
-        z.label = f"{label}{j}"
-        out.append(z)
-    return out
+    return [named(dot(row, x, bias), f"{label}{j}") for j, (row, bias) in enumerate(zip(W, biases))]
 
 
 def vecmat(x: Sequence, W: Sequence[Sequence], b: Optional[Sequence] = None, label: str = "z") -> list[Value]:
@@ -69,21 +64,9 @@ def vecmat(x: Sequence, W: Sequence[Sequence], b: Optional[Sequence] = None, lab
 
 def activate(zs: Sequence[Value], function: str, label: str = "a") -> list[Value]:
     """Apply `function` ("sigmoid", "tanh", …) to each z, labelling the results."""
-    out = []
-    for j, z in enumerate(zs):
-        a = getattr(z, function)()
-        a.label = f"{label}{j}"
-        out.append(a)
-    return out
+    return [named(getattr(z, function)(), f"{label}{j}") for j, z in enumerate(zs)]
 
 
 def flat(nested) -> list:
     """A nested list of Values as one flat list (a network's parameters)."""
     return [v for item in nested for v in flat(item)] if isinstance(nested, (list, tuple)) else [nested]
-
-
-def sgd_step(parameters: Sequence[Value], lr: float) -> None:
-    """θ ← θ − α·∂L/∂θ (article 000's eq. 6), then clear the gradients for the next step."""
-    for p in parameters:
-        p.data -= lr * p.grad
-        p.grad = 0.0

@@ -2,9 +2,10 @@
 
 import numpy as np
 
+import nn
 from engine import add_all
 
-from .layers import data, flat, grads, matrix, named, sgd_step, uniform, vecmat
+from .layers import data, flat, grads, matrix, named, uniform, vecmat
 
 SEED = 2
 
@@ -60,8 +61,7 @@ def run(s) -> None:
     s.note("its gradient matrices are sometimes said to be transposed too; they are not: with")
     s.say("        p = z @ W, ∂C/∂W[i, j] = z_i·δ_j, and row i = z_i·δ is exactly what it builds")
     s.say("        (the ticks above check every entry against the engine).")
-    (_, _, p_nodes), _ = forward(x, weights)
-    sum_of_squares = named(add_all(p_j * p_j for p_j in p_nodes), "Σp²")
+    sum_of_squares = named(add_all(p_j * p_j for p_j in layers[2]), "Σp²")  # the same p nodes, a second loss
     for w in flat(weights):
         w.grad = 0.0  # leaves accumulate across passes: start this one from zero
     sum_of_squares.backward()
@@ -73,13 +73,12 @@ def run(s) -> None:
     steps = s.training_steps(STEPS)
     s.heading(f"training correctly: {steps} steps of SGD, lr = {LR:g}, beside the article's code")
     start = [np.array(data(W)) for W in weights]
-    parameters = flat(weights)
-    for step in range(steps):
-        for w in parameters:
-            w.grad = 0.0
-        layers, loss = forward(x, weights)
+    optimizer = nn.SGD(flat(weights), lr=LR)  # θ ← θ − α·∂C/∂θ
+    for _ in range(steps):
+        optimizer.zero_grad()
+        _, loss = forward(x, weights)
         loss.backward()
-        sgd_step(parameters, LR)
+        optimizer.step()
     mine = article_training(x, start, steps, wrong_seed=False)
     theirs = article_training(x, start, steps, wrong_seed=True)
     for k, (W, W_np) in enumerate(zip(weights, mine), start=1):

@@ -26,10 +26,8 @@ def one_sample(s, w, b) -> None:
     rng = s.rng
     x = [rng.uniform(-2, 2) for _ in range(N_FEATURES)]
     y = 1.0
-    z = dot(w, x, b)
-    z.label = "z"
-    a = z.sigmoid()
-    a.label = "a"
+    z = named(dot(w, x, b), "z")
+    a = named(z.sigmoid(), "a")
     J = cross_entropy(a, y)
     s.main_graph = J
     s.main_parameters = [*w, b]
@@ -41,7 +39,7 @@ def one_sample(s, w, b) -> None:
     s.compare("dJ/dz = a − y", a.data - y, z.grad)
     s.compare("dJ/dw = x·(a − y)", [xi * (a.data - y) for xi in x], grads(w))
     s.compare("dJ/db = a − y", a.data - y, b.grad)
-    s.render(J, "one_sample.png", parameters=[*w, b])
+    s.render(J, "one_sample.png")
 
 
 def m_samples(s, w, b) -> None:
@@ -52,7 +50,7 @@ def m_samples(s, w, b) -> None:
     activations = [z.sigmoid() for z in zs]
     J = add_all(cross_entropy(a, y) for a, y in zip(activations, Y[0])) / M_SAMPLES
     s.say(f"X is {N_FEATURES}×{M_SAMPLES}, Y = {Y[0].tolist()}:  J = (1/m)·Σ J_i = {J.data:.6f}")
-    s.backward(J)
+    s.backward(J)  # zeroes first: w and b still hold one_sample's gradients
     A = np.array([data(activations)])
     m = M_SAMPLES
     s.compare("dJ/dw = (1/m)·X(A − Y)ᵀ", (X @ (A - Y).T / m).ravel(), grads(w))
@@ -69,7 +67,5 @@ def run(s) -> None:
     s.heading("one sample: z = wᵀx + b, a = σ(z), J = −y·log a − (1 − y)·log(1 − a)")
     one_sample(s, w, b)
     s.pause("one sample done")
-    for p in w + [b]:
-        p.grad = 0.0  # leaves accumulate: start the second graph from zero
     s.heading(f"m = {M_SAMPLES} samples: the same w and b, J averaged")
     m_samples(s, w, b)

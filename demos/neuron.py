@@ -26,8 +26,7 @@ def run(s) -> None:
     s.main_parameters = [w1, w2, b]
     s.say(f"forward: n = x1·w1 + x2·w2 + b = {n.data:.4f},  o = tanh(n) = {o.data:.4f}")
 
-    parameters = [w1, w2, b]
-    s.frames(o, parameters=parameters)
+    s.frames(o)
     s.step_through(o)
 
     s.heading("by hand: do/dn = 1 − o², then each product passes it on times the other factor")
@@ -42,4 +41,4 @@ def run(s) -> None:
     s.compare("do/dw2 = x2·(1 − o²)", x2.data * slope, w2.grad)
     s.compare("do/dx2 = w2·(1 − o²)", w2.data * slope, x2.grad)
     s.say("  x2 = 0, so w2 gets no gradient: a weight on a silent input cannot learn from it.")
-    s.render(o, "graph.png", parameters=parameters)
+    s.render(o, "graph.png")

@@ -25,9 +25,14 @@ def _name(value: Value) -> str:
     return value.label or (f"{value.data:g}" if not value.parents else value.op)
 
 
-def edge_count(root: Value) -> int:
-    """How many steps a backward pass of `root` takes: one per (node, parent) edge."""
-    return sum(len(node.parents) for node in engine.topological_order(root))
+def _zero_and_count_edges(root: Value) -> int:
+    """Zero every gradient in `root`'s graph, so that the next backward pass leaves
+    exactly one pass's gradients whatever ran before; return how many steps that pass
+    takes (one per (node, parent) edge). One walk for both."""
+    order = engine.topological_order(root)
+    for node in order:
+        node.grad = 0.0
+    return sum(len(node.parents) for node in order)
 
 
 #: A backward pass with more edges than this is run, not printed line by line.
@@ -142,23 +147,22 @@ class Session:
         Gradients are zeroed first, so after this call every `.grad` is that of
         exactly one backward pass, whatever ran before (pictures included).
         """
-        engine.zero_grad(root)
-        name = name or _name
-        steps = engine.backward_steps(root)
-        edges = edge_count(root)
+        self._print_steps(root, _zero_and_count_edges(root), name or _name)
+
+    def _print_steps(self, root: Value, edges: int, name: Callable[[Value], str]) -> None:
         self.say(f"backward pass: {edges} steps, one per edge, in reverse topological order")
-        for step in steps:
+        for step in engine.backward_steps(root):
             self.say(f"  {step.index + 1:>3}. {step.caption('.4f', name)}")
             self.pause(f"step {step.index + 1}/{edges}")
 
     def backward(self, root: Value) -> None:
         """One backward pass of `root`: printed step by step when the graph is
-        small enough to read (`PRINTED_STEPS` edges), otherwise run and counted."""
-        edges = edge_count(root)
+        small enough to read (`PRINTED_STEPS` edges), otherwise run and counted.
+        Gradients are zeroed first, as in `step_through`."""
+        edges = _zero_and_count_edges(root)
         if edges <= PRINTED_STEPS:
-            self.step_through(root)
+            self._print_steps(root, edges, _name)
             return
-        engine.zero_grad(root)
         root.backward()
         self.say(f"backward pass: {edges} steps, one per edge (too many to print; "
                  f"the small demos print every one)")
@@ -186,9 +190,13 @@ class Session:
                 self.pictures.append(Path(path))
 
     def render(self, root: Value, filename: str = "graph.png", **draw_options) -> Optional[Path]:
-        """Draw `root`'s graph to out/NAME/filename (its values and gradients as they are now)."""
+        """Draw `root`'s graph to out/NAME/filename (its values and gradients as they are now).
+
+        `main_parameters` are coloured as parameters unless `parameters=` says otherwise.
+        """
         import viz
 
+        draw_options.setdefault("parameters", self.main_parameters)
         path = self._draw(lambda: viz.render(root, self.out_dir / filename, **draw_options), filename)
         self.keep(path)
         return path
@@ -196,16 +204,17 @@ class Session:
     def frames(self, root: Value, folder: str = "frames", **draw_options) -> list[Path]:
         """One picture per backward step of `root` (and one before) in out/NAME/folder/.
 
-        It runs its own backward pass, so gradients are zeroed afterwards: the
-        demo's own pass (`step_through`) then starts from a clean graph.
+        It runs its own backward pass from zeroed gradients, so afterwards every
+        `.grad` is that of exactly one pass. Parameters are coloured as in `render`.
         """
         import viz
 
         engine.zero_grad(root)
-        paths = self._draw(lambda: viz.backward_frames(root, self.out_dir / folder, **draw_options), "backward frames") or []
-        engine.zero_grad(root)
-        self.keep(list(paths))
-        return list(paths)
+        draw_options.setdefault("parameters", self.main_parameters)
+        paths = self._draw(lambda: viz.backward_frames(root, self.out_dir / folder, **draw_options), "backward frames")
+        paths = list(paths or [])
+        self.keep(paths)
+        return paths
 
     def plot(self, draw: Callable[[Path], object], filename: str) -> Optional[Path]:
         """Make a matplotlib picture with `draw(path)` (no Graphviz needed)."""

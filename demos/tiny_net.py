@@ -2,11 +2,11 @@
 
 import numpy as np
 
+import nn
 import viz
-
 from engine import add_all
 
-from .layers import activate, data, flat, grads, matrix, named, sgd_step, uniform, vecmat
+from .layers import activate, data, flat, grads, matrix, named, uniform, vecmat
 
 SEED = 3
 
@@ -48,10 +48,10 @@ def run(s) -> None:
     s.say(f"X = {X}, y = {Y}; weights U[0, 1) like np.random.rand; no bias")
     loss = engine_loss(W1, W2)
     s.main_graph = loss
-    s.main_parameters = flat([W1, W2])
+    s.main_parameters = parameters = flat([W1, W2])
     s.say(f"forward at the start: loss = Σ(y − Ŷ)² = {loss.data:.6f}")
     s.backward(loss)
-    s.render(loss, "graph.png", parameters=flat([W1, W2]))
+    s.render(loss, "graph.png")
 
     s.heading("formulas 5 and 6 (numpy) against the engine, at the start")
     d_W1, d_W2, article_loss = article_gradients(np.array(data(W1)), np.array(data(W2)))
@@ -63,15 +63,14 @@ def run(s) -> None:
     iterations = s.training_steps(ITERATIONS)
     s.heading(f"training: {iterations} iterations, lr = {LR}, the engine beside the article's numpy loop")
     W1_np, W2_np = np.array(data(W1)), np.array(data(W2))
-    parameters = flat([W1, W2])
+    optimizer = nn.SGD(parameters, lr=LR)  # W ← W − lr·dW, the article's update
     engine_curve, article_curve = [], []
     for _ in range(iterations):
-        for w in parameters:
-            w.grad = 0.0
+        optimizer.zero_grad()
         loss = engine_loss(W1, W2)
         loss.backward()
         engine_curve.append(loss.data)
-        sgd_step(parameters, LR)
+        optimizer.step()
         d_W1, d_W2, article_loss = article_gradients(W1_np, W2_np)
         article_curve.append(article_loss)
         W1_np, W2_np = W1_np - LR * d_W1, W2_np - LR * d_W2

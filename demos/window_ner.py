@@ -76,19 +76,23 @@ def run(s) -> None:
 
     s.heading("gradient check (2.1 in the notes): central differences for every parameter")
     parameters = flat([W, b, U, [vectors[w] for w in vocabulary]])
-    shapes = [HIDDEN * DIM * len(WINDOW), HIDDEN, HIDDEN]
 
     def loss_of(*values):
-        W_, b_, U_ = unflatten(values, shapes, HIDDEN)
-        rest = values[sum(shapes):]
-        vecs = {w: list(rest[i * DIM:(i + 1) * DIM]) for i, w in enumerate(vocabulary)}
+        W_, b_, U_, vecs = unflatten(values, vocabulary)
         return margin_loss(score(WINDOW, vecs, W_, b_, U_)[0], score(CORRUPT, vecs, W_, b_, U_)[0])
 
+    s.compare("J from gradcheck's flat parameter list", J, loss_of(*parameters))
     s.gradcheck("J", loss_of, parameters)
 
 
-def unflatten(values, shapes, rows):
-    """W (rows × …), b and U back out of the flat list that gradcheck hands over."""
-    n_W, n_b, n_U = shapes
-    W = [list(values[r * (n_W // rows):(r + 1) * (n_W // rows)]) for r in range(rows)]
-    return W, list(values[n_W:n_W + n_b]), list(values[n_W + n_b:n_W + n_b + n_U])
+def unflatten(values, vocabulary):
+    """W, b, U and the word vectors back out of the flat list that gradcheck hands
+    over, taken in the order `flat([W, b, U, word vectors])` laid them out."""
+    rest = iter(values)
+
+    def take(n: int) -> list:
+        return [next(rest) for _ in range(n)]
+
+    W = [take(DIM * len(WINDOW)) for _ in range(HIDDEN)]
+    b, U = take(HIDDEN), take(HIDDEN)
+    return W, b, U, {word: take(DIM) for word in vocabulary}

@@ -193,7 +193,7 @@ def _wrap(operand: tuple[str, int], needs: int) -> str:
 def values(min_value: float = -5, max_value: float = 5) -> st.SearchStrategy[float]:
     """Finite floats in [min_value, max_value]: the inputs of an expression."""
     for name, bound in (("min_value", min_value), ("max_value", max_value)):
-        if isinstance(bound, bool) or not isinstance(bound, (int, float)) or not math.isfinite(bound):
+        if not _is_finite_number(bound):
             raise ValueError(f"values: {name} must be a finite number, got {bound!r}")
     if min_value > max_value:
         raise ValueError(f"values: min_value {min_value!r} is above max_value {max_value!r}")
@@ -224,7 +224,7 @@ def _menu(ops, powers) -> list[Step]:
         chosen, powers = [_resolve(op) for op in ops], () if powers is None else powers
     menu = [Step(op, ()) for op in chosen]
     for n in powers:
-        if isinstance(n, bool) or not isinstance(n, (int, float)) or not math.isfinite(n):
+        if not _is_finite_number(n):
             raise ValueError(f"expressions: a power must be a finite number, got {n!r}")
         menu.append(Step(power_by(float(n)), (), float(n)))
     if not menu:
@@ -365,3 +365,8 @@ def _probes(xs: list[float]) -> Iterable[list[float]]:
 
 def _moderate(v) -> bool:
     return isinstance(v, (int, float)) and math.isfinite(v) and abs(v) <= BOUND
+
+
+def _is_finite_number(v) -> bool:
+    """An int or float (not a bool) that is neither infinite nor nan."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)

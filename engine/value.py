@@ -51,6 +51,8 @@ class Value:
             data = as_float(data)
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        if type(parents) is not tuple:  # a hand-made node may pass lists: the graph is tuples
+            parents = tuple(parents)
         if type(local_grads) is not tuple:
             local_grads = tuple(local_grads)
         if len(parents) != len(local_grads):

@@ -10,7 +10,7 @@ The pieces, one file per idea:
 
 - module.py    `Module`, `Neuron`, `Layer`, `MLP`
 - losses.py    MSE, binary cross-entropy (from probabilities or logits), hinge,
-               softmax and cross-entropy, L2, accuracy
+               softmax and cross-entropy (one example or a batch), L2, accuracy
 - optim.py     `SGD` (with momentum and weight decay) and `Adam`
 - data.py      toy datasets: moons, XOR, circles, spirals
 - train.py     `fit`, the training loop, and its `History`
@@ -19,7 +19,7 @@ The pieces, one file per idea:
 
 from .module import ACTIVATIONS, INITS, MLP, Layer, Module, Neuron
 from .losses import (accuracy, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, hinge_loss, l2,
-                     mse_loss, softmax)
+                     mean_cross_entropy, mse_loss, softmax)
 from .optim import SGD, Adam, Optimizer
 from .data import make_circles, make_moons, make_spirals, make_xor
 from .train import LOSSES, History, fit
@@ -28,7 +28,7 @@ from .serialize import load, save
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS",
     "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "hinge_loss", "softmax",
-    "cross_entropy", "l2", "accuracy",
+    "cross_entropy", "mean_cross_entropy", "l2", "accuracy",
     "Optimizer", "SGD", "Adam",
     "make_moons", "make_xor", "make_circles", "make_spirals",
     "fit", "History", "LOSSES",

@@ -13,19 +13,15 @@ loss uses a softplus that never overflows.
 from __future__ import annotations
 
 import math
-from typing import Sequence, Union
+from numbers import Real
+from typing import Sequence
 
 from engine import Value, add_all, define_op, dot, generic_exp
+from engine.op import lift
 from engine.value import as_float
-
-Number = Union[Value, float]
 
 
 # ---- helpers --------------------------------------------------------------------
-
-
-def _lift(x) -> Value:
-    return x if isinstance(x, Value) else Value(x)
 
 
 def _number(x, what: str) -> float:
@@ -34,7 +30,7 @@ def _number(x, what: str) -> float:
 
 def _as_list(xs, what: str, loss: str) -> list:
     """A list of the items of `xs`; a lone number or `Value` becomes a list of one."""
-    if isinstance(xs, Value) or (isinstance(xs, (int, float)) and not isinstance(xs, bool)):
+    if isinstance(xs, Value) or (isinstance(xs, Real) and not isinstance(xs, bool)):
         return [xs]
     if isinstance(xs, (str, bytes)) or not hasattr(xs, "__len__"):
         raise TypeError(f"{loss}: {what} must be a list of numbers or Values, got {type(xs).__name__}")
@@ -90,7 +86,7 @@ softplus = define_op(
 def mse_loss(preds, targets) -> Value:
     """Mean squared error: (1/n) Σ (predᵢ − targetᵢ)²."""
     preds, targets = _paired(preds, targets, "mse_loss")
-    return _mean([(_lift(p) - t) ** 2 for p, t in zip(preds, targets)], len(preds))
+    return _mean([(lift(p) - t) ** 2 for p, t in zip(preds, targets)], len(preds))
 
 
 def binary_cross_entropy(probs, targets) -> Value:
@@ -106,16 +102,17 @@ def binary_cross_entropy(probs, targets) -> Value:
     p_values = _check_probabilities(probs, "probs", loss)
     t_values = _check_probabilities(targets, "targets", loss)
     terms = []
-    for i, (p, t, p_value, t_value) in enumerate(zip(probs, targets, p_values, t_values)):
-        for weight, weight_value, x, x_value in ((t, t_value, p, p_value), (1 - t, 1 - t_value, 1 - p, 1 - p_value)):
-            if weight_value == 0 and not isinstance(weight, Value):
+    for i, (p, t) in enumerate(zip(probs, targets)):
+        for weight, x in ((t, p), (1 - t, 1 - p)):  # t·log p, then (1 − t)·log(1 − p)
+            constant = not isinstance(weight, Value)
+            if constant and weight == 0:
                 continue  # 0 · log(anything) is 0, and it has no gradient to pass back
-            if x_value == 0:
+            if _number(x, loss) == 0:
                 raise ValueError(
-                    f"{loss}: probs[{i}] = {p_value!r} with target {t_value!r} gives an infinite loss; "
+                    f"{loss}: probs[{i}] = {p_values[i]!r} with target {t_values[i]!r} gives an infinite loss; "
                     "compute the loss from logits with binary_cross_entropy_with_logits")
-            log_x = _lift(x).log()
-            terms.append(log_x if weight_value == 1 and not isinstance(weight, Value) else weight * log_x)
+            log_x = lift(x).log()
+            terms.append(log_x if constant and weight == 1 else weight * log_x)
     return _mean(terms, len(probs), sign=-1.0)
 
 
@@ -129,7 +126,7 @@ def binary_cross_entropy_with_logits(logits, targets) -> Value:
     logits, targets = _paired(logits, targets, loss, ("logits", "targets"))
     _check_probabilities(targets, "targets", loss)
     terms = [softplus(z) for z in logits]
-    terms += [_lift(z) * -t for z, t in zip(logits, targets) if isinstance(t, Value) or t != 0]
+    terms += [lift(z) * -t for z, t in zip(logits, targets) if isinstance(t, Value) or t != 0]
     return _mean(terms, len(logits))
 
 
@@ -163,7 +160,7 @@ def _shifted_exps(logits: list[Value]) -> tuple[list[Value], float]:
 
 def softmax(values) -> list[Value]:
     """e^(zᵢ) / Σⱼ e^(zⱼ): scores turned into probabilities that sum to 1 (stable for any z)."""
-    logits = [_lift(z) for z in _as_list(values, "values", "softmax")]
+    logits = [lift(z) for z in _as_list(values, "values", "softmax")]
     exps, _ = _shifted_exps(logits)
     total = add_all(exps)
     return [e / total for e in exps]
@@ -174,7 +171,7 @@ def cross_entropy(logits, target_index: int) -> Value:
 
     Its gradient with respect to zᵢ is softmax(z)ᵢ − [i = target].
     """
-    logits = [_lift(z) for z in _as_list(logits, "logits", "cross_entropy")]
+    logits = [lift(z) for z in _as_list(logits, "logits", "cross_entropy")]
     if isinstance(target_index, bool) or not isinstance(target_index, int):
         raise ValueError(f"cross_entropy: target_index must be an int, got {target_index!r}")
     if not 0 <= target_index < len(logits):
@@ -182,6 +179,13 @@ def cross_entropy(logits, target_index: int) -> Value:
     exps, shift = _shifted_exps(logits)
     log_sum_exp = add_all(exps).log() + shift
     return log_sum_exp - logits[target_index]
+
+
+def mean_cross_entropy(logits_per_example, target_indices) -> Value:
+    """`cross_entropy` averaged over a batch: one list of logits and one class index per example."""
+    logits_per_example, target_indices = _paired(logits_per_example, target_indices, "mean_cross_entropy",
+                                                 ("logits lists", "target indices"))
+    return _mean([cross_entropy(z, k) for z, k in zip(logits_per_example, target_indices)], len(target_indices))
 
 
 # ---- regularisation and scoring ------------------------------------------------

@@ -214,8 +214,6 @@ class Layer(Module):
 
     def __call__(self, x: Input) -> Union[Value, list[Value]]:
         """Every neuron's output for inputs `x`: a list, or one `Value` for a layer of one."""
-        if isinstance(x, Value):
-            x = (x,)
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 

@@ -59,6 +59,7 @@ def _write_atomically(path: Path, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(temp, 0o644)  # mkstemp makes the file private; a saved model is for sharing, like viz's files
         os.replace(temp, path)
     except BaseException:
         os.unlink(temp)
@@ -109,7 +110,7 @@ def _read_document(path: PathLike) -> dict:
     missing = [key for key in ("class", "config", "state") if key not in document]
     if missing:
         raise refuse(f"missing {', '.join(missing)}")
-    if document["class"] not in MODULES:
+    if not isinstance(document["class"], str) or document["class"] not in MODULES:
         raise refuse(f"unknown class {document['class']!r}; expected one of {', '.join(MODULES)}")
     if not isinstance(document["config"], dict) or not isinstance(document["state"], dict):
         raise refuse("config and state must be JSON objects")

@@ -18,19 +18,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Optional, Sequence, Union
 
-from engine import Value, add_all
+from engine import Value
 
-from .losses import (accuracy, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, hinge_loss,
-                     l2, mse_loss)
+from .losses import (accuracy, binary_cross_entropy, binary_cross_entropy_with_logits, hinge_loss, l2,
+                     mean_cross_entropy, mse_loss)
 from .module import Module
 from .optim import SGD, Optimizer
 
 LossFunction = Callable[[list, list], Value]
-
-
-def _mean_cross_entropy(scores: list, labels: list) -> Value:
-    """cross_entropy averaged over a batch: each score a list of logits, each label a class index."""
-    return add_all([cross_entropy(s, y) for s, y in zip(scores, labels)]) * (1.0 / len(scores))
 
 
 #: The losses `fit` knows by name; each takes (the model's outputs, the labels).
@@ -39,7 +34,7 @@ LOSSES: dict[str, LossFunction] = {
     "mse": mse_loss,
     "bce": binary_cross_entropy,
     "bce_with_logits": binary_cross_entropy_with_logits,
-    "cross_entropy": _mean_cross_entropy,
+    "cross_entropy": mean_cross_entropy,
 }
 
 

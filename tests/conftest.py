@@ -1,7 +1,9 @@
 """Shared test set-up: hypothesis profiles and the optional-dependency markers."""
 
+import importlib
 import os
 import shutil
+from types import SimpleNamespace
 from pathlib import Path
 
 import pytest
@@ -57,3 +59,23 @@ def dot_program():
     if shutil.which("dot") is None:
         _missing("Graphviz 'dot' is not installed (Debian: apt-get install graphviz)")
     return shutil.which("dot")
+
+
+def _require(module: str, reason: str):
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        _missing(reason)
+
+
+@pytest.fixture
+def micrograd():
+    """micrograd 0.1.0's Value and MLP, for comparisons; skips (locally) when absent."""
+    reason = "micrograd is not installed (pip install 'stepgrad[bench]')"
+    return SimpleNamespace(Value=_require("micrograd.engine", reason).Value, MLP=_require("micrograd.nn", reason).MLP)
+
+
+@pytest.fixture(scope="session")
+def playwright_api():
+    """Playwright's sync API, for browser tests; skips (locally) when absent."""
+    return _require("playwright.sync_api", "Playwright is not installed (pip install 'stepgrad[dev]')")

@@ -81,6 +81,7 @@ def test_a_disagreement_is_reported_not_hidden():
     assert agreement.differences(good, good) == 0.0
     assert agreement.differences(bad, good) == pytest.approx(0.001 / 3.0)
     assert agreement.differences({"losses": [1.0], "grads": [0.25, -3.0]}, good) == math.inf
+    assert agreement.differences({}, {"value": 1.0}) == math.inf  # a missing number is a disagreement
     _, diffs = agreement.compare({"floor": good, "stepgrad": good, "micrograd": bad})
     assert diffs["stepgrad"] <= agreement.RTOL < diffs["micrograd"]
 
@@ -109,6 +110,22 @@ def test_the_pipeline_runs_workers_locates_micrograd_s_failure_and_reports(tmp_p
     path = tmp_path / "bench.md"
     report.write_atomically(str(path), text)
     assert path.read_text(encoding="utf-8") == text
+
+
+def test_the_targets_are_judged_on_the_median_of_per_round_ratios():
+    plan = runner.Plan(workloads=["wide", "memory"], engines=["stepgrad", "micrograd"], rounds=2, gc_modes=(True,))
+    results = runner.Results(plan)
+    size = runner.WORKLOADS["wide"].sizes[0]
+    in_collector = {"collector": [0.0, 0.0], "full_collections": [0, 0]}
+    results.series += [
+        runner.Series("wide", size, "stepgrad", True, values=[2.0, 1.0], **in_collector),
+        runner.Series("wide", size, "micrograd", True, values=[60.0, 5.0], **in_collector),  # ratios 30, 5: median 17.5
+        runner.Series("memory", runner.WORKLOADS["memory"].sizes[0], "stepgrad", True, values=[250.0]),
+    ]
+    text = report.markdown(results)
+    assert "| wide: micrograd ÷ stepgrad | 17.5× (5–30) | ≥ 10× | yes |" in text
+    assert "| memory: stepgrad bytes per node | 250 B (250–250) | ≤ 200 B | **no** |" in text
+    assert "| moons (fused): micrograd ÷ stepgrad | – | ≥ 40× | not measured |" in text
 
 
 def test_a_failed_write_leaves_the_old_report(tmp_path, monkeypatch):

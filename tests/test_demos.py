@@ -69,9 +69,10 @@ def _sigmoid(x):
     return 1 / (1 + math.exp(-x))
 
 
-# Each breaks one derivative: mul's ∂/∂x, sigmoid's σ′ (σ instead of σ(1 − σ)), tanh's.
+# Each breaks one derivative: mul's ∂/∂x, sub's ∂/∂x, sigmoid's σ′ (σ instead of σ(1 − σ)), tanh's.
 BREAKS = {
     "mul": broken("mul", operator.mul, lambda x, y, out: (y + 1.0, x), arity=2),
+    "sub": broken("sub", operator.sub, lambda x, y, out: (2.0, -1.0), arity=2),
     "sigmoid": broken("sigmoid", _sigmoid, lambda x, out: (out,)),
     "tanh": broken("tanh", math.tanh, lambda x, out: (1 - out,)),
 }
@@ -80,7 +81,7 @@ BREAKS = {
 @pytest.mark.parametrize("op, name", [
     ("mul", "chain_rule"), ("mul", "neuron"), ("tanh", "neuron"),
     ("sigmoid", "delta_rule"), ("sigmoid", "logistic"), ("sigmoid", "tiny_net"), ("sigmoid", "window_ner"),
-    ("sigmoid", "symmetry"),
+    ("sigmoid", "symmetry"), ("sub", "linear_chain"),
 ])
 def test_a_wrong_derivative_makes_the_demo_cross_and_exit_non_zero(op, name, monkeypatch):
     monkeypatch.setattr(engine.value, op, BREAKS[op])

@@ -187,6 +187,8 @@ def test_a_hand_made_node_joins_the_graph():
     cube = Value(x.data**3, op="cube", parents=(x,), local_grads=(3 * x.data**2,))
     (cube * 2).backward()
     assert x.grad == 24.0
+    listed = Value(1.0, op="id", parents=[x], local_grads=[1.0])  # lists are accepted, stored as tuples
+    assert listed.parents == (x,) and listed.local_grads == (1.0,)
 
 
 def test_gradcheck_catches_a_wrong_derivative_and_reports_every_input():

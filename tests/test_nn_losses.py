@@ -1,6 +1,7 @@
 """Losses: closed-form values, gradients by central differences, stability, and bad input."""
 
 import math
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -8,7 +9,7 @@ from hypothesis import strategies as st
 
 from engine import Value, gradcheck, topological_order
 from nn import (accuracy, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, hinge_loss, l2,
-                mse_loss, softmax)
+                mean_cross_entropy, mse_loss, softmax)
 
 
 def sigmoid(z):
@@ -28,6 +29,7 @@ def test_mse_value_and_gradient():
     assert loss.data == pytest.approx((1 + 1 + 4) / 3)
     loss.backward()
     assert [p.grad for p in preds] == pytest.approx([2 * (p.data - t) / 3 for p, t in zip(preds, targets)])
+    assert mse_loss(Fraction(3), 1).data == 4.0  # a lone real number of any kind is a list of one, as in engine
 
 
 def test_binary_cross_entropy_value():
@@ -96,6 +98,17 @@ def test_cross_entropy_value_gradient_and_stability():
     assert cross_entropy([1000.0, 0.0], 0).data == pytest.approx(math.exp(-1000.0), abs=1e-300)
 
 
+def test_mean_cross_entropy_averages_over_the_batch():
+    batch, targets = [[Value(1.0), Value(2.0), Value(0.0)], [Value(-1.0), Value(0.5)]], [2, 0]
+    loss = mean_cross_entropy(batch, targets)
+    by_hand = [math.log(sum(math.exp(z.data) for z in zs)) - zs[k].data for zs, k in zip(batch, targets)]
+    assert loss.data == pytest.approx(sum(by_hand) / 2, rel=1e-14)
+    loss.backward()
+    zs = batch[1]  # d/dz_i of (1/2)·(log Σ e^z − z_k) is (softmax(z)_i − [i = k]) / 2
+    total = sum(math.exp(z.data) for z in zs)
+    assert [z.grad for z in zs] == pytest.approx([(math.exp(z.data) / total - (i == 0)) / 2 for i, z in enumerate(zs)])
+
+
 def test_l2_is_sum_of_squares_with_gradient_2p():
     params = [Value(0.5), Value(-2.0), Value(3.0)]
     reg = l2(params)
@@ -157,11 +170,11 @@ def test_gradcheck_l2(params):
 
 @given(st.floats(-1e6, 1e6), st.floats(0, 1))
 def test_bce_with_logits_is_finite_and_matches_its_limits(z, t):
-    """For any logit: finite, never negative (for t in {0,1}) and the gradient σ(z) − t."""
+    """For any logit: finite, never negative, and the gradient σ(z) − t."""
     logit = Value(z)
     loss = binary_cross_entropy_with_logits([logit], [t])
     loss.backward()
-    assert math.isfinite(loss.data)
+    assert math.isfinite(loss.data) and loss.data >= 0.0  # softplus(z) ≥ max(z, 0) ≥ t·z for t in [0, 1]
     reference_grad = sigmoid(z) - t if abs(z) < 700 else float(z > 0) - t
     assert logit.grad == pytest.approx(reference_grad, rel=1e-9, abs=1e-12)
     if abs(z) > 50:  # far out, log(1 + e^z) − t·z is max(z, 0) − t·z to double precision
@@ -199,6 +212,7 @@ def test_losses_build_few_nodes():
     (lambda: cross_entropy([1.0, 2.0], -1), "out of range"),
     (lambda: cross_entropy([1.0, 2.0], True), "must be an int"),
     (lambda: cross_entropy([], 0), "logits is empty"),
+    (lambda: mean_cross_entropy([[1.0, 2.0], [0.0, 1.0]], [1]), "2 logits lists but 1 target indices"),
     (lambda: softmax([]), "values is empty"),
     (lambda: l2([]), "parameters is empty"),
     (lambda: accuracy([1.0], [1, -1]), "1 scores but 2 labels"),

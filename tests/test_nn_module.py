@@ -22,10 +22,9 @@ def test_mlp_has_micrograds_337_parameters():
     assert len(MLP(2, [16, 16, 1]).parameters()) == expected
 
 
-def test_same_weights_and_outputs_as_micrograd_after_random_seed():
-    micrograd_nn = pytest.importorskip("micrograd.nn")
+def test_same_weights_and_outputs_as_micrograd_after_random_seed(micrograd):
     random.seed(1337)
-    theirs = micrograd_nn.MLP(2, [16, 16, 1])
+    theirs = micrograd.MLP(2, [16, 16, 1])
     random.seed(1337)
     ours = MLP(2, [16, 16, 1])
     assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
@@ -130,6 +129,8 @@ def test_one_output_is_a_value_and_feeds_the_next_layer():
     wide = Layer(2, 3)([1.0, 2.0])
     assert isinstance(wide, list) and len(wide) == 3
     assert isinstance(Neuron(1)(Value(2.0)), Value)
+    one_input = Layer(1, 3, activation="tanh")  # a lone Value is one input, for a layer as for a neuron
+    assert [v.data for v in one_input(Value(2.0))] == [math.tanh(n.w[0].data * 2.0) for n in one_input.neurons]
 
 
 def test_fused_builds_one_node_per_preactivation_and_unfused_one_per_operation():

@@ -3,6 +3,7 @@
 import json
 import os
 import random
+import stat
 
 import pytest
 
@@ -49,6 +50,7 @@ def test_the_file_says_what_it_is(tmp_path):
     assert document["config"]["nouts"] == [3, 1]
     assert len(document["state"]) == 13
     assert files_in(tmp_path) == ["m.json"]  # no temporary file left behind
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o644  # readable by others, not mkstemp's private 0o600
 
 
 def good_file(tmp_path):
@@ -76,6 +78,7 @@ BAD_FILES = {
     "no state": (lambda p: rewrite(p, lambda d: d.pop("state")), "missing state"),
     "unknown class": (lambda p: rewrite(p, lambda d: d.update({"class": "Transformer"})),
                       "unknown class 'Transformer'"),
+    "class not a name": (lambda p: rewrite(p, lambda d: d.update({"class": ["MLP"]})), r"unknown class \['MLP'\]"),
     "bad config": (lambda p: rewrite(p, lambda d: d["config"].update(nouts=[3, 0])), "does not fit together"),
     "unknown config": (lambda p: rewrite(p, lambda d: d["config"].update(dropout=0.5)), "does not fit together"),
     "missing weight": (lambda p: rewrite(p, lambda d: d["state"].pop("layers.1.neurons.0.b")),

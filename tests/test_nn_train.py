@@ -49,11 +49,9 @@ def micrograds_demo_loop(Value, MLP, X, y, steps):
     return losses, [p.data for p in model.parameters()]
 
 
-def test_micrograds_demo_code_runs_unchanged_and_fit_takes_the_same_steps():
-    micrograd_engine = pytest.importorskip("micrograd.engine")
-    micrograd_nn = pytest.importorskip("micrograd.nn")
+def test_micrograds_demo_code_runs_unchanged_and_fit_takes_the_same_steps(micrograd):
     X, y = make_moons(16, noise=0.1, seed=3)
-    their_losses, their_weights = micrograds_demo_loop(micrograd_engine.Value, micrograd_nn.MLP, X, y, steps=3)
+    their_losses, their_weights = micrograds_demo_loop(micrograd.Value, micrograd.MLP, X, y, steps=3)
     our_losses, our_weights = micrograds_demo_loop(Value, MLP, X, y, steps=3)
     assert our_losses == pytest.approx(their_losses, rel=1e-9)
     assert our_weights == pytest.approx(their_weights, rel=1e-9, abs=1e-12)

@@ -64,24 +64,31 @@ def test_an_expression_prints_as_a_formula_with_only_the_parentheses_it_needs(st
     assert Expression((0.5, -1.0, 2.0), steps).formula() == formula
 
 
-def run_formula(expr: Expression) -> float:
-    """Evaluate the printed formula as Python, with each op name bound to its forward rule."""
+def run_formula(formula: str, point: str) -> float:
+    """Run printed text as Python: `point` ("x0=0.5, x1=-1.0") binds the inputs,
+    each op name is bound to its forward rule, then `formula` is evaluated."""
     namespace = {name: op.forward for name, op in OPS.items()}
-    namespace.update({f"x{i}": x for i, x in enumerate(expr.inputs)})
-    *definitions, result = expr.formula().split("; ")
+    *definitions, result = point.split(", ") + formula.split("; ")
     for definition in definitions:
         exec(definition, namespace)
     return eval(result, namespace)
 
 
+def point_of(expr: Expression) -> str:
+    return ", ".join(f"x{i}={x!r}" for i, x in enumerate(expr.inputs))
+
+
 @given(expressions())
 def test_the_formula_computes_exactly_what_the_expression_builds(expr):
-    assert run_formula(expr) == expr(*expr.inputs).data
+    assert run_formula(expr.formula(), point_of(expr)) == expr(*expr.inputs).data
 
 
 @given(expressions())
 def test_a_drawn_expression_reprs_as_its_formula_and_point(expr):
-    assert repr(expr) == f"{expr.formula()}   at " + ", ".join(f"x{i}={x!r}" for i, x in enumerate(expr.inputs))
+    assert repr(expr) == f"{expr.formula()}   at {point_of(expr)}"
+    # What a failing test prints is enough to rerun the example by hand, to the last bit.
+    formula, point = repr(expr).split("   at ")
+    assert run_formula(formula, point) == expr(*expr.inputs).data
 
 
 def test_the_module_docstring_examples_run():

@@ -118,6 +118,18 @@ def test_a_graph_too_big_to_draw_is_refused_before_its_backward_pass(tmp_path):
     assert x.grad == 0.0 and os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize("opts, error, words", [
+    ({"rankdir": "XY"}, ValueError, "rankdir"),
+    ({"rankdr": "LR"}, TypeError, "rankdr"),
+    ({"parameters": [1.0]}, TypeError, "parameters"),
+])
+def test_a_bad_drawing_option_is_refused_before_the_backward_pass(tmp_path, opts, error, words):
+    x = Value(2.0, "x")
+    with pytest.raises(error, match=words):
+        viz.backward_frames(x * 3.0, tmp_path / "frames", **opts)
+    assert x.grad == 0.0 and os.listdir(tmp_path) == []
+
+
 def test_bad_arguments_are_named(tmp_path):
     with pytest.raises(ValueError, match="fmt"):
         viz.backward_frames(doubled(), tmp_path, fmt="jpeg")

@@ -55,9 +55,9 @@ STEPS = sum(1 for _ in backward_steps(neuron()))
 
 
 @pytest.fixture(scope="module")
-def launch():
+def launch(playwright_api):
     """One Chromium for the whole module, started by the first test that needs it."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = playwright_api
     browsers = {}
     with sync_api.sync_playwright() as playwright:
         def get(path):

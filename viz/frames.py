@@ -17,10 +17,10 @@ from typing import Optional, Union
 
 import graphviz
 
-from engine import BackwardStep, Value, backward_steps
+from engine import BackwardStep, Value, backward_steps, topological_order
 
 from .atomic import write_atomically
-from .graph import GraphvizNotFound, draw_dot, drawable_order, graph_bytes, node_names
+from .graph import NUMBER_FORMAT, GraphvizNotFound, draw_dot, graph_bytes, node_names
 
 SEED = 1.0  # d root / d root: where every backward pass starts
 FRAME_FORMATS = ("png", "svg", "pdf")
@@ -40,12 +40,14 @@ class BackwardRecording:
         clash = [name for name in _OWN_OPTIONS if name in draw_opts]
         if clash:
             raise TypeError(f"each frame sets {', '.join(clash)} itself; leave it out of the options")
-        # Refuse a graph too big to draw BEFORE running its backward pass.
-        self.order = drawable_order(root, draw_opts.get("max_nodes", 500))
+        # Draw once BEFORE running the backward pass: a graph too big to draw, or a
+        # bad option (a typo, a wrong rankdir), is refused while no gradient has changed.
+        draw_dot(root, **draw_opts)
+        self.order = topological_order(root)
         self.root = root
         self.draw_opts = draw_opts
         self.names = node_names(self.order)
-        self.fmt = draw_opts.get("fmt", ".4f")
+        self.fmt = draw_opts.get("fmt", NUMBER_FORMAT)
         before = {node: node.grad for node in self.order}
         self.steps: list[BackwardStep] = list(backward_steps(root, SEED))
         # The state the engine starts from: interior gradients restart at 0,

@@ -47,6 +47,7 @@ LINE = "#5a5a5a"
 TEXT_FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
 NUMBER_FONT = "DejaVu Sans Mono,Menlo,Consolas,monospace"  # digits line up, frames do not jitter
 RANKDIRS = ("LR", "TB", "RL", "BT")
+NUMBER_FORMAT = ".4f"  #: how numbers are written, in boxes, captions and the step-through page
 
 #: What `render` makes for each file suffix ("dot" is the DOT source itself).
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
@@ -165,7 +166,7 @@ def draw_dot(
     rankdir: str = "LR",
     show_data: bool = True,
     show_grad: bool = True,
-    fmt: str = ".4f",
+    fmt: str = NUMBER_FORMAT,
     highlight: Highlight = None,
     max_nodes: Optional[int] = 500,
     *,
@@ -244,9 +245,14 @@ def highlighted(highlight: Highlight, ids: dict[Value, dict]) -> tuple[set[str],
         ) from None
     if node not in ids or not isinstance(k, int) or not 0 <= k < len(node.parents):
         raise ValueError(f"highlight: no edge into {node!r} from parent number {k!r} in this graph")
-    parent = node.parents[k]
+    return set(edge_parts(node, k, ids)), node.parents[k]
+
+
+def edge_parts(node: Value, k: int, ids: dict[Value, dict]) -> list[str]:
+    """The ids that show the edge from `node`'s k-th parent: the edge into the op,
+    the op and its edge out, and the boxes at both ends (what a backward step lights up)."""
     own = ids[node]
-    return {own["node"], own["op"], own["out"], own["ins"][k], ids[parent]["node"]}, parent
+    return [own["node"], own["op"], own["out"], own["ins"][k], ids[node.parents[k]]["node"]]
 
 
 def _draw_op(graph: graphviz.Digraph, node: Value, own: dict, ids: dict, lit: set) -> None:

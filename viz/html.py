@@ -22,16 +22,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from engine import BackwardStep, Value, backward_steps, zero_grad
+from engine import BackwardStep, Value, backward_steps
 
 from .atomic import check_target, write_atomically
-from .graph import draw_dot, drawable_order, element_ids, graph_bytes, node_names
+from .frames import edge_positions
+from .graph import NUMBER_FORMAT, draw_dot, drawable_order, edge_parts, element_ids, graph_bytes, node_names
 
 #: The passes a page can open on (both are always in the page).
 MODES = ("backward", "forward")
-
-#: How every number is written: the same as the captions and the PNGs.
-NUMBER_FORMAT = ".4f"
 
 
 def stepper_html(
@@ -98,7 +96,9 @@ def page_data(order: list[Value], names: dict[Value, str], ids: dict[Value, dict
     root = order[-1]
     index = {node: i for i, node in enumerate(order)}
     zeros = [_shown(0.0) for _ in order]
-    backward = [backward_step(step, arg, index, names, ids) for step, arg in fresh_backward_pass(order)]
+    steps = fresh_backward_pass(order)
+    edges = edge_positions(steps)  # (node, k): tells apart the two edges of `a + a`
+    backward = [backward_step(step, k, index, names, ids) for step, (_, k) in zip(steps, edges)]
     data = {
         "nodes": [
             {"name": names[node], "op": node.op, "data": _shown(node.data), "parts": _all_parts(ids[node])}
@@ -126,7 +126,7 @@ def forward_step(node: Value, index: dict[Value, int], names: dict[Value, str], 
     return {
         "target": index[node],
         "rows": [index[p] for p in node.parents],
-        "lit": _present([own["node"], own["op"], own["out"], *own["ins"], *(ids[p]["node"] for p in node.parents)]),
+        "lit": _all_parts(own) + [ids[p]["node"] for p in node.parents],
         "caption": forward_caption(node, names),
     }
 
@@ -135,31 +135,22 @@ def backward_step(step: BackwardStep, arg: int, index: dict[Value, int], names: 
                   ids: dict[Value, dict]) -> dict:
     """One backward step: the edge from the parent at position `arg` into the node,
     with both its ends lit, and the parent's new gradient."""
-    own = ids[step.node]
     return {
         "target": index[step.parent],
         "rows": [index[step.node]],
-        "lit": _present([own["node"], own["op"], own["out"], own["ins"][arg], ids[step.parent]["node"]]),
+        "lit": edge_parts(step.node, arg, ids),
         "grad": _shown(step.parent_grad),
         "caption": step.caption(NUMBER_FORMAT, names.get),
     }
 
 
-def fresh_backward_pass(order: list[Value]) -> list[tuple[BackwardStep, int]]:
-    """Every backward step from all-zero gradients, each with its parent's position.
-
-    The engine yields a node's edges together, in argument order; the position
-    tells apart the two edges of `a + a`, which join the same two nodes. The
-    graph's own gradients are put back afterwards.
-    """
-    numbered, previous, arg = [], None, 0
+def fresh_backward_pass(order: list[Value]) -> list[BackwardStep]:
+    """Every backward step from all-zero gradients (leaves included); the
+    graph's own gradients are put back afterwards."""
     with gradients_restored(order):
-        zero_grad(order[-1])
-        for step in backward_steps(order[-1]):
-            arg = arg + 1 if step.node is previous else 0
-            previous = step.node
-            numbered.append((step, arg))
-    return numbered
+        for node in order:  # `order` is the whole graph: no need for zero_grad to walk it again
+            node.grad = 0.0
+        return list(backward_steps(order[-1]))
 
 
 @contextmanager
@@ -212,11 +203,8 @@ def _all_numbers(data: dict) -> Iterator[list[str]]:
 
 def _all_parts(own: dict) -> list[str]:
     """Every SVG id of a node's picture (the forward pass dims those not reached)."""
-    return _present([own["node"], own["op"], own["out"], *own["ins"]])
-
-
-def _present(ids: list) -> list[str]:
-    return [i for i in ids if i]  # a leaf has no op circle and no edge out
+    parts = [own["node"], own["op"], own["out"], *own["ins"]]
+    return [i for i in parts if i]  # a leaf has no op circle and no edge out
 
 
 # --- putting the page together --------------------------------------------------

@@ -18,7 +18,9 @@ def differences(check: dict, reference: dict) -> float:
     """The largest relative difference between two checks (inf if their shapes differ)."""
     worst = 0.0
     for key, ref in reference.items():
-        got = check.get(key)
+        if key not in check:
+            return float("inf")
+        got = check[key]
         refs, gots = (ref, got) if isinstance(ref, list) else ([ref], [got])
         if not isinstance(gots, list) or len(gots) != len(refs):
             return float("inf")

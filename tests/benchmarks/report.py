@@ -58,6 +58,7 @@ class Target(NamedTuple):
     stats: Optional[tuple[float, float, float]]  # the measured ratio or value
     goal: str
     met: Optional[bool]                          # None: not measured
+    suffix: str = "×"                            # the unit of `stats` and `goal`
 
 
 def _target(what: str, values: list[float], at_least: Optional[float] = None,
@@ -65,18 +66,19 @@ def _target(what: str, values: list[float], at_least: Optional[float] = None,
     stats = spread(values)
     goal = f"≥ {number(at_least)}{suffix}" if at_least is not None else f"≤ {number(at_most)}{suffix}"
     if stats is None:
-        return Target(what, None, goal, None)
+        return Target(what, None, goal, None, suffix)
     met = stats[0] >= at_least if at_least is not None else stats[0] <= at_most
-    return Target(what, stats, goal, met)
+    return Target(what, stats, goal, met, suffix)
 
 
 def targets(results: Results) -> list[Target]:
     """Issue 7's targets, medians of per-round ratios with the collector on."""
+    def sizes(workload) -> tuple[int, ...]:
+        return results.plan.sizes_of(workload) if workload in results.plan.workloads else ()
+
     def series(workload, engine, size=None):
-        sizes = results.plan.sizes_of(workload) if workload in results.plan.workloads else ()
-        if not sizes:
-            return None
-        return results.find(workload, size or max(sizes), engine, gc=True)
+        run = sizes(workload)
+        return results.find(workload, size or max(run), engine, gc=True) if run else None
 
     found = []
     found.append(_target("moons (fused): micrograd ÷ stepgrad",
@@ -86,9 +88,8 @@ def targets(results: Results) -> list[Target]:
     found.append(_target("moons fused=False: micrograd ÷ stepgrad",
                          ratios(series("moons_unfused", "micrograd"), series("moons_unfused", "stepgrad")),
                          at_least=12))
-    chain_sizes = results.plan.sizes_of("chain") if "chain" in results.plan.workloads else ()
-    if chain_sizes:
-        deepest, shallowest = max(chain_sizes), min(chain_sizes)
+    if sizes("chain"):
+        deepest, shallowest = max(sizes("chain")), min(sizes("chain"))
         deep = series("chain", "stepgrad", deepest)
         completes = deep is not None and deep.error is None and bool(deep.values)
         found.append(Target(f"chain {deepest:,} deep completes (stepgrad)", None,
@@ -191,7 +192,7 @@ def markdown(results: Results) -> str:
             "| target | measured | goal | met |", "|---|---|---|---|"]
     for t in targets(results):
         mark = {True: "yes", False: "**no**", None: "not measured"}[t.met]
-        measured = shown(t.stats, " B" if "bytes" in t.what else "×") if t.stats else ("yes" if t.met else "–")
+        measured = shown(t.stats, t.suffix) if t.stats else ("yes" if t.met else "–")
         out.append(f"| {t.what} | {measured} | {t.goal} | {mark} |")
     note = ("Each cell: median (min–max) over rounds; after the dot, that engine's time ÷ stepgrad's, "
             "round by round (above 1×: stepgrad is faster).")

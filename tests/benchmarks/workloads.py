@@ -96,6 +96,11 @@ def moons(E, steps: int, fused: bool = True, points: int = 100) -> Result:
     return Result({"losses": losses, "grads": first_grads}, (model, loss))
 
 
+def moons_unfused(E, steps: int) -> Result:
+    """`moons` with every neuron built from binary * and + (no fused dot)."""
+    return moons(E, steps, fused=False)
+
+
 def build_chain(E, depth: int):
     """(x0, x): x <- x·1.0001 + 0.0001 applied `depth` times (4 nodes a step:
     the product, the sum and a constant leaf for each number)."""
@@ -119,7 +124,7 @@ def wide(E, n: int) -> Result:
     a, b = [E.leaf(v) for v in a_data], [E.leaf(v) for v in b_data]
     out = E.total([ai * bi for ai, bi in zip(a, b)])
     E.backward(out)
-    return Result({"value": E.value(out), "grads": _sample_grads(E, a, b)}, out)
+    return Result({"value": E.value(out), "grads": [E.grad(v) for v in sample(a, b)]}, out)
 
 
 def ops_term(a, b):
@@ -135,13 +140,13 @@ def ops(E, n: int) -> Result:
     a, b = [E.leaf(v) for v in a_data], [E.leaf(v) for v in b_data]
     out = E.total([ops_term(ai, bi) for ai, bi in zip(a, b)])
     E.backward(out)
-    return Result({"value": E.value(out), "grads": _sample_grads(E, a, b)}, out)
+    return Result({"value": E.value(out), "grads": [E.grad(v) for v in sample(a, b)]}, out)
 
 
-def _sample_grads(E, a, b, count: int = 5) -> list[float]:
-    """The gradients of the first and last few inputs: enough to catch a disagreement."""
-    picked = a[:count] + a[-count:] + b[:count] + b[-count:]
-    return [E.grad(v) for v in picked]
+def sample(a: list, b: list, count: int = 5) -> list:
+    """The first and last few of `a`, then of `b`: the inputs (or their gradients)
+    whose gradients are compared, enough to catch a disagreement."""
+    return a[:count] + a[-count:] + b[:count] + b[-count:]
 
 
 def count_nodes(E, root) -> int:

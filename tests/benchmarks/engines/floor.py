@@ -36,7 +36,7 @@ def _backward(layers, grads, pres, outs, upstream) -> None:
         if i != last:  # through the ReLU
             upstream = [g if z > 0 else 0.0 for g, z in zip(upstream, pres[i])]
         x = outs[i]
-        for (w, _), (gw, gb), g in zip(layers[i], grads[i], upstream):
+        for (gw, gb), g in zip(grads[i], upstream):
             if g:
                 gw[:] = [gwi + g * xi for gwi, xi in zip(gw, x)]
                 gb[0] += g
@@ -74,6 +74,11 @@ def moons(steps: int, fused: bool = True, points: int = 100) -> Result:
     return Result({"losses": losses, "grads": first_grads})
 
 
+def moons_unfused(steps: int) -> Result:
+    """The same as `moons`: with no graph there is nothing to fuse."""
+    return moons(steps, fused=False)
+
+
 def chain(depth: int) -> Result:
     """x <- a·x + c repeated: d x_D / d x_0 = a^D, one multiply per step backward."""
     x = 1.0
@@ -89,7 +94,7 @@ def wide(n: int) -> Result:
     """Σ aᵢbᵢ: d/daᵢ = bᵢ, d/dbᵢ = aᵢ."""
     a, b = workloads.pair_inputs(n)
     total = sum(map(mul, a, b))
-    return Result({"value": total, "grads": _sample(list(b), list(a))})
+    return Result({"value": total, "grads": workloads.sample(b, a)})
 
 
 def ops(n: int) -> Result:
@@ -109,12 +114,7 @@ def ops(n: int) -> Result:
         else:
             grad_a.append(0.0)
             grad_b.append(0.0)
-    return Result({"value": total, "grads": _sample(grad_a, grad_b)})
-
-
-def _sample(grad_a, grad_b, count: int = 5) -> list[float]:
-    """The same sample of gradients as `workloads._sample_grads`."""
-    return grad_a[:count] + grad_a[-count:] + grad_b[:count] + grad_b[-count:]
+    return Result({"value": total, "grads": workloads.sample(grad_a, grad_b)})
 
 
 class Floor:
@@ -123,8 +123,6 @@ class Floor:
     name = "floor"
 
     def run(self, workload: str, size: int) -> Result:
-        if workload == "moons_unfused":
-            return moons(size, fused=False)
         return globals()[workload](size)
 
 

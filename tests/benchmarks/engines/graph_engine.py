@@ -59,9 +59,5 @@ class GraphEngine:
 
     # -- the workloads, by name --
     def run(self, workload: str, size: int) -> workloads.Result:
-        """Run one workload at one size (see `SIZED` in workloads for the meaning of size)."""
-        if workload == "moons":
-            return workloads.moons(self, size, fused=True)
-        if workload == "moons_unfused":
-            return workloads.moons(self, size, fused=False)
+        """Run one workload at one size (see `runner.WORKLOADS` for what size counts)."""
         return getattr(workloads, workload)(self, size)
