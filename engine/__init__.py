@@ -21,3 +21,4 @@ __all__ = [
     "topological_order", "forward_grad", "zero_grad", "backward", "backward_steps", "BackwardStep",
     "gradcheck", "GradcheckReport", "GradcheckError",
 ]
+from .codegen import CompiledGraph, to_python

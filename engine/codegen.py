@@ -1,0 +1,646 @@
+"""The backward pass as code: a graph turned into straight-line Python.
+
+    >>> from engine import Value, to_python
+    >>> x, w = Value(2.0, "x"), Value(-3.0, "w")
+    >>> y = x * w
+    >>> y.label = "y"
+    >>> f = to_python(y, [w])
+    >>> print(f.source)
+    def forward_backward(w):
+        # forward: one line per node
+        x = 2.0
+        y = x * w
+        # backward: each line adds local derivative × upstream to a parent's grad
+        grad_y = 1.0
+        grad_w = 0.0
+        # w.grad += ∂y/∂w × y.grad
+        grad_w += x * grad_y
+        return y, (grad_w,)
+    >>> f([5.0])
+    (10.0, (2.0,))
+
+`to_python(root, wrt)` writes one assignment per node (the forward pass), then
+one line per edge of the graph in the order `backward()` walks them (the backward
+pass), each `parent's grad += local derivative × upstream`. The leaves in `wrt`
+become the function's arguments; every other leaf is baked in as a constant, and
+so is every node that does not depend on `wrt` (nothing it passes back can reach them).
+
+The generated code does the SAME float operations, in the same order, as the
+graph engine: each op's forward value, each local derivative written as its
+op's derivative rule writes it, and every gradient summed in the order of the
+backward walk. So it returns the same floats, bit for bit. Two details keep it so:
+
+- The walk passes nothing back through a node whose gradient is 0 (`0 × inf`
+  would be nan). Straight-line code multiplies anyway; that can only differ when
+  a local derivative is infinite, and then it shows as a nan gradient. So a nan
+  gradient sends the call once through a second version of the code in which
+  every product is written `local * upstream if upstream else 0.0`, the walk's rule.
+- Ops with a domain (log, sqrt, division by a variable, powers) or that can
+  overflow (exp, powers) are called through the op itself, so a log of a
+  negative number raises the same error naming the op. An op without a source
+  template is called the same way: readable, and exact by construction.
+
+Big graphs are split into functions of at most `LINES_PER_PART` lines, each
+compiled on its own (one module of 600,000 lines takes gigabytes to compile),
+with the values still needed passed along in a tuple. Nothing here recurses.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
+
+from .graph import topological_order
+from .op import OPS, Op
+from .value import Value, as_float
+
+#: The most lines (comments included) one generated function holds before the
+#: code is split into parts. Python compiles a part in time and memory that
+#: grow with its size; a few thousand lines keep both small.
+LINES_PER_PART = 12_000
+
+#: The name of the generated function.
+FUNCTION_NAME = "forward_backward"
+
+FORWARD_HEADER = "# forward: one line per node"
+BACKWARD_HEADER = "# backward: each line adds local derivative × upstream to a parent's grad"
+
+
+# ---- the source templates, one row per op -------------------------------------------
+#
+# forward: the op's value from its inputs {0}, {1}, ...   (None: call the op itself)
+# local:   ∂out/∂input_k for each input, from the inputs and {out}, written exactly
+#          as the op's derivative rule writes it (same operations, same order), so the
+#          floats agree bit for bit. tests/test_codegen.py checks every row against
+#          the op's own rules.
+
+
+class Template(NamedTuple):
+    forward: Optional[str]   #: an expression, or None: `name(inputs)` calls the op (domain, overflow)
+    local: tuple[str, ...]   #: ∂out/∂input_k, one expression per input
+
+
+TEMPLATES: dict[str, Template] = {
+    "add": Template("{0} + {1}", ("1.0", "1.0")),
+    "sub": Template("{0} - {1}", ("1.0", "-1.0")),
+    "mul": Template("{0} * {1}", ("{1}", "{0}")),
+    "div": Template(None, ("1.0 / {1}", "-{out} / {1}")),
+    "neg": Template("-{0}", ("-1.0",)),
+    "abs": Template("abs({0})", ("(1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0)",)),
+    "exp": Template(None, ("{out}",)),
+    "log": Template(None, ("1.0 / {0}",)),
+    "sqrt": Template(None, ("(0.5 / {out} if {out} > 0 else inf)",)),
+    "tanh": Template("tanh({0})", ("(1 - {out} * {out})",)),
+    "sigmoid": Template("sigmoid({0})", ("{out} * (1 - {out})",)),
+    "relu": Template("{0} if {0} > 0 else 0.0", ("(1.0 if {0} > 0 else 0.0)",)),
+}
+
+#: Ops whose template calls a plain function: the name it has in the generated code.
+TEMPLATE_FUNCTIONS = {"tanh": "tanh", "sigmoid": "sigmoid"}
+
+#: The fused nodes (one node, many parents), by the `op` string they carry.
+SUM_OPS = ("Σ", "add_all")
+DOT_OPS = ("Σw·x+b", "dot")
+
+
+# ---- the result ----------------------------------------------------------------------
+
+
+class CompiledGraph:
+    """A graph as a Python function of its parameters: value and gradients.
+
+    `source` is the generated code; calling the object runs it on new numbers
+    for the `wrt` leaves (same order) and returns `(value, grads)`.
+    `step_lines[i]` is the line of `source` (1-based) that applies backward step
+    `i` of `engine.backward_steps(root)`, or None for a step the code leaves out
+    (an edge into a constant: nothing it passes back can reach `wrt`).
+    """
+
+    def __init__(self, program: "_Program"):
+        self._program = program
+        self.wrt: tuple[Value, ...] = program.wrt
+        self.step_lines: tuple[Optional[int], ...] = tuple(program.step_lines)
+        self._function = program.compile(guarded=False)
+        self._guarded: Optional[Callable] = None
+
+    @property
+    def source(self) -> str:
+        """The generated Python (written out on each access: it can be large)."""
+        return "\n".join(self._program.source_lines(guarded=False))
+
+    def line(self, step_index: int) -> Optional[str]:
+        """The source line that applies backward step `step_index`, or None."""
+        number = self.step_lines[step_index]
+        return None if number is None else self._program.line_text(number)
+
+    def __call__(self, values: Sequence) -> tuple[float, tuple[float, ...]]:
+        """(value of the root, d root / d each wrt leaf) at `values`, one number per wrt leaf."""
+        numbers = [as_float(v, "to_python value") for v in values]
+        if len(numbers) != len(self.wrt):
+            raise TypeError(f"this compiled graph takes {len(self.wrt)} number(s), one per wrt leaf; "
+                            f"got {len(numbers)}")
+        value, grads = self._function(*numbers)
+        if any(g != g for g in grads):  # a nan: maybe 0 × inf, which the walk does not multiply (see above)
+            if self._guarded is None:
+                self._guarded = self._program.compile(guarded=True)
+            value, grads = self._guarded(*numbers)
+        return value, grads
+
+    def __repr__(self) -> str:
+        return f"CompiledGraph({len(self.wrt)} parameters, {self._program.line_count} lines)"
+
+
+def to_python(root: Value, wrt: Iterable[Value]) -> CompiledGraph:
+    """Turn the graph of `root` into straight-line Python with `wrt` as arguments.
+
+    `wrt` are leaves of the graph (the parameters); every other leaf, and every
+    node that does not depend on `wrt`, becomes a constant. See the module's
+    docstring for what the code looks like and why its floats are the engine's.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"to_python needs a Value as root, got {type(root).__name__}")
+    wrt = tuple(wrt) if not isinstance(wrt, Value) else (wrt,)
+    seen: set = set()
+    for leaf in wrt:
+        if not isinstance(leaf, Value):
+            raise TypeError(f"to_python: wrt must hold Values, got {type(leaf).__name__}: {leaf!r}")
+        if leaf.parents:
+            raise ValueError(f"to_python: wrt must hold leaves (the parameters), but {_shown(leaf)} "
+                             f"was made by {leaf.op!r}")
+        if leaf in seen:
+            raise ValueError(f"to_python: {_shown(leaf)} appears twice in wrt")
+        seen.add(leaf)
+    return CompiledGraph(_Program(root, wrt))
+
+
+# ---- how each node is written ------------------------------------------------------
+
+
+class _Rule:
+    """How one interior node is written: its forward expression and its local derivatives."""
+
+    def __init__(self, forward: str, locals_: list[str], prelude: Optional[str] = None):
+        self.forward = forward      # the expression of the node's value
+        self.locals = locals_       # the expression of ∂node/∂parent_k, per parent
+        self.prelude = prelude      # a line computing what `locals` read, before the backward lines
+
+
+class _Program:
+    """Everything `to_python` decides about a graph, ready to be written out as lines."""
+
+    def __init__(self, root: Value, wrt: tuple[Value, ...]):
+        self.root, self.wrt = root, wrt
+        self.order = topological_order(root)
+        wrt_set = set(wrt)
+        self.live: set = set()  # the nodes that depend on wrt (the rest are constants)
+        for node in self.order:
+            if node in wrt_set or any(p in self.live for p in node.parents):
+                self.live.add(node)
+        self.namespace: dict[str, object] = {"sum": sum, "inf": math.inf, "nan": math.nan}
+        for op_name, function_name in TEMPLATE_FUNCTIONS.items():
+            if op_name in OPS:
+                self.namespace[function_name] = OPS[op_name].forward
+        self._op_functions: dict[int, tuple[str, str]] = {}  # id(op) -> (forward name, grads name)
+        self.names = _Names(self.namespace)
+        self.rules: dict[Value, _Rule] = {}
+        self.var: dict[Value, str] = {}
+        self._name_nodes()
+        shown = _display_names(self.order, wrt)
+        self.display = {node: shown.get(node) or self.var.get(node) or _literal(node.data) for node in self.order}
+        self.step_lines: list[Optional[int]] = []
+        self.line_count = 0
+        self._parts: Optional[list[tuple[int, int]]] = None
+        self._layout()
+
+    # -- names ---------------------------------------------------------------------
+
+    def _name_nodes(self) -> None:
+        """A variable per node the code mentions by name; the rest are written as numbers."""
+        for node in self.order:  # the op functions take their names first (`log`, not `log2`)
+            if node in self.live and node.parents:
+                op = self._op_of(node)
+                if isinstance(op, Op) and _calls_op(op):
+                    self._op_functions_of(op)
+        for node in self.order:
+            if node in self.live or node.label:
+                self.var[node] = self.names.fresh(_identifier(node.label) or _op_word(node))
+        for node in self.order:
+            if node in self.live and node.parents:
+                self.rules[node] = self._rule(node)
+        self.grad = {node: self.names.fresh(f"grad_{self.var[node]}") for node in self.order if node in self.live}
+
+    def term(self, node: Value) -> str:
+        """How `node` appears in an expression: its variable, or its number."""
+        name = self.var.get(node)
+        return name if name is not None else _literal(node.data)
+
+    # -- ops -----------------------------------------------------------------------
+
+    def _op_of(self, node: Value):
+        """The op that made `node`: an `Op`, or "sum" / "dot" for the fused nodes."""
+        op = node.op
+        if isinstance(op, Op):
+            return op
+        if op in SUM_OPS:
+            return "sum"
+        if op in DOT_OPS:
+            return "dot"
+        arity = len(node.parents)
+        for candidate in OPS.values():
+            if candidate.arity == arity and op in (candidate.symbol, candidate.name):
+                return candidate
+        if arity == 1 and isinstance(op, str) and op.startswith("**"):
+            from .primitives import power_by  # the fixed-power ops are made per exponent
+            try:
+                exponent = float(op[2:])
+            except ValueError:
+                exponent = None
+            if exponent is not None:
+                candidate = power_by(exponent)
+                if _same_numbers(candidate(node.parents[0].data), node):
+                    return candidate
+            raise ValueError(f"to_python: cannot tell the exponent of {_shown(node)} from its op {op!r} "
+                             "(its digits were rounded); write the exponent with fewer digits")
+        raise ValueError(f"to_python: {_shown(node)} was made by {op!r}, which is not an op in engine.OPS; "
+                         "make the op with engine.define_op so its rules can be called")
+
+    def _op_functions_of(self, op: Op) -> tuple[str, str]:
+        """Names in the generated code for calling `op`: its value, and its local derivatives."""
+        if id(op) not in self._op_functions:
+            word = _identifier(op.name) or "op"
+            if op.name == "pow" and op.arity == 1:
+                word = "pow_" + _identifier(op.symbol[2:].replace("-", "minus_").replace(".", "_"))
+            forward_name = self.names.fresh(word)
+            grads_name = self.names.fresh(f"{forward_name}_grads")
+            self.namespace[forward_name] = _forward_of(op)
+            self.namespace[grads_name] = _local_grads_of(op)
+            self._op_functions[id(op)] = (forward_name, grads_name)
+        return self._op_functions[id(op)]
+
+    def _rule(self, node: Value) -> _Rule:
+        op = self._op_of(node)
+        if op == "sum":
+            return self._sum_rule(node)
+        if op == "dot":
+            return self._dot_rule(node)
+        inputs = [self.term(p) for p in node.parents]
+        out = self.var[node]
+        template = TEMPLATES.get(op.name) if OPS.get(op.name) is op else None
+        if template is None:  # call the op itself, for its value and its local derivatives
+            forward_name, grads_name = self._op_functions_of(op)
+            local_name = self.names.fresh(f"d_{out}")
+            prelude = f"{local_name} = {grads_name}({', '.join(inputs)})"
+            return _Rule(f"{forward_name}({', '.join(inputs)})", [f"{local_name}[{k}]" for k in range(len(inputs))],
+                         prelude)
+        if template.forward is not None:
+            forward = template.forward.format(*inputs, out=out)
+        elif op.name == "div" and node.parents[1] not in self.live:
+            forward = "{0} / {1}".format(*inputs)  # by a constant: it was not 0 when the graph was built
+        else:  # a domain to check or an overflow to name: the op does it
+            forward = f"{self._op_functions_of(op)[0]}({', '.join(inputs)})"
+        return _Rule(forward, [local.format(*inputs, out=out) for local in template.local])
+
+    def _sum_rule(self, node: Value) -> _Rule:
+        """add_all: sum(parents, 0.0), as one expression; every local derivative is 1."""
+        if not all(local == 1.0 for local in node.local_grads) or \
+                not _same_float(sum([p.data for p in node.parents], 0.0), node.data):
+            raise ValueError(f"to_python: cannot rebuild the sum {_shown(node)} (a start other than 0, or "
+                             "changed local derivatives)")
+        terms = ", ".join(self.term(p) for p in node.parents)
+        comma = "," if len(node.parents) == 1 else ""
+        return _Rule(f"sum(({terms}{comma}), 0.0)", ["1.0"] * len(node.parents))
+
+    def _dot_rule(self, node: Value) -> _Rule:
+        """dot: sum(w·x for each pair) + bias, as one expression; ∂/∂w = x, ∂/∂x = w, ∂/∂b = 1."""
+        layout = _dot_layout(node)
+        if layout is None:
+            raise ValueError(f"to_python: cannot rebuild the dot node {_shown(node)} from its parents "
+                             "(plain-number terms or a plain-number bias are not recorded on the node)")
+        pairs, has_bias = layout
+        parents = node.parents
+        products, locals_ = [], [""] * len(parents)
+        for w, x in pairs:  # each an index of a parent, or a number
+            w_text = self.term(parents[w]) if isinstance(w, int) else _literal(w)
+            x_text = self.term(parents[x]) if isinstance(x, int) else _literal(x)
+            products.append(f"{w_text} * {x_text}")
+            if isinstance(w, int):
+                locals_[w] = x_text
+            if isinstance(x, int):
+                locals_[x] = w_text
+        comma = "," if len(products) == 1 else ""
+        forward = f"sum(({', '.join(products)}{comma}))"
+        if has_bias:
+            forward += f" + {self.term(parents[-1])}"
+            locals_[-1] = "1.0"
+        return _Rule(forward, locals_)
+
+    # -- the lines -------------------------------------------------------------------
+
+    def _statements(self, guarded: bool) -> Iterator[tuple[str, Optional[str], tuple[str, ...]]]:
+        """Every line of the function body, in order: (text, name it assigns, names it reads).
+
+        Comments read and assign nothing. The backward lines follow `backward()`'s
+        walk exactly: nodes in reverse topological order, each node's parents in order.
+        """
+        wrt_set = set(self.wrt)
+        yield FORWARD_HEADER, None, ()
+        for node in self.order:  # the constants the code names
+            if node in self.var and node not in self.live:
+                yield f"{self.var[node]} = {_literal(node.data)}", self.var[node], ()
+        for node in self.order:
+            if node in self.rules:
+                name = self.var[node]
+                forward = self.rules[node].forward
+                yield f"{name} = {forward}", name, self._reads(forward)
+        yield BACKWARD_HEADER, None, ()
+        root = self.root
+        if root in self.live and root not in wrt_set:
+            yield f"{self.grad[root]} = 1.0", self.grad[root], ()
+        for leaf in self.wrt:
+            if leaf in self.live:
+                yield f"{self.grad[leaf]} = 0.0", self.grad[leaf], ()
+        if root in wrt_set:
+            yield f"{self.grad[root]} += 1.0", None, (self.grad[root],)
+        assigned = set(self.grad[leaf] for leaf in self.wrt if leaf in self.live)
+        for node in reversed(self.order):
+            rule = self.rules.get(node)
+            if rule is None:
+                continue
+            upstream = self.grad[node]
+            if rule.prelude is not None:
+                yield rule.prelude, rule.prelude.split(" = ", 1)[0], self._reads(rule.prelude.split(" = ", 1)[1])
+            for parent, local in zip(node.parents, rule.locals):
+                if parent not in self.live:
+                    continue
+                target = self.grad[parent]
+                yield f"# {self._caption(node, parent)}", None, ()
+                text, reads = _contribution(target, local, upstream, target in assigned, guarded)
+                yield text, (None if target in assigned else target), self._reads(reads)
+                assigned.add(target)
+        value = self.term(root)
+        grads = [self.grad[leaf] if leaf in self.live else "0.0" for leaf in self.wrt]
+        comma = "," if len(grads) == 1 else ""
+        ret = f"return {value}, ({', '.join(grads)}{comma})"
+        yield ret, None, self._reads(ret[len("return "):])
+
+    def _caption(self, node: Value, parent: Value) -> str:
+        """The step in the words of `BackwardStep.caption`: p.grad += ∂n/∂p × n.grad."""
+        n, p = self.display[node], self.display[parent]
+        return f"{p}.grad += ∂{n}/∂{p} × {n}.grad"
+
+    def _reads(self, text: str) -> tuple[str, ...]:
+        return tuple(name for name in _IDENTIFIER.findall(text) if name in self.names.taken)
+
+    def _layout(self) -> None:
+        """Where each part of the function begins and ends, and which line applies each step."""
+        count = 0
+        step_line: dict[tuple[int, int], int] = {}  # (position of node, parent index) -> line
+        position = {node: i for i, node in enumerate(self.order)}
+        # The backward walk's edges, in its order; find each contribution line by counting.
+        edges = iter((position[node], k) for node in reversed(self.order) if node in self.rules
+                     for k, parent in enumerate(node.parents) if parent in self.live)
+        last_use: dict[str, int] = {}
+        assigned_at: dict[str, int] = {self.var[leaf]: -1 for leaf in self.wrt if leaf in self.var}
+        for index, (text, target, reads) in enumerate(self._statements(guarded=False)):
+            count += 1
+            for name in reads:
+                last_use[name] = index
+            if target is not None and target not in assigned_at:
+                assigned_at[target] = index
+            if text.startswith("# ") and text != FORWARD_HEADER and text != BACKWARD_HEADER:
+                step_line[next(edges)] = index + 1  # the code line after the comment; +1 more below
+        self.line_count = count
+        self._last_use, self._assigned_at = last_use, assigned_at
+        starts = list(range(0, count, LINES_PER_PART))
+        self._parts = [(s, min(s + LINES_PER_PART, count)) for s in starts]
+        offset = 2 if len(self._parts) == 1 else None  # 1-based, after the `def` line
+        self.step_lines = []
+        for node in reversed(self.order):
+            for k, parent in enumerate(node.parents):
+                line = step_line.get((position[node], k))
+                self.step_lines.append(None if line is None or offset is None else line + offset)
+
+    def line_text(self, number: int) -> str:
+        for i, line in enumerate(self.source_lines(guarded=False), 1):
+            if i == number:
+                return line
+        raise IndexError(number)
+
+    def _state_names(self, boundary: int) -> list[str]:
+        """The names assigned before line `boundary` and read at or after it, in the order assigned."""
+        alive = [(at, name) for name, at in self._assigned_at.items()
+                 if at < boundary and self._last_use.get(name, -1) >= boundary]
+        return [name for _, name in sorted(alive)]
+
+    def _parameters(self) -> str:
+        return ", ".join(self.var[leaf] if leaf in self.var else f"unused_{i}" for i, leaf in enumerate(self.wrt))
+
+    def source_parts(self, guarded: bool) -> Iterator[str]:
+        """The source, one function at a time (parts first, the function last)."""
+        statements = self._statements(guarded)
+        params = self._parameters()
+        if len(self._parts) == 1:
+            body = [f"    {text}" for text, _, _ in statements]
+            yield "\n".join([f"def {FUNCTION_NAME}({params}):", *body])
+            return
+        calls = []
+        for number, (start, end) in enumerate(self._parts, 1):
+            state_in = self._state_names(start) if number > 1 else None
+            lines = [f"def _part{number}(state):" if number > 1 else f"def _part1({params}):"]
+            if state_in:
+                lines.append(f"    ({', '.join(state_in)},) = state")
+            lines.extend(f"    {next(statements)[0]}" for _ in range(end - start))
+            if number < len(self._parts):
+                state_out = self._state_names(end)
+                comma = "," if len(state_out) == 1 else ""
+                lines.append(f"    return ({', '.join(state_out)}{comma})")
+            calls.append(f"_part{number}")
+            yield "\n".join(lines)
+        first, *rest = calls
+        body = f"    state = {first}({params})\n" + "".join(f"    state = {call}(state)\n" for call in rest[:-1])
+        yield f"def {FUNCTION_NAME}({params}):\n{body}    return {rest[-1]}(state)"
+
+    def source_lines(self, guarded: bool) -> Iterator[str]:
+        """The source line by line, a blank line between functions."""
+        for i, part in enumerate(self.source_parts(guarded)):
+            if i:
+                yield ""
+            yield from part.split("\n")
+
+    def compile(self, guarded: bool) -> Callable:
+        """Compile the function part by part (each its own, small, code object)."""
+        namespace = dict(self.namespace)
+        for part in self.source_parts(guarded):
+            exec(compile(part, f"<to_python {FUNCTION_NAME}>", "exec"), namespace)
+        return namespace[FUNCTION_NAME]
+
+
+def _calls_op(op: Op) -> bool:
+    """Whether the generated code calls `op` itself (no template, or one that checks a domain)."""
+    template = TEMPLATES.get(op.name) if OPS.get(op.name) is op else None
+    return template is None or template.forward is None
+
+
+def _contribution(target: str, local: str, upstream: str, accumulate: bool, guarded: bool) -> tuple[str, str]:
+    """One chain-rule line: `target += local * upstream` (or `=` for its first contribution).
+
+    × 1.0 and × -1.0 are written as + and −: the same floats, for every upstream.
+    """
+    assign = "+=" if accumulate else "="
+    if local == "1.0":
+        expression = upstream
+    elif local == "-1.0":
+        if accumulate:
+            return f"{target} -= {upstream}", f"{target} {upstream}"
+        expression = f"-{upstream}"
+    else:
+        expression = f"{_atom(local)} * {upstream}"
+        if guarded:
+            expression = f"{expression} if {upstream} else 0.0"
+    return f"{target} {assign} {expression}", f"{target if accumulate else ''} {local} {upstream}"
+
+
+def _atom(expression: str) -> str:
+    """`expression`, in parentheses unless it is one name, number or call."""
+    simple = _IDENTIFIER.fullmatch(expression) or re.fullmatch(r"[\w.]+(\[\d+\])?", expression)
+    already = expression.startswith("(") and expression.endswith(")") and _balanced_inside(expression)
+    return expression if simple or already else f"({expression})"
+
+
+def _balanced_inside(expression: str) -> bool:
+    """Whether the outer parentheses of `(…)` enclose all of it (not `(a) * (b)`)."""
+    depth = 0
+    for i, ch in enumerate(expression):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and i < len(expression) - 1:
+            return False
+    return True
+
+
+def _dot_layout(node: Value):
+    """How a dot node's parents pair up, checked against its numbers; None if no layout fits.
+
+    Returns (pairs, has_bias): each pair (w, x) is a parent index or a plain number,
+    in the order of the sum. `dot` puts the weight Values first, then the input
+    Values, then the bias; a plain number is not a parent but is the local
+    derivative of its partner.
+    """
+    parents, local_grads = node.parents, node.local_grads
+    layouts = []
+    for has_bias in ((True, False) if local_grads and local_grads[-1] == 1.0 else (False,)):
+        m = len(parents) - has_bias
+        if m % 2 == 0:  # every weight and every input a Value
+            n = m // 2
+            if all(_same_float(local_grads[i], parents[n + i].data) and _same_float(local_grads[n + i], parents[i].data)
+                   for i in range(n)):
+                layouts.append(([(i, n + i) for i in range(n)], has_bias))
+        layouts.append(([(i, local_grads[i]) for i in range(m)], has_bias))  # one side plain numbers
+    for pairs, has_bias in layouts:
+        products = [(parents[w].data if isinstance(w, int) else w) * (parents[x].data if isinstance(x, int) else x)
+                    for w, x in pairs]
+        total = sum(products)
+        if has_bias:
+            total += parents[-1].data
+        if _same_float(total, node.data):
+            return pairs, has_bias
+    return None
+
+
+# ---- helpers ---------------------------------------------------------------------------
+
+
+def _forward_of(op: Op) -> Callable[..., float]:
+    """The op's value on plain numbers, through the op itself: its domain check and errors."""
+    def forward(*xs: float) -> float:
+        return op(*xs).data
+    forward.__name__ = forward.__qualname__ = _identifier(op.name) or "op"
+    return forward
+
+
+def _local_grads_of(op: Op) -> Callable[..., tuple]:
+    """The op's local derivatives at plain numbers, from the op's own rule."""
+    def local_grads(*xs: float) -> tuple:
+        return op(*xs).local_grads
+    local_grads.__name__ = local_grads.__qualname__ = f"{_identifier(op.name) or 'op'}_grads"
+    return local_grads
+
+
+class _Names:
+    """Hands out identifiers, each once, never a keyword, builtin or helper name."""
+
+    def __init__(self, namespace: dict):
+        self.taken = set()
+        # The builtins the code calls stay reachable; others (`pow`, `len`) may be shadowed.
+        self._reserved = set(keyword.kwlist) | set(namespace) | {"sum", "abs", "state", FUNCTION_NAME}
+        self._counts: dict[str, int] = {}
+
+    def fresh(self, base: str) -> str:
+        name = base
+        while name in self.taken or name in self._reserved or re.fullmatch(r"_part\d+|unused_\d+", name):
+            self._counts[base] = self._counts.get(base, 1) + 1
+            name = f"{base}_{self._counts[base]}" if base[-1:].isdigit() else f"{base}{self._counts[base]}"
+        self.taken.add(name)
+        return name
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+_OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "Σ": "total", "Σw·x+b": "dot",
+             "σ": "sigmoid", "ReLU": "relu"}
+
+
+def _identifier(text: str) -> str:
+    """`text` as a Python identifier: other characters become _, a leading digit gets v_."""
+    name = re.sub(r"\W", "_", text, flags=re.ASCII).strip("_")
+    name = re.sub(r"__+", "_", name)
+    if name and name[0].isdigit():
+        name = "v_" + name
+    return name
+
+
+def _op_word(node: Value) -> str:
+    """A word for an unlabeled node's variable: the name of its op (`mul1`, `relu3`)."""
+    if not node.parents:
+        return "c"
+    op = node.op
+    word = getattr(op, "name", None) or _OP_WORDS.get(op) or ("pow" if str(op).startswith("**") else str(op))
+    if word == "sub" and len(node.parents) == 1:
+        word = "neg"
+    return (_identifier(word) or "t") + "1"
+
+
+def _literal(x: float) -> str:
+    """A float as source text that reads back as exactly the same float."""
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "(-inf)"
+    return repr(x) if math.copysign(1.0, x) > 0 else f"({x!r})"
+
+
+def _same_float(a: float, b: float) -> bool:
+    """Bit-for-bit equality (0.0 and -0.0 differ; nan equals nan)."""
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b) or (a != a and b != b)
+
+
+def _same_numbers(made: Value, node: Value) -> bool:
+    return _same_float(made.data, node.data) and all(
+        _same_float(a, b) for a, b in zip(made.local_grads, node.local_grads))
+
+
+def _shown(node: Value) -> str:
+    return f"the node {node.label!r}" if node.label else f"a node of {node.op or 'leaf'!r} (data={node.data!r})"
+
+
+def _display_names(order: list[Value], wrt: tuple[Value, ...]) -> dict[Value, str]:
+    """The one display name of every node (engine.names, when it exists), for the comments."""
+    try:
+        from .names import node_names  # viz's single naming of nodes
+    except ImportError:
+        node_names = None
+    if node_names is not None:
+        return node_names(order, parameters=wrt)
+    return {node: "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in node.label) for node in order}
