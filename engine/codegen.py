@@ -181,10 +181,12 @@ def to_python(root: Value, wrt: Iterable[Value]) -> CompiledGraph:
 class _Rule:
     """How one interior node is written: its forward expression and its local derivatives."""
 
+    __slots__ = ("forward", "locals", "prelude")
+
     def __init__(self, forward: str, locals_: list[str], prelude: Optional[str] = None):
-        self.forward = forward      # the expression of the node's value
-        self.locals = locals_       # the expression of ∂node/∂parent_k, per parent
-        self.prelude = prelude      # a line computing what `locals` read, before the backward lines
+        self.forward = forward                             # the expression of the node's value
+        self.locals = [_atom(local) for local in locals_]  # ∂node/∂parent_k, ready to multiply
+        self.prelude = prelude                             # a line computing what `locals` read
 
 
 class _Program:
@@ -225,7 +227,8 @@ class _Program:
                     self._op_functions_of(op)
         for node in self.order:
             if node in self.live or node.label:
-                self.var[node] = self.names.fresh(_identifier(node.label) or _op_word(node))
+                label = _identifier(node.label)
+                self.var[node] = self.names.fresh(label) if label else self.names.numbered(_op_word(node))
         for node in self.order:
             if node in self.live and node.parents:
                 self.rules[node] = self._rule(node)
@@ -337,90 +340,138 @@ class _Program:
         return _Rule(forward, locals_)
 
     # -- the lines -------------------------------------------------------------------
+    #
+    # The body is a list of segments, each a few lines about one node: a named
+    # constant, a node's forward line, a node's backward lines (a comment and a
+    # chain-rule line per parent), plus the headers and the return. Parts of a
+    # split function begin at segment boundaries, so which variables cross a
+    # boundary follows from the graph alone, without reading the text.
 
-    def _statements(self, guarded: bool) -> Iterator[tuple[str, Optional[str], tuple[str, ...]]]:
-        """Every line of the function body, in order: (text, name it assigns, names it reads).
+    def _segments(self) -> list[tuple[str, Optional[Value]]]:
+        """(kind, node) of every segment, in the order of the body."""
+        segments: list[tuple[str, Optional[Value]]] = [("forward header", None)]
+        segments += [("constant", node) for node in self.order if node in self.var and node not in self.live]
+        segments += [("forward", node) for node in self.order if node in self.rules]
+        segments.append(("backward header", None))
+        segments += [("backward", node) for node in reversed(self.order) if node in self.rules]
+        segments.append(("return", None))
+        return segments
 
-        Comments read and assign nothing. The backward lines follow `backward()`'s
-        walk exactly: nodes in reverse topological order, each node's parents in order.
-        """
-        wrt_set = set(self.wrt)
-        yield FORWARD_HEADER, None, ()
-        for node in self.order:  # the constants the code names
-            if node in self.var and node not in self.live:
-                yield f"{self.var[node]} = {_literal(node.data)}", self.var[node], ()
-        for node in self.order:
-            if node in self.rules:
-                name = self.var[node]
-                forward = self.rules[node].forward
-                yield f"{name} = {forward}", name, self._reads(forward)
-        yield BACKWARD_HEADER, None, ()
-        root = self.root
-        if root in self.live and root not in wrt_set:
-            yield f"{self.grad[root]} = 1.0", self.grad[root], ()
-        for leaf in self.wrt:
-            if leaf in self.live:
-                yield f"{self.grad[leaf]} = 0.0", self.grad[leaf], ()
-        if root in wrt_set:
-            yield f"{self.grad[root]} += 1.0", None, (self.grad[root],)
-        assigned = set(self.grad[leaf] for leaf in self.wrt if leaf in self.live)
-        for node in reversed(self.order):
-            rule = self.rules.get(node)
-            if rule is None:
-                continue
-            upstream = self.grad[node]
+    def _segment_lines(self, kind: str, node: Optional[Value], guarded: bool) -> list[str]:
+        """The lines of one segment. The backward lines follow `backward()`'s walk
+        exactly: nodes in reverse topological order, each node's parents in order."""
+        if kind == "backward":
+            rule, upstream, lines = self.rules[node], self.grad[node], []
             if rule.prelude is not None:
-                yield rule.prelude, rule.prelude.split(" = ", 1)[0], self._reads(rule.prelude.split(" = ", 1)[1])
+                lines.append(rule.prelude)
+            n = self.display[node]
             for parent, local in zip(node.parents, rule.locals):
                 if parent not in self.live:
                     continue
                 target = self.grad[parent]
-                yield f"# {self._caption(node, parent)}", None, ()
-                text, reads = _contribution(target, local, upstream, target in assigned, guarded)
-                yield text, (None if target in assigned else target), self._reads(reads)
-                assigned.add(target)
-        value = self.term(root)
+                p = self.display[parent]
+                lines.append(f"# {p}.grad += ∂{n}/∂{p} × {n}.grad")  # BackwardStep.caption's words
+                lines.append(_contribution(target, local, upstream, target in self._assigned, guarded))
+                self._assigned.add(target)
+            return lines
+        if kind == "forward":
+            return [f"{self.var[node]} = {self.rules[node].forward}"]
+        if kind == "constant":
+            return [f"{self.var[node]} = {_literal(node.data)}"]
+        if kind == "forward header":
+            return [FORWARD_HEADER]
+        if kind == "backward header":
+            self._assigned = {self.grad[leaf] for leaf in self.wrt if leaf in self.live}
+            lines = [BACKWARD_HEADER]
+            root, wrt_set = self.root, set(self.wrt)
+            if root in self.live and root not in wrt_set:
+                lines.append(f"{self.grad[root]} = 1.0")
+            lines += [f"{self.grad[leaf]} = 0.0" for leaf in self.wrt if leaf in self.live]
+            if root in wrt_set:
+                lines.append(f"{self.grad[root]} += 1.0")
+            return lines
         grads = [self.grad[leaf] if leaf in self.live else "0.0" for leaf in self.wrt]
         comma = "," if len(grads) == 1 else ""
-        ret = f"return {value}, ({', '.join(grads)}{comma})"
-        yield ret, None, self._reads(ret[len("return "):])
+        return [f"return {self.term(self.root)}, ({', '.join(grads)}{comma})"]
 
-    def _caption(self, node: Value, parent: Value) -> str:
-        """The step in the words of `BackwardStep.caption`: p.grad += ∂n/∂p × n.grad."""
-        n, p = self.display[node], self.display[parent]
-        return f"{p}.grad += ∂{n}/∂{p} × {n}.grad"
-
-    def _reads(self, text: str) -> tuple[str, ...]:
-        return tuple(name for name in _IDENTIFIER.findall(text) if name in self.names.taken)
+    def _segment_size(self, kind: str, node: Optional[Value]) -> int:
+        if kind == "backward":
+            edges = sum(1 for parent in node.parents if parent in self.live)
+            return 2 * edges + (self.rules[node].prelude is not None)
+        if kind == "backward header":
+            return len(self._segment_lines(kind, node, False))
+        return 1
 
     def _layout(self) -> None:
-        """Where each part of the function begins and ends, and which line applies each step."""
-        count = 0
-        step_line: dict[tuple[int, int], int] = {}  # (position of node, parent index) -> line
-        position = {node: i for i, node in enumerate(self.order)}
-        # The backward walk's edges, in its order; find each contribution line by counting.
-        edges = iter((position[node], k) for node in reversed(self.order) if node in self.rules
-                     for k, parent in enumerate(node.parents) if parent in self.live)
-        last_use: dict[str, int] = {}
-        assigned_at: dict[str, int] = {self.var[leaf]: -1 for leaf in self.wrt if leaf in self.var}
-        for index, (text, target, reads) in enumerate(self._statements(guarded=False)):
-            count += 1
-            for name in reads:
-                last_use[name] = index
-            if target is not None and target not in assigned_at:
-                assigned_at[target] = index
-            if text.startswith("# ") and text != FORWARD_HEADER and text != BACKWARD_HEADER:
-                step_line[next(edges)] = index + 1  # the code line after the comment; +1 more below
-        self.line_count = count
-        self._last_use, self._assigned_at = last_use, assigned_at
-        starts = list(range(0, count, LINES_PER_PART))
-        self._parts = [(s, min(s + LINES_PER_PART, count)) for s in starts]
-        offset = 2 if len(self._parts) == 1 else None  # 1-based, after the `def` line
-        self.step_lines = []
-        for node in reversed(self.order):
-            for k, parent in enumerate(node.parents):
-                line = step_line.get((position[node], k))
-                self.step_lines.append(None if line is None or offset is None else line + offset)
+        """Split the segments into parts; find which line applies each backward step."""
+        self.segments = self._segments()
+        sizes = [self._segment_size(kind, node) for kind, node in self.segments]
+        self.line_count = sum(sizes)
+        self._parts = []  # (first segment, end segment)
+        start, lines = 0, 0
+        for i, size in enumerate(sizes):
+            if lines and lines + size > LINES_PER_PART:
+                self._parts.append((start, i))
+                start, lines = i, 0
+            lines += size
+        self._parts.append((start, len(self.segments)))
+        # Backward step i -> its line (single function only: line 1 is the `def`).
+        line_of_edge: dict[tuple[int, int], int] = {}
+        if len(self._parts) == 1:
+            line = 2
+            for (kind, node), size in zip(self.segments, sizes):
+                if kind == "backward":
+                    first = line + (self.rules[node].prelude is not None) + 1
+                    live_parents = [k for k, parent in enumerate(node.parents) if parent in self.live]
+                    for j, k in enumerate(live_parents):
+                        line_of_edge[(id(node), k)] = first + 2 * j
+                line += size
+        self.step_lines = [line_of_edge.get((id(node), k)) for node in reversed(self.order)
+                           for k in range(len(node.parents))]
+
+    def _crossing(self) -> list[list[str]]:
+        """For each part after the first, the variables it needs from the parts before it.
+
+        A variable crosses a boundary if it is assigned in a segment before it and read
+        in one after it. Where each is assigned and last read follows from the graph:
+        a node's value is read by its children's forward and backward lines and by
+        its own backward lines; its gradient is started by the first child the walk
+        reaches, added to by the others, and read by its own backward lines.
+        """
+        index = {(kind, id(node)): i for i, (kind, node) in enumerate(self.segments) if node is not None}
+        backward_header = next(i for i, (kind, _) in enumerate(self.segments) if kind == "backward header")
+        end = len(self.segments) - 1  # the return
+        children: dict[Value, list[Value]] = {}
+        for node in self.rules:
+            for parent in node.parents:
+                if parent in self.var:
+                    children.setdefault(parent, []).append(node)
+        spans: list[tuple[int, int, str]] = []  # (assigned in, last read in, name)
+        wrt_set = set(self.wrt)
+        for node, name in self.var.items():
+            if node in wrt_set:
+                assigned = -1
+            else:
+                assigned = index.get(("forward", id(node)), index.get(("constant", id(node))))
+            readers = [index[("backward", id(c))] for c in children.get(node, ())]
+            if node in self.rules:
+                readers.append(index[("backward", id(node))])
+            if node is self.root:
+                readers.append(end)
+            if readers:
+                spans.append((assigned, max(readers), name))
+        for node, name in self.grad.items():
+            own = index.get(("backward", id(node)))
+            reached = [index[("backward", id(c))] for c in children.get(node, ()) if c in self.live]
+            if node in wrt_set or node is self.root:
+                spans.append((backward_header, end if node in wrt_set else own, name))
+            elif reached:
+                spans.append((min(reached), own, name))
+        crossing = []
+        for start, _ in self._parts[1:]:
+            alive = sorted((a, name) for a, last, name in spans if a < start <= last)
+            crossing.append([name for _, name in alive])
+        return crossing
 
     def line_text(self, number: int) -> str:
         for i, line in enumerate(self.source_lines(guarded=False), 1):
@@ -428,39 +479,38 @@ class _Program:
                 return line
         raise IndexError(number)
 
-    def _state_names(self, boundary: int) -> list[str]:
-        """The names assigned before line `boundary` and read at or after it, in the order assigned."""
-        alive = [(at, name) for name, at in self._assigned_at.items()
-                 if at < boundary and self._last_use.get(name, -1) >= boundary]
-        return [name for _, name in sorted(alive)]
-
     def _parameters(self) -> str:
         return ", ".join(self.var[leaf] if leaf in self.var else f"unused_{i}" for i, leaf in enumerate(self.wrt))
 
-    def source_parts(self, guarded: bool) -> Iterator[str]:
-        """The source, one function at a time (parts first, the function last)."""
-        statements = self._statements(guarded)
+    def source_parts(self, guarded: bool, comments: bool = True) -> Iterator[str]:
+        """The source, one function at a time (parts first, the function last).
+
+        Without `comments`, the comment lines are left out (what is compiled:
+        Python would skip them anyway, after reading them)."""
         params = self._parameters()
-        if len(self._parts) == 1:
-            body = [f"    {text}" for text, _, _ in statements]
-            yield "\n".join([f"def {FUNCTION_NAME}({params}):", *body])
-            return
-        calls = []
+        crossing = self._crossing() if len(self._parts) > 1 else []
         for number, (start, end) in enumerate(self._parts, 1):
-            state_in = self._state_names(start) if number > 1 else None
-            lines = [f"def _part{number}(state):" if number > 1 else f"def _part1({params}):"]
-            if state_in:
-                lines.append(f"    ({', '.join(state_in)},) = state")
-            lines.extend(f"    {next(statements)[0]}" for _ in range(end - start))
+            if len(self._parts) == 1:
+                lines = [f"def {FUNCTION_NAME}({params}):"]
+            elif number == 1:
+                lines = [f"def _part1({params}):"]
+            else:
+                lines = [f"def _part{number}(state):"]
+                if crossing[number - 2]:
+                    lines.append(f"    ({', '.join(crossing[number - 2])},) = state")
+            for kind, node in self.segments[start:end]:
+                for text in self._segment_lines(kind, node, guarded):
+                    if comments or text[0] != "#":
+                        lines.append(f"    {text}")
             if number < len(self._parts):
-                state_out = self._state_names(end)
+                state_out = crossing[number - 1]
                 comma = "," if len(state_out) == 1 else ""
                 lines.append(f"    return ({', '.join(state_out)}{comma})")
-            calls.append(f"_part{number}")
             yield "\n".join(lines)
-        first, *rest = calls
-        body = f"    state = {first}({params})\n" + "".join(f"    state = {call}(state)\n" for call in rest[:-1])
-        yield f"def {FUNCTION_NAME}({params}):\n{body}    return {rest[-1]}(state)"
+        if len(self._parts) > 1:
+            calls = "".join(f"    state = _part{n}(state)\n" for n in range(2, len(self._parts)))
+            yield (f"def {FUNCTION_NAME}({params}):\n    state = _part1({params})\n{calls}"
+                   f"    return _part{len(self._parts)}(state)")
 
     def source_lines(self, guarded: bool) -> Iterator[str]:
         """The source line by line, a blank line between functions."""
@@ -472,7 +522,7 @@ class _Program:
     def compile(self, guarded: bool) -> Callable:
         """Compile the function part by part (each its own, small, code object)."""
         namespace = dict(self.namespace)
-        for part in self.source_parts(guarded):
+        for part in self.source_parts(guarded, comments=False):
             exec(compile(part, f"<to_python {FUNCTION_NAME}>", "exec"), namespace)
         return namespace[FUNCTION_NAME]
 
@@ -483,23 +533,17 @@ def _calls_op(op: Op) -> bool:
     return template is None or template.forward is None
 
 
-def _contribution(target: str, local: str, upstream: str, accumulate: bool, guarded: bool) -> tuple[str, str]:
+def _contribution(target: str, local: str, upstream: str, accumulate: bool, guarded: bool) -> str:
     """One chain-rule line: `target += local * upstream` (or `=` for its first contribution).
 
     × 1.0 and × -1.0 are written as + and −: the same floats, for every upstream.
     """
-    assign = "+=" if accumulate else "="
     if local == "1.0":
-        expression = upstream
-    elif local == "-1.0":
-        if accumulate:
-            return f"{target} -= {upstream}", f"{target} {upstream}"
-        expression = f"-{upstream}"
-    else:
-        expression = f"{_atom(local)} * {upstream}"
-        if guarded:
-            expression = f"{expression} if {upstream} else 0.0"
-    return f"{target} {assign} {expression}", f"{target if accumulate else ''} {local} {upstream}"
+        return f"{target} += {upstream}" if accumulate else f"{target} = {upstream}"
+    if local == "-1.0":
+        return f"{target} -= {upstream}" if accumulate else f"{target} = -{upstream}"
+    expression = f"{local} * {upstream} if {upstream} else 0.0" if guarded else f"{local} * {upstream}"
+    return f"{target} += {expression}" if accumulate else f"{target} = {expression}"
 
 
 def _atom(expression: str) -> str:
@@ -575,13 +619,25 @@ class _Names:
         self.taken = set()
         # The builtins the code calls stay reachable; others (`pow`, `len`) may be shadowed.
         self._reserved = set(keyword.kwlist) | set(namespace) | {"sum", "abs", "state", FUNCTION_NAME}
-        self._counts: dict[str, int] = {}
+        self._counts: dict[str, int] = {}        # per base, for numbered names
+        self._clashes: dict[str, int] = {}       # per base, for labels taken twice
+
+    def numbered(self, base: str) -> str:
+        """base1, base2, ...: the next free one."""
+        count = self._counts.get(base, 0)
+        while True:
+            count += 1
+            name = f"{base}{count}"
+            if name not in self.taken and name not in self._reserved:
+                self._counts[base] = count
+                self.taken.add(name)
+                return name
 
     def fresh(self, base: str) -> str:
         name = base
         while name in self.taken or name in self._reserved or re.fullmatch(r"_part\d+|unused_\d+", name):
-            self._counts[base] = self._counts.get(base, 1) + 1
-            name = f"{base}_{self._counts[base]}" if base[-1:].isdigit() else f"{base}{self._counts[base]}"
+            self._clashes[base] = self._clashes.get(base, 1) + 1
+            name = f"{base}_{self._clashes[base]}" if base[-1:].isdigit() else f"{base}{self._clashes[base]}"
         self.taken.add(name)
         return name
 
@@ -609,7 +665,7 @@ def _op_word(node: Value) -> str:
     word = getattr(op, "name", None) or _OP_WORDS.get(op) or ("pow" if str(op).startswith("**") else str(op))
     if word == "sub" and len(node.parents) == 1:
         word = "neg"
-    return (_identifier(word) or "t") + "1"
+    return _identifier(word) or "t"
 
 
 def _literal(x: float) -> str:

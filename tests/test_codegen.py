@@ -74,8 +74,9 @@ def test_compiled_code_gives_the_engines_floats_or_errors_at_new_numbers(expr, d
     except (ArithmeticError, ValueError) as refused:
         with pytest.raises((ArithmeticError, ValueError)) as raised:
             compiled(numbers)
-        op_names = {step.op.name for step in expr.steps}
-        assert re.match(r"(\w+)\(", str(raised.value)).group(1) in op_names, (raised.value, refused)
+        if str(raised.value) != str(refused):
+            named = re.match(r"(\w+)\(", str(raised.value))
+            assert named and named.group(1) in {step.op.name for step in expr.steps}, (raised.value, refused)
     else:
         assert_same_floats(compiled(numbers), expected)
 
