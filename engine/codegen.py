@@ -185,7 +185,7 @@ class _Rule:
 
     def __init__(self, forward: str, locals_: list[str], prelude: Optional[str] = None):
         self.forward = forward                             # the expression of the node's value
-        self.locals = [_atom(local) for local in locals_]  # ∂node/∂parent_k, ready to multiply
+        self.locals = locals_                              # ∂node/∂parent_k, each ready to multiply
         self.prelude = prelude                             # a line computing what `locals` read
 
 
@@ -303,7 +303,7 @@ class _Program:
             forward = "{0} / {1}".format(*inputs)  # by a constant: it was not 0 when the graph was built
         else:  # a domain to check or an overflow to name: the op does it
             forward = f"{self._op_functions_of(op)[0]}({', '.join(inputs)})"
-        return _Rule(forward, [local.format(*inputs, out=out) for local in template.local])
+        return _Rule(forward, [local.format(*inputs, out=out) for local in _atomic_locals(template)])
 
     def _sum_rule(self, node: Value) -> _Rule:
         """add_all: sum(parents, 0.0), as one expression; every local derivative is 1."""
@@ -322,20 +322,20 @@ class _Program:
             raise ValueError(f"to_python: cannot rebuild the dot node {_shown(node)} from its parents "
                              "(plain-number terms or a plain-number bias are not recorded on the node)")
         pairs, has_bias = layout
-        parents = node.parents
-        products, locals_ = [], [""] * len(parents)
+        terms = [self.term(p) for p in node.parents]
+        products, locals_ = [], [""] * len(terms)
         for w, x in pairs:  # each an index of a parent, or a number
-            w_text = self.term(parents[w]) if isinstance(w, int) else _literal(w)
-            x_text = self.term(parents[x]) if isinstance(x, int) else _literal(x)
+            w_text = terms[w] if type(w) is int else _literal(w)
+            x_text = terms[x] if type(x) is int else _literal(x)
             products.append(f"{w_text} * {x_text}")
-            if isinstance(w, int):
+            if type(w) is int:
                 locals_[w] = x_text
-            if isinstance(x, int):
+            if type(x) is int:
                 locals_[x] = w_text
         comma = "," if len(products) == 1 else ""
         forward = f"sum(({', '.join(products)}{comma}))"
         if has_bias:
-            forward += f" + {self.term(parents[-1])}"
+            forward += f" + {terms[-1]}"
             locals_[-1] = "1.0"
         return _Rule(forward, locals_)
 
@@ -546,9 +546,18 @@ def _contribution(target: str, local: str, upstream: str, accumulate: bool, guar
     return f"{target} += {expression}" if accumulate else f"{target} = {expression}"
 
 
+def _atomic_locals(template: Template) -> tuple[str, ...]:
+    """The template's local derivatives, each in parentheses if it needs them to be multiplied.
+    (Filling in names or parenthesized numbers does not change that.)"""
+    return _ATOMIC.setdefault(template, tuple(_atom(local) for local in template.local))
+
+
+_ATOMIC: dict[Template, tuple[str, ...]] = {}
+
+
 def _atom(expression: str) -> str:
     """`expression`, in parentheses unless it is one name, number or call."""
-    simple = _IDENTIFIER.fullmatch(expression) or re.fullmatch(r"[\w.]+(\[\d+\])?", expression)
+    simple = re.fullmatch(r"[\w.{}]+(\[\d+\])?", expression)
     already = expression.startswith("(") and expression.endswith(")") and _balanced_inside(expression)
     return expression if simple or already else f"({expression})"
 
