@@ -141,23 +141,25 @@ class CompiledGraph:
         if len(numbers) != len(self.wrt):
             raise TypeError(f"this compiled graph takes {len(self.wrt)} number(s), one per wrt leaf; "
                             f"got {len(numbers)}")
-        value, grads = self._function(*numbers)
-        if any(g != g for g in grads):  # a nan: maybe 0 × inf, which the walk does not multiply (see above)
+        result = self._function(*numbers)
+        if any(g != g for g in result[1]):  # a nan: maybe 0 × inf, which the walk does not multiply (see above)
             if self._guarded is None:
                 self._guarded = self._program.compile(guarded=True)
-            value, grads = self._guarded(*numbers)
-        return value, grads
+            result = self._guarded(*numbers)
+        return result
 
     def __repr__(self) -> str:
         return f"CompiledGraph({len(self.wrt)} parameters, {self._program.line_count} lines)"
 
 
-def to_python(root: Value, wrt: Iterable[Value]) -> CompiledGraph:
+def to_python(root: Value, wrt: Iterable[Value], also: Iterable[Value] = ()) -> CompiledGraph:
     """Turn the graph of `root` into straight-line Python with `wrt` as arguments.
 
     `wrt` are leaves of the graph (the parameters); every other leaf, and every
     node that does not depend on `wrt`, becomes a constant. See the module's
     docstring for what the code looks like and why its floats are the engine's.
+    `also`: more nodes of the graph whose values the function returns too (a
+    model's scores, say): then a call gives `(value, grads, also_values)`.
     """
     if not isinstance(root, Value):
         raise TypeError(f"to_python needs a Value as root, got {type(root).__name__}")
@@ -172,7 +174,7 @@ def to_python(root: Value, wrt: Iterable[Value]) -> CompiledGraph:
         if leaf in seen:
             raise ValueError(f"to_python: {_shown(leaf)} appears twice in wrt")
         seen.add(leaf)
-    return CompiledGraph(_Program(root, wrt))
+    return CompiledGraph(_Program(root, wrt, tuple(also)))
 
 
 # ---- how each node is written ------------------------------------------------------
@@ -192,9 +194,13 @@ class _Rule:
 class _Program:
     """Everything `to_python` decides about a graph, ready to be written out as lines."""
 
-    def __init__(self, root: Value, wrt: tuple[Value, ...]):
-        self.root, self.wrt = root, wrt
+    def __init__(self, root: Value, wrt: tuple[Value, ...], also: tuple[Value, ...] = ()):
+        self.root, self.wrt, self.also = root, wrt, also
         self.order = topological_order(root)
+        in_graph = set(self.order)
+        for node in also:
+            if node not in in_graph:
+                raise ValueError(f"to_python: also must hold nodes of root's graph; {_shown(node)} is not one")
         wrt_set = set(wrt)
         self.live: set = set()  # the nodes that depend on wrt (the rest are constants)
         for node in self.order:
@@ -334,9 +340,11 @@ class _Program:
                 locals_[x] = w_text
         comma = "," if len(products) == 1 else ""
         forward = f"sum(({', '.join(products)}{comma}))"
-        if has_bias:
+        if has_bias is True:
             forward += f" + {terms[-1]}"
             locals_[-1] = "1.0"
+        elif has_bias is not None:  # a plain-number bias
+            forward += f" + {_literal(has_bias)}"
         return _Rule(forward, locals_)
 
     # -- the lines -------------------------------------------------------------------
@@ -392,7 +400,11 @@ class _Program:
             return lines
         grads = [self.grad[leaf] if leaf in self.live else "0.0" for leaf in self.wrt]
         comma = "," if len(grads) == 1 else ""
-        return [f"return {self.term(self.root)}, ({', '.join(grads)}{comma})"]
+        returned = f"return {self.term(self.root)}, ({', '.join(grads)}{comma})"
+        if self.also:
+            comma = "," if len(self.also) == 1 else ""
+            returned += f", ({', '.join(self.term(node) for node in self.also)}{comma})"
+        return [returned]
 
     def _segment_size(self, kind: str, node: Optional[Value]) -> int:
         if kind == "backward":
@@ -447,7 +459,7 @@ class _Program:
                 if parent in self.var:
                     children.setdefault(parent, []).append(node)
         spans: list[tuple[int, int, str]] = []  # (assigned in, last read in, name)
-        wrt_set = set(self.wrt)
+        wrt_set, returned = set(self.wrt), {self.root, *self.also}
         for node, name in self.var.items():
             if node in wrt_set:
                 assigned = -1
@@ -456,7 +468,7 @@ class _Program:
             readers = [index[("backward", id(c))] for c in children.get(node, ())]
             if node in self.rules:
                 readers.append(index[("backward", id(node))])
-            if node is self.root:
+            if node in returned:
                 readers.append(end)
             if readers:
                 spans.append((assigned, max(readers), name))
@@ -576,8 +588,8 @@ def _balanced_inside(expression: str) -> bool:
 def _dot_layout(node: Value):
     """How a dot node's parents pair up, checked against its numbers; None if no layout fits.
 
-    Returns (pairs, has_bias): each pair (w, x) is a parent index or a plain number,
-    in the order of the sum. `dot` puts the weight Values first, then the input
+    Returns (pairs, bias): each pair (w, x) is a parent index or a plain number,
+    in the order of the sum; bias is True (the last parent), None, or a plain number. `dot` puts the weight Values first, then the input
     Values, then the bias; a plain number is not a parent but is the local
     derivative of its partner.
     """
@@ -592,13 +604,36 @@ def _dot_layout(node: Value):
                 layouts.append(([(i, n + i) for i in range(n)], has_bias))
         layouts.append(([(i, local_grads[i]) for i in range(m)], has_bias))  # one side plain numbers
     for pairs, has_bias in layouts:
-        products = [(parents[w].data if isinstance(w, int) else w) * (parents[x].data if isinstance(x, int) else x)
+        products = [(parents[w].data if type(w) is int else w) * (parents[x].data if type(x) is int else x)
                     for w, x in pairs]
         total = sum(products)
         if has_bias:
-            total += parents[-1].data
-        if _same_float(total, node.data):
-            return pairs, has_bias
+            if _same_float(total + parents[-1].data, node.data):
+                return pairs, True
+        elif _same_float(total, node.data):
+            return pairs, None
+        else:
+            bias = _plain_bias(total, node.data)
+            if bias is not None:
+                return pairs, bias
+    return None
+
+
+def _plain_bias(total: float, out: float) -> Optional[float]:
+    """The plain-number bias b with total + b == out: the one with the fewest digits.
+
+    `dot(w, x, 1.0)` does not record its bias (only Values become parents), so it is
+    found again from the numbers: the shortest decimal that gives exactly `out`
+    (1.0, not 0.9999999999999999, which may give the same float here but not at
+    other numbers). 17 significant digits always find one, if one exists.
+    """
+    rough = out - total
+    if not math.isfinite(rough):
+        return None
+    for digits in range(1, 18):
+        bias = float(f"{rough:.{digits}g}")
+        if _same_float(total + bias, out):
+            return bias
     return None
 
 

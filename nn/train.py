@@ -59,7 +59,8 @@ class History:
 def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] = "hinge",
         optimizer: Optional[Optimizer] = None, steps: int = 100, batch_size: Optional[int] = None,
         seed: Optional[int] = None, progress: bool = True,
-        on_step: Optional[Callable[[int, float, float], None]] = None, l2_penalty: float = 0.0) -> History:
+        on_step: Optional[Callable[[int, float, float], None]] = None, l2_penalty: float = 0.0,
+        compiled: bool = False) -> History:
     """Train `model` on inputs `X` and labels `y`; return the `History`.
 
     loss        a name in `LOSSES` or a function (outputs, labels) -> Value
@@ -68,6 +69,8 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] 
     l2_penalty  adds l2_penalty · Σ p² to the loss (micrograd's recipe: 1e-4)
     progress    show a tqdm bar, when stderr is a terminal
     on_step     called as on_step(k, loss, accuracy) after each step
+    compiled    build the graph once, turn it into Python (`engine.to_python`) and run
+                that every step: the same numbers, faster (full batch only)
 
     Ctrl-C ends training between steps: the step under way finishes, and `fit`
     returns the history so far with `interrupted=True` (a second Ctrl-C stops at once).
@@ -82,6 +85,7 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] 
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
         raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r}")
     params = model.parameters()
+    step = _compiled_step(batch_size, len(X)) if compiled else _step
     optimizer = optimizer or SGD(params, lr=lambda k: 1.0 - 0.9 * k / steps)
     rng = random.Random(seed)
     history = History()
@@ -91,7 +95,7 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] 
             for k in range(steps):
                 if ctrl_c_pressed():
                     raise KeyboardInterrupt
-                loss_value, acc = _step(model, X, y, loss_fn, optimizer, params, batch_size, l2_penalty, rng)
+                loss_value, acc = step(model, X, y, loss_fn, optimizer, params, batch_size, l2_penalty, rng)
                 history.loss.append(loss_value)
                 history.accuracy.append(acc)
                 if bar is not None:
@@ -165,3 +169,46 @@ def _progress_bar(steps: int):
     from tqdm import tqdm  # only needed when there is a terminal to draw on
 
     return tqdm(total=steps, file=sys.stderr, unit="step")
+
+
+# ---- compiled=True: the graph as code, built once (engine.to_python) -------------------
+
+
+def _compiled_step(batch_size: Optional[int], examples: int) -> Callable[..., tuple[float, float]]:
+    """A `_step` that builds the graph on its first call, compiles it, and from then on
+    only runs the compiled code and the optimizer. The graph must keep its shape from
+    step to step, which holds for full-batch training: every step sees the same data."""
+    if batch_size is not None and batch_size < examples:
+        raise ValueError(f"fit: compiled=True needs full-batch training (batch_size=None), got batch_size={batch_size}: "
+                         "a new batch each step is a new graph")
+    compiled: list = []  # [the compiled graph, the shape of the scores], after the first call
+
+    def step(model, X, y, loss_fn, optimizer, params, batch_size, l2_penalty, rng) -> tuple[float, float]:
+        if not compiled:
+            from engine import to_python
+
+            scores = [model(x) for x in X]
+            total = loss_fn(scores, y)
+            if l2_penalty:
+                total = total + l2_penalty * l2(params)
+            flat = [z for s in scores for z in (s if isinstance(s, (list, tuple)) else [s])]
+            compiled.extend([to_python(total, params, also=flat), [len(s) if isinstance(s, (list, tuple)) else None
+                                                                    for s in scores]])
+        function, shape = compiled
+        value, grads, flat_scores = function([p.data for p in params])
+        optimizer.zero_grad()
+        for p, g in zip(params, grads):
+            p.grad = g
+        optimizer.step()
+        return value, accuracy(_regrouped(flat_scores, shape), y)
+
+    return step
+
+
+def _regrouped(flat: Sequence[float], shape: list) -> list:
+    """The scores as `model` gave them (a number, or a list per example), from one flat list."""
+    scores, i = [], 0
+    for size in shape:
+        scores.append(flat[i] if size is None else list(flat[i:i + size]))
+        i += 1 if size is None else size
+    return scores
