@@ -17,8 +17,8 @@ from numbers import Real
 from typing import Sequence
 
 from engine import Value, add_all, define_op, dot, generic_exp
-from engine import lift
-from engine import as_float
+from engine.op import lift
+from engine.value import as_float
 
 
 # ---- helpers --------------------------------------------------------------------
