@@ -116,7 +116,9 @@ def power_by(n: float) -> Op:
             return (n * x ** (n - 1),)
         return (_zero_base_slope(n),)
 
-    return Op("pow", lambda x: x ** n, derivatives, domain, arity=1, symbol=f"**{n:g}")
+    op = Op("pow", lambda x: x ** n, derivatives, domain, arity=1, symbol=f"**{n:g}")
+    op.exponent = n  # the exact n (the symbol rounds it for pictures)
+    return op
 
 
 def power(base, exponent) -> Value:
