@@ -28,17 +28,21 @@ so is every node that does not depend on `wrt` (nothing it passes back can reach
 The generated code does the SAME float operations, in the same order, as the
 graph engine: each op's forward value, each local derivative written as its
 op's derivative rule writes it, and every gradient summed in the order of the
-backward walk. So it returns the same floats, bit for bit. Two details keep it so:
+backward walk. So it returns the same floats, bit for bit. Where the engine
+does something other than plain arithmetic, the code hands over to it:
 
-- The walk passes nothing back through a node whose gradient is 0 (`0 × inf`
-  would be nan). Straight-line code multiplies anyway; that can only differ when
-  a local derivative is infinite, and then it shows as a nan gradient. So a nan
-  gradient sends the call once through a second version of the code in which
-  every product is written `local * upstream if upstream else 0.0`, the walk's rule.
 - Ops with a domain (log, sqrt, division by a variable, powers) or that can
   overflow (exp, powers) are called through the op itself, so a log of a
   negative number raises the same error naming the op. An op without a source
   template is called the same way: readable, and exact by construction.
+- The engine's numbers are finite: an op whose result is not raises, and the
+  walk's policy turns 0 × inf into 0 or raises for a nan. Straight-line code
+  just multiplies, so a value or gradient that comes out as nan or ±inf (or
+  an error inside the code) sends that call to the engine itself: a copy of
+  the graph at the new numbers, built by the same ops and walked by
+  `backward()`, whose answer or error is returned. (An overflow in between
+  that leaves no trace in what is returned goes unnoticed: the code does not
+  test every intermediate value, which would cost a test per node.)
 
 Big graphs are split into functions of at most `LINES_PER_PART` lines, each
 compiled on its own (one module of 600,000 lines takes gigabytes to compile),
@@ -52,9 +56,8 @@ import math
 import re
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
 
-from .graph import topological_order
-from .op import OPS, Op
-from .value import Value, as_float
+# From the package's map, not its files (they move): engine/__init__.py imports this module last.
+from . import OPS, Op, Value, add_all, as_float, dot, topological_order
 
 #: The most lines (comments included) one generated function holds before the
 #: code is split into parts. Python compiles a part in time and memory that
@@ -94,7 +97,7 @@ TEMPLATES: dict[str, Template] = {
     "sqrt": Template(None, ("(0.5 / {out} if {out} > 0 else inf)",)),
     "tanh": Template("tanh({0})", ("(1 - {out} * {out})",)),
     "sigmoid": Template("sigmoid({0})", ("{out} * (1 - {out})",)),
-    "relu": Template("{0} if {0} > 0 else 0.0", ("(1.0 if {0} > 0 else 0.0)",)),
+    "relu": Template("0.0 if {0} <= 0 else {0}", ("(0.0 if {0} <= 0 else 1.0)",)),
 }
 
 #: Ops whose template calls a plain function: the name it has in the generated code.
@@ -122,13 +125,17 @@ class CompiledGraph:
         self._program = program
         self.wrt: tuple[Value, ...] = program.wrt
         self.step_lines: tuple[Optional[int], ...] = tuple(program.step_lines)
-        self._function = program.compile(guarded=False)
-        self._guarded: Optional[Callable] = None
+        self._function = program.compile()
 
     @property
     def source(self) -> str:
         """The generated Python (written out on each access: it can be large)."""
-        return "\n".join(self._program.source_lines(guarded=False))
+        return "\n".join(self._program.source_lines())
+
+    def matches(self, root: Value, wrt: Iterable[Value]) -> bool:
+        """Whether `root`'s graph is the compiled one, up to the values of its `wrt` leaves:
+        the same ops joined the same way, and the same constants (the code has them baked in)."""
+        return self._program.matches(root, tuple(wrt))
 
     def line(self, step_index: int) -> Optional[str]:
         """The source line that applies backward step `step_index`, or None."""
@@ -141,11 +148,13 @@ class CompiledGraph:
         if len(numbers) != len(self.wrt):
             raise TypeError(f"this compiled graph takes {len(self.wrt)} number(s), one per wrt leaf; "
                             f"got {len(numbers)}")
-        result = self._function(*numbers)
-        if any(g != g for g in result[1]):  # a nan: maybe 0 × inf, which the walk does not multiply (see above)
-            if self._guarded is None:
-                self._guarded = self._program.compile(guarded=True)
-            result = self._guarded(*numbers)
+        try:
+            result = self._function(*numbers)
+        except (ArithmeticError, ValueError):
+            return self._program.replay(numbers)  # the engine's own error (or answer)
+        value, grads = result[0], result[1]
+        if value - value != 0.0 or any(g - g != 0.0 for g in grads):  # nan or ±inf: the engine decides
+            return self._program.replay(numbers)
         return result
 
     def __repr__(self) -> str:
@@ -214,6 +223,7 @@ class _Program:
         self.names = _Names(self.namespace)
         self.rules: dict[Value, _Rule] = {}
         self.var: dict[Value, str] = {}
+        self._layouts: dict[Value, tuple] = {}  # each dot node's layout (see _dot_layout)
         self._name_nodes()
         shown = _display_names(self.order, wrt)
         self.display = {node: shown.get(node) or self.var.get(node) or _literal(node.data) for node in self.order}
@@ -323,7 +333,7 @@ class _Program:
 
     def _dot_rule(self, node: Value) -> _Rule:
         """dot: sum(w·x for each pair) + bias, as one expression; ∂/∂w = x, ∂/∂x = w, ∂/∂b = 1."""
-        layout = _dot_layout(node)
+        layout = self._layouts[node] = _dot_layout(node)
         if layout is None:
             raise ValueError(f"to_python: cannot rebuild the dot node {_shown(node)} from its parents "
                              "(plain-number terms or a plain-number bias are not recorded on the node)")
@@ -365,7 +375,7 @@ class _Program:
         segments.append(("return", None))
         return segments
 
-    def _segment_lines(self, kind: str, node: Optional[Value], guarded: bool) -> list[str]:
+    def _segment_lines(self, kind: str, node: Optional[Value]) -> list[str]:
         """The lines of one segment. The backward lines follow `backward()`'s walk
         exactly: nodes in reverse topological order, each node's parents in order."""
         if kind == "backward":
@@ -379,7 +389,7 @@ class _Program:
                 target = self.grad[parent]
                 p = self.display[parent]
                 lines.append(f"# {p}.grad += ∂{n}/∂{p} × {n}.grad")  # BackwardStep.caption's words
-                lines.append(_contribution(target, local, upstream, target in self._assigned, guarded))
+                lines.append(_contribution(target, local, upstream, target in self._assigned))
                 self._assigned.add(target)
             return lines
         if kind == "forward":
@@ -411,7 +421,7 @@ class _Program:
             edges = sum(1 for parent in node.parents if parent in self.live)
             return 2 * edges + (self.rules[node].prelude is not None)
         if kind == "backward header":
-            return len(self._segment_lines(kind, node, False))
+            return len(self._segment_lines(kind, node))
         return 1
 
     def _layout(self) -> None:
@@ -485,8 +495,62 @@ class _Program:
             crossing.append([name for _, name in alive])
         return crossing
 
+    def matches(self, root: Value, wrt: tuple[Value, ...]) -> bool:
+        order = topological_order(root)
+        if len(order) != len(self.order) or len(wrt) != len(self.wrt):
+            return False
+        old_position = {node: i for i, node in enumerate(self.order)}
+        new_position = {node: i for i, node in enumerate(order)}
+        if any(old_position.get(a) != new_position.get(b) for a, b in zip(self.wrt, wrt)):
+            return False
+        for old, new in zip(self.order, order):
+            if str(old.op) != str(new.op) or len(old.parents) != len(new.parents):
+                return False
+            if any(old_position[a] != new_position[b] for a, b in zip(old.parents, new.parents)):
+                return False
+            if old not in self.live:
+                if not _same_float(old.data, new.data):
+                    return False
+            elif old in self._layouts:  # a dot's plain-number terms and bias are baked in too
+                layout = _dot_layout(new)
+                if layout is None or layout[1] != self._layouts[old][1] or \
+                        [x for _, x in layout[0] if type(x) is not int] != \
+                        [x for _, x in self._layouts[old][0] if type(x) is not int]:
+                    return False
+        return True
+
+    def replay(self, numbers: list[float]) -> tuple:
+        """The graph engine's own answer at `numbers`: the same ops on a copy of the graph, then `backward()`.
+
+        Constants become constant leaves; the copy shares nothing with the original
+        graph, so its gradients are left as they were."""
+        copies: dict[Value, Value] = {leaf: Value(x, leaf.label) for leaf, x in zip(self.wrt, numbers)}
+        for node in self.order:
+            if node in copies:
+                continue
+            if node not in self.live:
+                copies[node] = Value(node.data, node.label)
+                continue
+            parents = [copies[p] for p in node.parents]
+            op = self._op_of(node)
+            if op == "sum":
+                copies[node] = add_all(parents)
+            elif op == "dot":
+                pairs, bias = self._layouts[node]
+                weights = [parents[w] if type(w) is int else w for w, _ in pairs]
+                inputs = [parents[x] if type(x) is int else x for _, x in pairs]
+                copies[node] = dot(weights, inputs, parents[-1] if bias is True else bias)
+            else:
+                copies[node] = op(*parents)
+        root = copies[self.root]
+        root.backward()
+        grads = tuple(copies[leaf].grad if leaf in copies else 0.0 for leaf in self.wrt)
+        if self.also:
+            return root.data, grads, tuple(copies[node].data for node in self.also)
+        return root.data, grads
+
     def line_text(self, number: int) -> str:
-        for i, line in enumerate(self.source_lines(guarded=False), 1):
+        for i, line in enumerate(self.source_lines(), 1):
             if i == number:
                 return line
         raise IndexError(number)
@@ -494,7 +558,7 @@ class _Program:
     def _parameters(self) -> str:
         return ", ".join(self.var[leaf] if leaf in self.var else f"unused_{i}" for i, leaf in enumerate(self.wrt))
 
-    def source_parts(self, guarded: bool, comments: bool = True) -> Iterator[str]:
+    def source_parts(self, comments: bool = True) -> Iterator[str]:
         """The source, one function at a time (parts first, the function last).
 
         Without `comments`, the comment lines are left out (what is compiled:
@@ -511,7 +575,7 @@ class _Program:
                 if crossing[number - 2]:
                     lines.append(f"    ({', '.join(crossing[number - 2])},) = state")
             for kind, node in self.segments[start:end]:
-                for text in self._segment_lines(kind, node, guarded):
+                for text in self._segment_lines(kind, node):
                     if comments or text[0] != "#":
                         lines.append(f"    {text}")
             if number < len(self._parts):
@@ -524,17 +588,17 @@ class _Program:
             yield (f"def {FUNCTION_NAME}({params}):\n    state = _part1({params})\n{calls}"
                    f"    return _part{len(self._parts)}(state)")
 
-    def source_lines(self, guarded: bool) -> Iterator[str]:
+    def source_lines(self) -> Iterator[str]:
         """The source line by line, a blank line between functions."""
-        for i, part in enumerate(self.source_parts(guarded)):
+        for i, part in enumerate(self.source_parts()):
             if i:
                 yield ""
             yield from part.split("\n")
 
-    def compile(self, guarded: bool) -> Callable:
+    def compile(self) -> Callable:
         """Compile the function part by part (each its own, small, code object)."""
         namespace = dict(self.namespace)
-        for part in self.source_parts(guarded, comments=False):
+        for part in self.source_parts(comments=False):
             exec(compile(part, f"<to_python {FUNCTION_NAME}>", "exec"), namespace)
         return namespace[FUNCTION_NAME]
 
@@ -545,7 +609,7 @@ def _calls_op(op: Op) -> bool:
     return template is None or template.forward is None
 
 
-def _contribution(target: str, local: str, upstream: str, accumulate: bool, guarded: bool) -> str:
+def _contribution(target: str, local: str, upstream: str, accumulate: bool) -> str:
     """One chain-rule line: `target += local * upstream` (or `=` for its first contribution).
 
     × 1.0 and × -1.0 are written as + and −: the same floats, for every upstream.
@@ -554,7 +618,7 @@ def _contribution(target: str, local: str, upstream: str, accumulate: bool, guar
         return f"{target} += {upstream}" if accumulate else f"{target} = {upstream}"
     if local == "-1.0":
         return f"{target} -= {upstream}" if accumulate else f"{target} = -{upstream}"
-    expression = f"{local} * {upstream} if {upstream} else 0.0" if guarded else f"{local} * {upstream}"
+    expression = f"{local} * {upstream}"
     return f"{target} += {expression}" if accumulate else f"{target} = {expression}"
 
 

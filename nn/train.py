@@ -176,31 +176,51 @@ def _progress_bar(steps: int):
 
 def _compiled_step(batch_size: Optional[int], examples: int) -> Callable[..., tuple[float, float]]:
     """A `_step` that builds the graph on its first call, compiles it, and from then on
-    only runs the compiled code and the optimizer. The graph must keep its shape from
-    step to step, which holds for full-batch training: every step sees the same data."""
+    only runs the compiled code and the optimizer.
+
+    The graph must be the same function of the parameters at every step. Full-batch
+    training keeps its shape; but a constant computed from the numbers (the max that
+    a stable softmax subtracts) makes each step's graph a little different. So the
+    second step's graph is built too and compared with the compiled one (ops, joins,
+    constants) and its answer with the code's, bit for bit: if they differ, training
+    goes on with the graph engine (same results, no speed-up) and says so in a warning."""
     if batch_size is not None and batch_size < examples:
         raise ValueError(f"fit: compiled=True needs full-batch training (batch_size=None), got batch_size={batch_size}: "
                          "a new batch each step is a new graph")
-    compiled: list = []  # [the compiled graph, the shape of the scores], after the first call
+    state: dict = {"calls": 0}  # and "code", "shape" after the first call
 
     def step(model, X, y, loss_fn, optimizer, params, batch_size, l2_penalty, rng) -> tuple[float, float]:
-        if not compiled:
-            from engine import to_python
-
+        if state.get("graph engine"):
+            return _step(model, X, y, loss_fn, optimizer, params, batch_size, l2_penalty, rng)
+        state["calls"] += 1
+        if state["calls"] <= 2:  # the first graph is compiled, the second compared with it
             scores = [model(x) for x in X]
             total = loss_fn(scores, y)
             if l2_penalty:
                 total = total + l2_penalty * l2(params)
+        if "code" not in state:
+            from engine import to_python
+
             flat = [z for s in scores for z in (s if isinstance(s, (list, tuple)) else [s])]
-            compiled.extend([to_python(total, params, also=flat), [len(s) if isinstance(s, (list, tuple)) else None
-                                                                    for s in scores]])
-        function, shape = compiled
-        value, grads, flat_scores = function([p.data for p in params])
+            state["code"] = to_python(total, params, also=flat)
+            state["shape"] = [len(s) if isinstance(s, (list, tuple)) else None for s in scores]
+        value, grads, flat_scores = state["code"]([p.data for p in params])
         optimizer.zero_grad()
+        if state["calls"] == 2:  # the graph engine's answer at these numbers, to compare
+            total.backward()
+            if not state["code"].matches(total, params) or value != total.data or \
+                    any(g != p.grad for p, g in zip(params, grads)):
+                import warnings
+
+                warnings.warn("fit(compiled=True): this model's graph changes from step to step (a constant "
+                              "computed from its numbers?); training on with the graph engine", stacklevel=4)
+                state["graph engine"] = True
+                optimizer.step()
+                return total.data, accuracy(scores, y)
         for p, g in zip(params, grads):
             p.grad = g
         optimizer.step()
-        return value, accuracy(_regrouped(flat_scores, shape), y)
+        return value, accuracy(_regrouped(flat_scores, state["shape"]), y)
 
     return step
 

@@ -204,13 +204,27 @@ def test_zero_upstream_times_an_infinite_local_derivative_passes_nothing_back():
     assert_same_floats(compiled([0.0]), (y.data, (x.grad,)))
 
 
-def test_a_gradient_that_is_really_nan_stays_nan():
-    x, big = Value(1.0, "x"), Value(math.inf, "big")
-    y = x * big - x * big  # inf - inf, in the value and in x's gradient
-    y.backward()
-    assert math.isnan(x.grad)
+def test_a_gradient_the_engine_refuses_is_refused_in_the_same_words():
+    """sqrt'(0) is infinite: the engine's policy refuses an infinite gradient on a leaf, naming the edge."""
+    x = Value(1.0, "x")
+    y = x.sqrt() + x
     compiled = to_python(y, [x])
-    assert_same_floats(compiled([1.0]), (y.data, (x.grad,)))
+    at_zero = Value(0.0, "x")
+    with pytest.raises(ArithmeticError) as expected:
+        (at_zero.sqrt() + at_zero).backward()
+    with pytest.raises(type(expected.value)) as raised:
+        compiled([0.0])
+    assert str(raised.value) == str(expected.value)
+
+
+def test_an_error_inside_the_code_is_the_engines_error():
+    x = Value(1e-100, "x")
+    compiled = to_python((x * 1e200) * (x * 1e200), [x])
+    with pytest.raises(OverflowError) as expected:
+        (Value(3.0, "x") * 1e200) * (Value(3.0, "x") * 1e200)
+    with pytest.raises(OverflowError) as raised:
+        compiled([3.0])
+    assert str(raised.value) == str(expected.value)
 
 
 def test_shared_nodes_and_leaves_used_twice_accumulate_in_the_walks_order():
