@@ -54,6 +54,7 @@ from __future__ import annotations
 import keyword
 import math
 import re
+import sys
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
 
 # From the package's map, not its files (they move): engine/__init__.py imports this module last.
@@ -63,6 +64,9 @@ from . import OPS, Op, Value, add_all, as_float, dot, topological_order
 #: code is split into parts. Python compiles a part in time and memory that
 #: grow with its size; a few thousand lines keep both small.
 LINES_PER_PART = 12_000
+
+#: The most terms a sum is written with `+` (deeper nesting strains Python's compiler).
+LONGEST_CHAIN = 200
 
 #: The name of the generated function.
 FUNCTION_NAME = "forward_backward"
@@ -106,6 +110,7 @@ TEMPLATE_FUNCTIONS = {"tanh": "tanh", "sigmoid": "sigmoid"}
 #: The fused nodes (one node, many parents), by the `op` string they carry.
 SUM_OPS = ("Σ", "add_all")
 DOT_OPS = ("Σw·x+b", "dot")
+PRODUCTS_OPS = ("Σw·x",)  # a folded sum() of products: parents in pairs (see engine/value.py)
 
 
 # ---- the result ----------------------------------------------------------------------
@@ -266,6 +271,8 @@ class _Program:
             return "sum"
         if op in DOT_OPS:
             return "dot"
+        if op in PRODUCTS_OPS:
+            return "products"
         arity = len(node.parents)
         for candidate in OPS.values():
             if candidate.arity == arity and op in (candidate.symbol, candidate.name):
@@ -304,6 +311,8 @@ class _Program:
             return self._sum_rule(node)
         if op == "dot":
             return self._dot_rule(node)
+        if op == "products":
+            return self._products_rule(node)
         inputs = [self.term(p) for p in node.parents]
         out = self.var[node]
         template = TEMPLATES.get(op.name) if OPS.get(op.name) is op else None
@@ -322,14 +331,35 @@ class _Program:
         return _Rule(forward, [local.format(*inputs, out=out) for local in _atomic_locals(template)])
 
     def _sum_rule(self, node: Value) -> _Rule:
-        """add_all: sum(parents, 0.0), as one expression; every local derivative is 1."""
-        if not all(local == 1.0 for local in node.local_grads) or \
-                not _same_float(sum([p.data for p in node.parents], 0.0), node.data):
-            raise ValueError(f"to_python: cannot rebuild the sum {_shown(node)} (a start other than 0, or "
-                             "changed local derivatives)")
-        terms = ", ".join(self.term(p) for p in node.parents)
-        comma = "," if len(node.parents) == 1 else ""
-        return _Rule(f"sum(({terms}{comma}), 0.0)", ["1.0"] * len(node.parents))
+        """A Σ node (add_all, or a sum() the engine folded into one node): its terms
+        added left to right, as one expression; every local derivative is 1."""
+        if not all(local == 1.0 for local in node.local_grads):
+            raise ValueError(f"to_python: cannot rebuild the sum {_shown(node)}: its local derivatives are not all 1")
+        numbers = [p.data for p in node.parents]
+        terms = [self.term(p) for p in node.parents]
+        forward = _exact_sum(numbers, terms, node)
+        return _Rule(forward, ["1.0"] * len(node.parents))
+
+    def _products_rule(self, node: Value) -> _Rule:
+        """A Σw·x node (a sum() of products the engine folded): parents in pairs
+        (w, x), after a plain first term when there is an odd number of them;
+        ∂/∂w is x, ∂/∂x is w, ∂/∂first is 1."""
+        parents, local_grads = node.parents, node.local_grads
+        first = len(parents) % 2
+        terms = [self.term(p) for p in parents]
+        products, numbers, locals_ = [], [], [""] * len(parents)
+        if first:
+            products.append(terms[0])
+            numbers.append(parents[0].data)
+            locals_[0] = "1.0"
+        for i in range(first, len(parents), 2):
+            w, x = parents[i], parents[i + 1]
+            if not (_same_float(local_grads[i], x.data) and _same_float(local_grads[i + 1], w.data)):
+                raise ValueError(f"to_python: cannot rebuild {_shown(node)}: its parents do not pair up as w, x")
+            products.append(f"{terms[i]} * {terms[i + 1]}")
+            numbers.append(w.data * x.data)
+            locals_[i], locals_[i + 1] = terms[i + 1], terms[i]
+        return _Rule(_exact_sum(numbers, products, node, start_may_be_plain=first == 1), locals_)
 
     def _dot_rule(self, node: Value) -> _Rule:
         """dot: sum(w·x for each pair) + bias, as one expression; ∂/∂w = x, ∂/∂x = w, ∂/∂b = 1."""
@@ -533,8 +563,14 @@ class _Program:
                 continue
             parents = [copies[p] for p in node.parents]
             op = self._op_of(node)
-            if op == "sum":
-                copies[node] = add_all(parents)
+            if op in ("sum", "products"):  # made by hand: the same floats, the same edges
+                rule = self.rules[node]
+                numbers = {self.var[p]: copy.data for p, copy in zip(node.parents, parents) if p in self.var}
+                data = eval(rule.forward, self.namespace, numbers)  # noqa: S307 (our own expression)
+                partner = {i: parents[i ^ 1 if len(parents) % 2 == 0 else 1 + ((i - 1) ^ 1)].data
+                           for i in range(len(parents) % 2, len(parents))} if op == "products" else {}
+                copies[node] = Value(data, "", node.op, tuple(parents),
+                                     tuple(partner.get(i, 1.0) for i in range(len(parents))))
             elif op == "dot":
                 pairs, bias = self._layouts[node]
                 weights = [parents[w] if type(w) is int else w for w, _ in pairs]
@@ -681,6 +717,35 @@ def _dot_layout(node: Value):
             if bias is not None:
                 return pairs, bias
     return None
+
+
+def _exact_sum(numbers: list[float], terms: list[str], node: Value, start_may_be_plain: bool = False) -> str:
+    """The expression adding `terms` that gives exactly `node.data` from `numbers`.
+
+    A sum node may have been made by `add_all` (builtin sum() from 0.0), by a
+    sum() the engine folded (from the int 0) or by `+` nodes folded together
+    (from the first term): the candidates are checked on the node's numbers.
+    From 0, `-0.0 + …` turns into `0.0 + …`, so the start is written when it counts.
+    """
+    chain_from_zero = 0.0
+    for x in numbers:
+        chain_from_zero += x
+    chain = numbers[0] if numbers else 0.0
+    for x in numbers[1:]:
+        chain += x
+    candidates = []
+    comma = "," if len(terms) == 1 else ""
+    if sys.version_info >= (3, 12) or len(terms) > LONGEST_CHAIN:
+        # From 3.12, sum() of floats compensates its rounding: not a chain of + (and before
+        # it, sum() IS the chain from 0.0, without a nesting of + too deep to compile).
+        candidates.append((sum(numbers, 0.0), f"sum(({', '.join(terms)}{comma}), 0.0)"))
+    if not start_may_be_plain:
+        candidates.append((chain_from_zero, " + ".join(["0.0", *terms])))
+    candidates.append((chain, " + ".join(terms) if terms else "0.0"))
+    for value, text in candidates:
+        if _same_float(value, node.data):
+            return text
+    raise ValueError(f"to_python: cannot rebuild the sum {_shown(node)} from its terms (a start other than 0?)")
 
 
 def _plain_bias(total: float, out: float) -> Optional[float]:

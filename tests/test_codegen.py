@@ -258,7 +258,7 @@ def test_fused_nodes_are_one_expression_each():
     total.label = "total"
     compiled = to_python(total, [*w, b])
     assert "h = sum((w1 * 2.0, w2 * 3.0)) + b" in compiled.source
-    assert "total = sum((h, mul1, 1.0), 0.0)" in compiled.source
+    assert "total = 0.0 + h + mul1 + 1.0" in compiled.source
     total.backward()
     assert_same_floats(compiled([0.5, -1.5, 0.25]), (total.data, tuple(p.grad for p in [*w, b])))
 
@@ -332,3 +332,27 @@ def test_step_lines_point_at_the_line_of_each_backward_step():
 
 def test_the_modules_examples_run():
     assert doctest.testmod(engine.codegen).failed == 0
+
+
+def test_sums_the_engine_folds_are_one_expression_each():
+    """sum() over Values: the engine folds the running total into one Σ (or Σw·x) node."""
+    w = [Value(0.5, "w1"), Value(-1.5, "w2"), Value(2.5, "w3")]
+    x = [Value(0.25, "x1"), Value(3.0, "x2"), Value(-1.0, "x3")]
+    b = Value(0.125, "b")
+    products = sum((wi * xi for wi, xi in zip(w, x)), b)
+    plain = sum(x)
+    out = products * plain
+    out.label = "out"
+    compiled = to_python(out, [*w, *x, b])
+    out.backward()
+    expected = (out.data, tuple(v.grad for v in [*w, *x, b]))
+    assert_same_floats(compiled([v.data for v in [*w, *x, b]]), expected)
+    assert_same_floats(compiled._program.replay([v.data for v in [*w, *x, b]]), expected)
+
+
+def test_a_sum_of_100_000_terms_compiles():
+    xs = [Value(float(i % 7) - 3.0, f"x{i}") for i in range(100_000)]
+    total = add_all(xs) * 0.5
+    compiled = to_python(total, xs[:3])
+    total.backward()
+    assert_same_floats(compiled([x.data for x in xs[:3]]), (total.data, tuple(x.grad for x in xs[:3])))
