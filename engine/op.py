@@ -107,8 +107,8 @@ class Op(str):
         args = ", ".join(repr(x) for x in xs)
         message = str(problem)
         if isinstance(problem, OverflowError) and message.startswith(_PYTHONS_OVERFLOW):
-            message = "the result is too large for a float"
-        if where:
+            message = f"{where or 'the result'} is too large for a float"
+        elif where:
             message = f"{where}: {message}"
         if message.startswith("the result"):  # "exp(1000.0): exp's result is too large ..."
             message = f"{self.name}'s result" + message[len("the result"):]
