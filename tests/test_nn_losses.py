@@ -188,7 +188,7 @@ def test_losses_build_few_nodes():
     n = 50
     scores = [Value(0.1 * i) for i in range(n)]
     labels = [1 if i % 2 else -1 for i in range(n)]
-    assert len(interior_nodes(hinge_loss(scores, labels))) == 2 * n + 2   # (margin − y·s, relu) each; Σ; 1/n
+    assert len(interior_nodes(hinge_loss(scores, labels))) == 3 * n + 2   # (y·s, margin − y·s, relu) each; Σ; 1/n
     assert len(interior_nodes(mse_loss(scores, [0.0] * n))) == 2 * n + 2  # (p − t, ²) each; Σ; 1/n
     assert len(interior_nodes(l2(scores))) == 1
 
