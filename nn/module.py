@@ -86,20 +86,23 @@ class Module:
             missing = [name for name in params if name not in state]
             unexpected = [name for name in state if name not in params]
             if missing:
-                problems.append(f"missing: {', '.join(missing)}")
+                problems.append(f"missing: {_some(missing)}")
             if unexpected:
-                problems.append(f"unexpected: {', '.join(map(str, unexpected))}")
+                problems.append(f"unexpected: {_some(unexpected)}")
         bad = [name for name in params if name in state and not _is_finite_number(state[name])]
         if bad:
-            problems.append("not finite numbers: " + ", ".join(f"{name}={state[name]!r}" for name in bad))
+            problems.append(f"not finite numbers: {_some(f'{name}={_short(state[name])}' for name in bad)}")
         if problems:
             raise ValueError(f"load_state_dict into {self!r}: " + "; ".join(problems))
         for name, p in params.items():
             if name in state:
-                p.data = float(state[name])
+                p.data = float(state[name])  # a real number, checked above (never a Value)
 
     def _label_parameters(self) -> None:
-        """Label each parameter with its dotted name, so graphs and gradcheck reports say which it is."""
+        """Label each parameter with its dotted name, so graphs and gradcheck reports say which it is.
+
+        Done once, by the outermost module: the modules it builds are made with
+        `name_parameters=False`, since only it knows the full names."""
         for name, p in self.named_parameters():
             p.label = name
 
@@ -114,7 +117,31 @@ def _children(prefix: str, item) -> list[tuple[str, object]]:
 
 
 def _is_finite_number(x) -> bool:
-    return isinstance(x, Real) and not isinstance(x, bool) and math.isfinite(x)
+    """A real number (not a bool, not a `Value`) that a float holds finitely (10**400 does not)."""
+    if isinstance(x, bool) or not isinstance(x, Real):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int or Fraction beyond a float's range
+        return False
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _short(x) -> str:
+    """repr(x), cut short: a message must stay readable whatever a file holds."""
+    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 128:
+        return f"<an integer of {x.bit_length()} bits>"  # (repr of a 5000-digit int is refused)
+    return _cut(repr(x), 40)
+
+
+def _some(names, limit: int = 5) -> str:
+    """The first `limit` names, each cut short, and how many more there are."""
+    names = list(names)
+    shown = ", ".join(_cut(str(name)) for name in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 # ---- checking constructor arguments --------------------------------------------
@@ -123,6 +150,13 @@ def _is_finite_number(x) -> bool:
 def _positive_int(x, what: str) -> int:
     if isinstance(x, bool) or not isinstance(x, int) or x < 1:
         raise ValueError(f"{what} must be a positive integer, got {x!r}")
+    return x
+
+
+def _flag(x, what: str) -> bool:
+    """A real bool: a file's "false" is a non-empty string, and truthy, so it is refused, not obeyed backwards."""
+    if not isinstance(x, bool):
+        raise ValueError(f"{what} must be True or False, got {x!r}")
     return x
 
 
@@ -155,25 +189,30 @@ class Neuron(Module):
     "glorot" (which needs the layer's `fan_out`) or "zeros". Random numbers come
     from `rng` (a `random.Random`), or from the global `random` module, so that
     micrograd's `random.seed(1337)` habit still gives the same weights.
+    `name_parameters=False` leaves the labels to a module that builds this one.
     """
 
     _parameter_fields = ("w", "b")
 
     def __init__(self, nin: int, nonlin: bool = True, activation: Optional[str] = None, init: str = "uniform",
-                 rng: Optional[random.Random] = None, fused: bool = True, fan_out: int = 1):
+                 rng: Optional[random.Random] = None, fused: bool = True, fan_out: int = 1, *,
+                 name_parameters: bool = True):
         _positive_int(nin, "Neuron nin")
+        _positive_int(fan_out, "Neuron fan_out")
+        _flag(nonlin, "Neuron nonlin")
         if activation is None:
             activation = "relu" if nonlin else "linear"
         elif not nonlin and activation != "linear":
             raise ValueError(f"Neuron: nonlin=False means linear, but activation={activation!r} was also given")
         self.activation = _choice(activation, tuple(ACTIVATIONS), "activation")
         self.init = _choice(init, INITS, "init")
-        self.fused = bool(fused)
+        self.fused = _flag(fused, "Neuron fused")
         rng = rng or random
         self.w = [Value(_initial_weight(init, nin, fan_out, rng)) for _ in range(nin)]
         self.b = Value(0.0)
         self._activate = ACTIVATIONS[activation]
-        self._label_parameters()
+        if name_parameters:
+            self._label_parameters()
 
     def __call__(self, x: Input) -> Value:
         """The neuron's output for inputs `x` (numbers or `Value`s, or one `Value`)."""
@@ -206,11 +245,12 @@ class Layer(Module):
 
     _parameter_fields = ("neurons",)
 
-    def __init__(self, nin: int, nout: int, **neuron_kwargs):
+    def __init__(self, nin: int, nout: int, *, name_parameters: bool = True, **neuron_kwargs):
         _positive_int(nout, "Layer nout")
         neuron_kwargs.setdefault("fan_out", nout)
-        self.neurons = [Neuron(nin, **neuron_kwargs) for _ in range(nout)]
-        self._label_parameters()
+        self.neurons = [Neuron(nin, **neuron_kwargs, name_parameters=False) for _ in range(nout)]
+        if name_parameters:
+            self._label_parameters()
 
     def __call__(self, x: Input) -> Union[Value, list[Value]]:
         """Every neuron's output for inputs `x`: a list, or one `Value` for a layer of one."""
@@ -247,12 +287,13 @@ class MLP(Module):
         self.nin, self.nouts = nin, list(nouts)
         self.activation = _choice(activation, tuple(ACTIVATIONS), "MLP activation")
         self.output_activation = _choice(output_activation, tuple(ACTIVATIONS), "MLP output_activation")
-        self.init, self.fused = init, bool(fused)
+        self.init = _choice(init, INITS, "MLP init")
+        self.fused = _flag(fused, "MLP fused")
         rng = random.Random(seed) if seed is not None else None
         last = len(nouts) - 1
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation=output_activation if i == last else activation,
-                  init=init, rng=rng, fused=fused)
+                  init=init, rng=rng, fused=fused, name_parameters=False)
             for i in range(len(nouts))
         ]
         self._label_parameters()
