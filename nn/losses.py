@@ -30,13 +30,17 @@ def _number(x, what: str) -> float:
     return x.data if isinstance(x, Value) else as_float(x, what)
 
 
+def _finite(x, what: str, loss: str) -> float:
+    """The number in `x`, checked to be finite (a nan from a diverged model is named, not hidden)."""
+    v = _number(x, f"{loss} {what}")
+    if not math.isfinite(v):
+        raise ValueError(f"{loss}: {what} is {v!r}; it needs finite numbers")
+    return v
+
+
 def _check_finite(xs: list, what: str, loss: str) -> list[float]:
-    """The numbers in `xs`, each checked to be finite (a nan from a diverged model is named, not hidden)."""
-    values = [_number(x, f"{loss} {what}") for x in xs]
-    for i, v in enumerate(values):
-        if not math.isfinite(v):
-            raise ValueError(f"{loss}: {what}[{i}] is {v!r}; it needs finite numbers")
-    return values
+    """The numbers in `xs`, each checked by `_finite`."""
+    return [_finite(x, f"{what}[{i}]", loss) for i, x in enumerate(xs)]
 
 
 def _as_list(xs, what: str, loss: str) -> list:
@@ -244,9 +248,9 @@ def accuracy(scores, labels) -> float:
     scores, labels = _paired(scores, labels, "accuracy", ("scores", "labels"))
     correct = 0
     for i, (s, y) in enumerate(zip(scores, labels)):
-        values = _check_finite(s if isinstance(s, (list, tuple)) else [s], f"scores[{i}]", "accuracy")
         if isinstance(s, (list, tuple)):  # (a nan would make max() depend on where it stands)
+            values = _check_finite(s, f"scores[{i}]", "accuracy")
             correct += values.index(max(values)) == y
         else:  # (a nan score is neither > 0 nor <= 0: there is no class to predict)
-            correct += (values[0] > 0) == (_number(y, "accuracy label") > 0)
+            correct += (_finite(s, f"scores[{i}]", "accuracy") > 0) == (_number(y, "accuracy label") > 0)
     return correct / len(scores)

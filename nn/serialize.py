@@ -123,8 +123,10 @@ def _read_document(path: PathLike) -> dict:
         return ValueError(f"load {path}: {problem}")
 
     try:
-        with open(path, "rb") as file:
-            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):  # a pipe or a device may never end
+        # Opened without waiting (a named pipe would block until someone writes), then
+        # refused unless it is a regular file (a pipe or a device may never end).
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
                 raise refuse("not a regular file")
             data = file.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
