@@ -18,29 +18,21 @@ import math
 from numbers import Integral, Real
 from typing import Sequence
 
-from engine import OPS, Value, add_all, define_op, dot
-from engine.op import lift
-from engine.value import as_float
+from engine import OPS, Value, add_all, as_float, define_op, dot, lift
 
 
 # ---- helpers --------------------------------------------------------------------
 
 
 def _number(x, what: str) -> float:
-    return x.data if isinstance(x, Value) else as_float(x, what)
+    """The number in `x` (a `Value`'s data or a plain real number), checked to be finite by
+    the engine's `as_float`: a nan from a diverged model is named, never hidden."""
+    return as_float(x.data if isinstance(x, Value) else x, what)
 
 
-def _finite(x, what: str, loss: str) -> float:
-    """The number in `x`, checked to be finite (a nan from a diverged model is named, not hidden)."""
-    v = _number(x, f"{loss} {what}")
-    if not math.isfinite(v):
-        raise ValueError(f"{loss}: {what} is {v!r}; it needs finite numbers")
-    return v
-
-
-def _check_finite(xs: list, what: str, loss: str) -> list[float]:
-    """The numbers in `xs`, each checked by `_finite`."""
-    return [_finite(x, f"{what}[{i}]", loss) for i, x in enumerate(xs)]
+def _numbers(xs: list, what: str, loss: str) -> list[float]:
+    """The numbers in `xs`, each checked by `_number` and named by its index."""
+    return [_number(x, f"{loss} {what}[{i}]") for i, x in enumerate(xs)]
 
 
 def _as_list(xs, what: str, loss: str) -> list:
@@ -64,7 +56,7 @@ def _paired(preds, targets, loss: str, names=("preds", "targets")) -> tuple[list
 
 def _check_probabilities(xs: list, what: str, loss: str) -> list[float]:
     """The numbers in `xs`, each checked to lie in [0, 1]."""
-    values = [_number(x, f"{loss} {what}") for x in xs]
+    values = _numbers(xs, what, loss)
     for i, v in enumerate(values):
         if not 0.0 <= v <= 1.0:
             raise ValueError(f"{loss}: {what}[{i}] = {v!r} is not a probability in [0, 1]")
@@ -101,8 +93,7 @@ softplus = define_op(
 def mse_loss(preds, targets) -> Value:
     """Mean squared error: (1/n) Σ (predᵢ − targetᵢ)²."""
     preds, targets = _paired(preds, targets, "mse_loss")
-    _check_finite(preds, "preds", "mse_loss")
-    _check_finite(targets, "targets", "mse_loss")
+    _numbers(preds, "preds", "mse_loss"), _numbers(targets, "targets", "mse_loss")  # finite, or named
     return _mean([(lift(p) - t) ** 2 for p, t in zip(preds, targets)], len(preds))
 
 
@@ -149,7 +140,7 @@ def binary_cross_entropy_with_logits(logits, targets) -> Value:
     """
     loss = "binary_cross_entropy_with_logits"
     logits, targets = _paired(logits, targets, loss, ("logits", "targets"))
-    _check_finite(logits, "logits", loss)
+    _numbers(logits, "logits", loss)  # each finite, or named
     _check_probabilities(targets, "targets", loss)
     # Σ [softplus(zᵢ) − tᵢ·zᵢ] as one sum of both kinds of term; a plain tᵢ = 0 adds nothing
     terms = [softplus(z) for z in logits] + [lift(z) * -t for z, t in zip(logits, targets) if not _is_plain(t, 0)]
@@ -166,8 +157,8 @@ def hinge_loss(scores, labels, margin: float = 1.0) -> Value:
     loss = "hinge_loss"
     scores, labels = _paired(scores, labels, loss, ("scores", "labels"))
     margin = as_float(margin, "hinge_loss margin")
-    _check_finite(scores, "scores", loss)
-    ys = [_number(y, f"{loss} label") for y in labels]
+    _numbers(scores, "scores", loss)  # each finite, or named
+    ys = _numbers(labels, "labels", loss)
     for i, y in enumerate(ys):
         if y not in (1.0, -1.0):
             raise ValueError(f"{loss}: labels[{i}] = {y!r}; labels must be +1 or -1")
@@ -180,7 +171,7 @@ def hinge_loss(scores, labels, margin: float = 1.0) -> Value:
 def _logits(values, loss: str, what: str = "logits") -> list[Value]:
     """The logits as `Value`s, each checked to be finite (e^inf and inf − inf have no answer)."""
     logits = _as_list(values, what, loss)
-    _check_finite(logits, what, loss)
+    _numbers(logits, what, loss)  # each finite, or named
     return [lift(z) for z in logits]
 
 
@@ -233,7 +224,7 @@ def l2(parameters: Sequence) -> Value:
     (micrograd's recipe uses alpha = 1e-4).
     """
     params = _as_list(parameters, "parameters", "l2")
-    _check_finite(params, "parameters", "l2")
+    _numbers(params, "parameters", "l2")  # each finite, or named
     return dot(params, params)
 
 
@@ -249,8 +240,8 @@ def accuracy(scores, labels) -> float:
     correct = 0
     for i, (s, y) in enumerate(zip(scores, labels)):
         if isinstance(s, (list, tuple)):  # (a nan would make max() depend on where it stands)
-            values = _check_finite(s, f"scores[{i}]", "accuracy")
+            values = _numbers(s, f"scores[{i}]", "accuracy")
             correct += values.index(max(values)) == y
         else:  # (a nan score is neither > 0 nor <= 0: there is no class to predict)
-            correct += (_finite(s, f"scores[{i}]", "accuracy") > 0) == (_number(y, "accuracy label") > 0)
+            correct += (_number(s, f"accuracy scores[{i}]") > 0) == (_number(y, f"accuracy labels[{i}]") > 0)
     return correct / len(scores)

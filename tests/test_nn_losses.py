@@ -244,25 +244,32 @@ def test_cross_entropy_of_equal_huge_logits_is_log_2(z):
 @pytest.mark.parametrize("logits", [[math.inf, 0.0], [0.0, -math.inf], [math.nan, 1.0]])
 def test_cross_entropy_of_a_non_finite_logit_is_a_clear_error(logits):
     bad = next(i for i, z in enumerate(logits) if not math.isfinite(z))
-    with pytest.raises(ValueError, match=rf"cross_entropy: logits\[{bad}\] is -?(inf|nan)"):
-        cross_entropy(logits, 0)
+    with pytest.raises(ValueError, match=rf"cross_entropy logits\[{bad}\] needs a finite number, got -?(inf|nan)"):
+        cross_entropy(logits, 0)  # once: "log(nan): log needs a positive input"
 
 
 NAN = float("nan")
 
 
+def diverged(x=NAN) -> Value:
+    """A Value whose number became nan or infinite after it was made (as in a diverged training loop)."""
+    v = Value(0.0)
+    v.data = x
+    return v
+
+
 @pytest.mark.parametrize("call, message", [
-    (lambda: hinge_loss([Value(NAN)], [1]), r"hinge_loss: scores\[0\] is nan"),  # was 0.0: relu(nan)
-    (lambda: hinge_loss([0.5, Value(math.inf)], [1, -1]), r"hinge_loss: scores\[1\] is inf"),
-    (lambda: mse_loss([Value(NAN)], [0.0]), r"mse_loss: preds\[0\] is nan"),
-    (lambda: mse_loss([1.0], [NAN]), r"mse_loss: targets\[0\] is nan"),
-    (lambda: binary_cross_entropy([Value(NAN)], [1]), r"probs\[0\] = nan is not a probability"),
-    (lambda: binary_cross_entropy_with_logits([Value(NAN)], [1]), r"logits\[0\] is nan"),
-    (lambda: mean_cross_entropy([[0.0, 1.0], [NAN, 0.0]], [0, 1]), r"logits\[0\] is nan"),
-    (lambda: softmax([0.0, Value(NAN)]), r"softmax: values\[1\] is nan"),
-    (lambda: l2([Value(1.0), Value(NAN)]), r"l2: parameters\[1\] is nan"),
-    (lambda: accuracy([0.5, NAN], [1, -1]), r"accuracy: scores\[1\] is nan"),
-    (lambda: accuracy([[0.5, NAN]], [0]), r"accuracy: scores\[0\]\[1\] is nan"),
+    (lambda: hinge_loss([diverged()], [1]), r"hinge_loss scores\[0\] .*got nan"),  # was 0.0: relu(nan)
+    (lambda: hinge_loss([0.5, diverged(math.inf)], [1, -1]), r"hinge_loss scores\[1\] .*got inf"),
+    (lambda: mse_loss([diverged()], [0.0]), r"mse_loss preds\[0\] .*got nan"),
+    (lambda: mse_loss([1.0], [NAN]), r"mse_loss targets\[0\] .*got nan"),
+    (lambda: binary_cross_entropy([diverged()], [1]), r"binary_cross_entropy probs\[0\] .*got nan"),
+    (lambda: binary_cross_entropy_with_logits([diverged()], [1]), r"logits\[0\] .*got nan"),
+    (lambda: mean_cross_entropy([[0.0, 1.0], [NAN, 0.0]], [0, 1]), r"cross_entropy logits\[0\] .*got nan"),
+    (lambda: softmax([0.0, diverged()]), r"softmax values\[1\] .*got nan"),
+    (lambda: l2([Value(1.0), diverged()]), r"l2 parameters\[1\] .*got nan"),
+    (lambda: accuracy([0.5, NAN], [1, -1]), r"accuracy scores\[1\] .*got nan"),
+    (lambda: accuracy([[0.5, diverged()]], [0]), r"accuracy scores\[0\]\[1\] .*got nan"),
 ])
 def test_a_nan_or_infinite_prediction_is_named_not_hidden(call, message):
     with pytest.raises(ValueError, match=message):
