@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import math
 import random
-from numbers import Real
 from typing import Optional, Sequence, Union
 
 from engine import Value, dot
+
+from .checks import choice, flag, is_finite_number, positive_int, short, some
 
 #: The activation functions a neuron can apply to its pre-activation: each is
 #: the `Value` method of that name ("linear" applies nothing).
@@ -86,12 +87,12 @@ class Module:
             missing = [name for name in params if name not in state]
             unexpected = [name for name in state if name not in params]
             if missing:
-                problems.append(f"missing: {_some(missing)}")
+                problems.append(f"missing: {some(missing)}")
             if unexpected:
-                problems.append(f"unexpected: {_some(unexpected)}")
-        bad = [name for name in params if name in state and not _is_finite_number(state[name])]
+                problems.append(f"unexpected: {some(unexpected)}")
+        bad = [name for name in params if name in state and not is_finite_number(state[name])]
         if bad:
-            problems.append(f"not finite numbers: {_some(f'{name}={_short(state[name])}' for name in bad)}")
+            problems.append(f"not finite numbers: {some(f'{name}={short(state[name])}' for name in bad)}")
         if problems:
             raise ValueError(f"load_state_dict into {self!r}: " + "; ".join(problems))
         for name, p in params.items():
@@ -116,54 +117,7 @@ def _children(prefix: str, item) -> list[tuple[str, object]]:
     return [(f"{prefix}.{name}" if prefix else name, child) for name, child in pairs]
 
 
-def _is_finite_number(x) -> bool:
-    """A real number (not a bool, not a `Value`) that a float holds finitely (10**400 does not)."""
-    if isinstance(x, bool) or not isinstance(x, Real):
-        return False
-    try:
-        return math.isfinite(x)
-    except OverflowError:  # an int or Fraction beyond a float's range
-        return False
-
-
-def _cut(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
-def _short(x) -> str:
-    """repr(x), cut short: a message must stay readable whatever a file holds."""
-    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 128:
-        return f"<an integer of {x.bit_length()} bits>"  # (repr of a 5000-digit int is refused)
-    return _cut(repr(x), 40)
-
-
-def _some(names, limit: int = 5) -> str:
-    """The first `limit` names, each cut short, and how many more there are."""
-    names = list(names)
-    shown = ", ".join(_cut(str(name)) for name in names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-# ---- checking constructor arguments --------------------------------------------
-
-
-def _positive_int(x, what: str) -> int:
-    if isinstance(x, bool) or not isinstance(x, int) or x < 1:
-        raise ValueError(f"{what} must be a positive integer, got {x!r}")
-    return x
-
-
-def _flag(x, what: str) -> bool:
-    """A real bool: a file's "false" is a non-empty string, and truthy, so it is refused, not obeyed backwards."""
-    if not isinstance(x, bool):
-        raise ValueError(f"{what} must be True or False, got {x!r}")
-    return x
-
-
-def _choice(x, options, what: str) -> str:
-    if x not in options:
-        raise ValueError(f"{what} must be one of {', '.join(map(repr, options))}; got {x!r}")
-    return x
+# ---- initial weights ------------------------------------------------------------
 
 
 def _initial_weight(init: str, nin: int, fan_out: int, rng) -> float:
@@ -197,16 +151,16 @@ class Neuron(Module):
     def __init__(self, nin: int, nonlin: bool = True, activation: Optional[str] = None, init: str = "uniform",
                  rng: Optional[random.Random] = None, fused: bool = True, fan_out: int = 1, *,
                  name_parameters: bool = True):
-        _positive_int(nin, "Neuron nin")
-        _positive_int(fan_out, "Neuron fan_out")
-        _flag(nonlin, "Neuron nonlin")
+        positive_int(nin, "Neuron nin")
+        positive_int(fan_out, "Neuron fan_out")
+        flag(nonlin, "Neuron nonlin")
         if activation is None:
             activation = "relu" if nonlin else "linear"
         elif not nonlin and activation != "linear":
             raise ValueError(f"Neuron: nonlin=False means linear, but activation={activation!r} was also given")
-        self.activation = _choice(activation, tuple(ACTIVATIONS), "activation")
-        self.init = _choice(init, INITS, "init")
-        self.fused = _flag(fused, "Neuron fused")
+        self.activation = choice(activation, tuple(ACTIVATIONS), "activation")
+        self.init = choice(init, INITS, "init")
+        self.fused = flag(fused, "Neuron fused")
         rng = rng or random
         self.w = [Value(_initial_weight(init, nin, fan_out, rng)) for _ in range(nin)]
         self.b = Value(0.0)
@@ -246,7 +200,7 @@ class Layer(Module):
     _parameter_fields = ("neurons",)
 
     def __init__(self, nin: int, nout: int, *, name_parameters: bool = True, **neuron_kwargs):
-        _positive_int(nout, "Layer nout")
+        positive_int(nout, "Layer nout")
         neuron_kwargs.setdefault("fan_out", nout)
         self.neurons = [Neuron(nin, **neuron_kwargs, name_parameters=False) for _ in range(nout)]
         if name_parameters:
@@ -280,15 +234,15 @@ class MLP(Module):
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", output_activation: str = "linear",
                  init: str = "uniform", seed: Optional[int] = None, fused: bool = True):
-        _positive_int(nin, "MLP nin")
+        positive_int(nin, "MLP nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"MLP nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        sizes = [nin] + [_positive_int(n, "MLP layer size") for n in nouts]
+        sizes = [nin] + [positive_int(n, "MLP layer size") for n in nouts]
         self.nin, self.nouts = nin, list(nouts)
-        self.activation = _choice(activation, tuple(ACTIVATIONS), "MLP activation")
-        self.output_activation = _choice(output_activation, tuple(ACTIVATIONS), "MLP output_activation")
-        self.init = _choice(init, INITS, "MLP init")
-        self.fused = _flag(fused, "MLP fused")
+        self.activation = choice(activation, tuple(ACTIVATIONS), "MLP activation")
+        self.output_activation = choice(output_activation, tuple(ACTIVATIONS), "MLP output_activation")
+        self.init = choice(init, INITS, "MLP init")
+        self.fused = flag(fused, "MLP fused")
         rng = random.Random(seed) if seed is not None else None
         last = len(nouts) - 1
         self.layers = [

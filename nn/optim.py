@@ -19,10 +19,11 @@ written. A step that would make any number nan or infinite raises
 from __future__ import annotations
 
 import math
-from numbers import Real
 from typing import Callable, Iterable, Union
 
 from engine import Value
+
+from .checks import non_negative, unit_fraction
 
 LearningRate = Union[float, Callable[[int], float]]
 
@@ -73,11 +74,19 @@ class Optimizer:
         lr = self.current_lr()
         new_data, new_state = self._proposal(lr)
         self._check_finite(new_data, new_state, lr)
-        for name, numbers in new_state.items():
-            setattr(self, name, numbers)
-        for p, x in zip(self.params, new_data):
-            p.data = x
+        old_data, old_state = [p.data for p in self.params], {name: getattr(self, name) for name in new_state}
+        try:
+            self._write(new_data, new_state)
+        except BaseException:  # e.g. an impatient second Ctrl-C arriving mid-write: put everything back
+            self._write(old_data, old_state)
+            raise
         self.steps += 1
+
+    def _write(self, data: list[float], state: dict[str, list[float]]) -> None:
+        for name, numbers in state.items():
+            setattr(self, name, numbers)
+        for p, x in zip(self.params, data):
+            p.data = x
 
     def _proposal(self, lr: float) -> tuple[list[float], dict[str, list[float]]]:
         """The parameters' new values and the new running state (attribute name -> list), written nowhere."""
@@ -107,33 +116,6 @@ def _named(p: Value) -> str:
     return f" ({p.label})" if p.label else ""
 
 
-def _real(x, what: str, rule: str) -> float:
-    """`x` as a float if it is a real number (not a bool); else a ValueError that states `rule`."""
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise ValueError(f"{what} must be {rule}, got {x!r}")
-    try:
-        return float(x)
-    except OverflowError:  # an int or Fraction too large for a float
-        raise ValueError(f"{what} must be {rule}, got a number too large for a float") from None
-
-
-def non_negative(x, what: str) -> float:
-    """`x` as a float, checked to be a finite real number >= 0 (else a ValueError naming `what`)."""
-    rule = "a finite number >= 0"
-    value = _real(x, what, rule)
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{what} must be {rule}, got {x!r}")
-    return value
-
-
-def _fraction(x, what: str) -> float:
-    rule = "a number in [0, 1)"
-    value = _real(x, what, rule)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{what} must be {rule}, got {x!r}")
-    return value
-
-
 class SGD(Optimizer):
     """Stochastic gradient descent: p ← p − lr · v.
 
@@ -144,7 +126,7 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Value], lr: LearningRate, momentum: float = 0.0, weight_decay: float = 0.0):
         super().__init__(params, lr)
-        self.momentum = _fraction(momentum, "SGD momentum")
+        self.momentum = unit_fraction(momentum, "SGD momentum")
         self.weight_decay = non_negative(weight_decay, "SGD weight_decay")
         self.velocity = [0.0] * len(self.params)
 
@@ -171,7 +153,7 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"Adam betas must be a pair (beta1, beta2), got {betas!r}")
-        self.beta1, self.beta2 = _fraction(betas[0], "Adam beta1"), _fraction(betas[1], "Adam beta2")
+        self.beta1, self.beta2 = unit_fraction(betas[0], "Adam beta1"), unit_fraction(betas[1], "Adam beta2")
         self.eps = non_negative(eps, "Adam eps")
         if not self.eps > 0:
             raise ValueError(f"Adam eps must be > 0, got {eps!r}")

@@ -33,7 +33,8 @@ from typing import Union
 
 from engine.files import check_target, write_atomically
 
-from .module import MLP, Layer, Module, Neuron, _some
+from .checks import some
+from .module import MLP, Layer, Module, Neuron
 
 FORMAT = "stepgrad.nn"
 VERSION = 1  #: bump when the file layout changes; load refuses files newer than this
@@ -60,7 +61,7 @@ def save(model: Module, path: PathLike) -> None:
     state = model.state_dict()
     not_finite = [param for param, x in state.items() if not math.isfinite(x)]
     if not_finite:
-        raise ValueError(f"save {path}: JSON cannot hold nan or infinity, found in {_some(not_finite)}")
+        raise ValueError(f"save {path}: JSON cannot hold nan or infinity, found in {some(not_finite)}")
     document = {"format": FORMAT, "version": VERSION, "class": name, "config": model.config(), "state": state}
     write_atomically(path, json.dumps(document, indent=1) + "\n")
 
@@ -111,7 +112,7 @@ def _parameter_count(cls: type, config: dict) -> int:
         return (size("nin") + 1) * size("nout")
     nouts = config.get("nouts")
     if not isinstance(nouts, list) or not 1 <= len(nouts) <= MAX_LAYERS:
-        raise ValueError(f"nouts must be a list of 1 to {MAX_LAYERS} layer sizes, got {_some([nouts])}")
+        raise ValueError(f"nouts must be a list of 1 to {MAX_LAYERS} layer sizes, got {some([nouts])}")
     widths = [size("nin")] + [size("nouts", n) for n in nouts]
     return sum((a + 1) * b for a, b in zip(widths, widths[1:]))
 

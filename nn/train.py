@@ -25,7 +25,8 @@ from engine import Value
 from .losses import (accuracy, binary_cross_entropy, binary_cross_entropy_with_logits, hinge_loss, l2,
                      mean_cross_entropy, mse_loss)
 from .module import Module
-from .optim import SGD, DivergenceError, Optimizer, non_negative
+from .checks import non_negative
+from .optim import SGD, DivergenceError, Optimizer
 
 LossFunction = Callable[[list, list], Value]
 
@@ -94,6 +95,8 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] 
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
         raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r}")
     l2_penalty = non_negative(l2_penalty, "fit: l2_penalty")
+    if on_step is not None and not callable(on_step):
+        raise TypeError(f"fit: on_step must be a function (k, loss, accuracy), got {type(on_step).__name__}")
     if optimizer is not None and not isinstance(optimizer, Optimizer):
         raise TypeError(f"fit: optimizer must be an nn Optimizer (SGD, Adam), got {type(optimizer).__name__}")
     params = model.parameters()

@@ -134,7 +134,7 @@ def test_any_real_number_is_a_learning_rate(lr):
     (lambda: SGD([Value(1.0)], lr=math.nan), "SGD lr must be a finite number >= 0, got nan"),
     (lambda: SGD([Value(1.0)], lr=math.inf), "got inf"),
     (lambda: SGD([Value(1.0)], lr=np.float64(-0.1)), "got -0.1|got np.float64"),
-    (lambda: SGD([Value(1.0)], lr=10 ** 400), "too large for a float"),
+    (lambda: SGD([Value(1.0)], lr=10 ** 400), "got <an integer of 1329 bits>"),
     (lambda: SGD([Value(1.0)], lr=True), "got True"),
     (lambda: SGD([Value(1.0)], lr=Value(0.1)), "SGD lr must be a finite number"),
     (lambda: SGD([Value(1.0)], lr=0.1, momentum=math.nan), "momentum"),
