@@ -57,7 +57,8 @@ class History:
         stopped = ", interrupted" if self.interrupted else ", diverged" if self.diverged else ""
         if not self.loss:
             return f"History(no steps{stopped})"
-        return f"History({len(self)} steps, loss {self.loss[-1]:.4g}, accuracy {self.accuracy[-1]:.1%}{stopped})"
+        steps = f"{len(self)} step" + ("s" if len(self) != 1 else "")
+        return f"History({steps}, loss {self.loss[-1]:.4g}, accuracy {self.accuracy[-1]:.1%}{stopped})"
 
 
 def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] = "hinge",
