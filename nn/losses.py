@@ -93,7 +93,8 @@ softplus = define_op(
 def mse_loss(preds, targets) -> Value:
     """Mean squared error: (1/n) Σ (predᵢ − targetᵢ)²."""
     preds, targets = _paired(preds, targets, "mse_loss")
-    _numbers(preds, "preds", "mse_loss"), _numbers(targets, "targets", "mse_loss")  # finite, or named
+    _numbers(preds, "preds", "mse_loss")  # each finite, or named
+    _numbers(targets, "targets", "mse_loss")
     return _mean([(lift(p) - t) ** 2 for p, t in zip(preds, targets)], len(preds))
 
 

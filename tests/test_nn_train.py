@@ -6,10 +6,13 @@ import os
 import random
 import signal
 import sys
+import warnings
 from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import Value
 from nn import MLP, SGD, Adam, fit, hinge_loss, make_moons, make_spirals, make_xor
@@ -272,3 +275,29 @@ def test_an_ignored_ctrl_c_does_not_stop_training():
         signal.signal(signal.SIGINT, previous)
     assert presses == [1]
     assert not history.interrupted and len(history) == 5
+
+
+@settings(max_examples=30)
+@given(log_lr=st.floats(-3, 308), optimizer=st.sampled_from(["sgd", "momentum", "adam"]),
+       loss=st.sampled_from(["hinge", "mse", "bce_with_logits"]))
+def test_whatever_the_learning_rate_fit_never_records_a_non_finite_loss(log_lr, optimizer, loss):
+    X, y = make_xor(8, seed=3)
+    if loss == "bce_with_logits":
+        y = [(label + 1) // 2 for label in y]
+
+    def run(steps):
+        model = MLP(2, [3, 1], seed=4)
+        make = {"sgd": lambda p: SGD(p, lr=10 ** log_lr), "momentum": lambda p: SGD(p, lr=10 ** log_lr, momentum=0.9),
+                "adam": lambda p: Adam(p, lr=10 ** log_lr)}[optimizer]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            history = fit(model, X, y, loss=loss, optimizer=make(model.parameters()), steps=steps, progress=False)
+        return model, history, caught
+
+    model, history, caught = run(6)
+    assert all(math.isfinite(x) for x in history.loss)
+    assert all(math.isfinite(p.data) for p in model.parameters())
+    assert bool(history.diverged) == (len(history) < 6) == bool(caught)
+    if history.diverged:  # stopped cleanly: exactly the parameters of the steps it reports
+        reference, _, _ = run(len(history))
+        assert model.state_dict() == reference.state_dict()
