@@ -37,11 +37,11 @@ class Op:
                  arity: int = 1, symbol: Optional[str] = None, kinks: tuple = ()):
         self.name = name
         self.forward = forward
-        self.derivatives = derivatives
+        self.derivatives = derivatives if derivatives is not None else _unknown_derivatives(name)
         self.domain = domain
         self.arity = arity
         self.symbol = symbol or name
-        self.kinks = tuple(float(k) for k in kinks)
+        self.kinks = kinks if callable(kinks) else tuple(float(k) for k in kinks)
         self.apply = _make_apply(self)
 
     def __call__(self, *inputs) -> Value:
@@ -68,7 +68,9 @@ def _make_apply(op: Op) -> Callable[..., Value]:
     All three do the same four things; unary and binary ops (nearly every op)
     get a version without argument packing, because it runs for every node.
     """
-    symbol, forward, derivatives, domain = op.symbol, op.forward, op.derivatives, op.domain
+    forward, derivatives, domain = op.forward, op.derivatives, op.domain
+    symbol = _Tag(op.symbol)  # DRAFT until engine's Op-is-a-str lands
+    symbol.op = op
 
     def apply_unary(a) -> Value:
         if type(a) is not Value:
@@ -110,6 +112,50 @@ def _make_apply(op: Op) -> Callable[..., Value]:
     return {1: apply_unary, 2: apply_binary}.get(op.arity, apply_any)
 
 
+class NoDerivative:
+    """Stands in for a local derivative nobody can give; the chain rule refuses it.
+
+    An op defined with `derivatives=None` records one per input: the forward
+    value works, and a backward pass that reaches the node raises
+    `NotImplementedError` naming the op (at the multiplication, so the plain
+    backward walk needs no check of its own).
+    """
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def fail(self):
+        raise NotImplementedError(self.message)
+
+    def __mul__(self, other):
+        self.fail()
+
+    __rmul__ = __mul__
+
+    def __format__(self, spec: str) -> str:
+        return "?"
+
+    def __repr__(self) -> str:
+        return f"NoDerivative({self.message!r})"
+
+
+def _unknown_derivatives(name: str) -> Callable:
+    """The derivative rule of an op defined with `derivatives=None`."""
+    unknown = NoDerivative(f"{name} has no derivative rule (it was defined with derivatives=None), "
+                           "so no gradient can pass through it")
+
+    def derivatives(*inputs_and_out):
+        return (unknown,) * (len(inputs_and_out) - 1)
+
+    return derivatives
+
+
+class _Tag(str):
+    """DRAFT: a node's op symbol that knows its Op."""
+
+
 def lift(x) -> Value:
     """A plain number becomes a constant leaf; a `Value` stays itself."""
     return x if isinstance(x, Value) else Value(x)
@@ -148,3 +194,13 @@ def generic_log(x):
 def generic_exp(x):
     """exp that works on a float and on a `Value` (for derivative rules)."""
     return x.exp() if isinstance(x, Value) else math.exp(x)
+
+
+def generic_sin(x):
+    """sin that works on a float and on a `Value` (for derivative rules)."""
+    return x.sin() if isinstance(x, Value) else math.sin(x)
+
+
+def generic_cos(x):
+    """cos that works on a float and on a `Value` (for derivative rules)."""
+    return x.cos() if isinstance(x, Value) else math.cos(x)

@@ -13,7 +13,7 @@ import operator
 from functools import lru_cache
 from typing import Iterable, Optional, Sequence
 
-from .op import Op, define_op, generic_log, lift
+from .op import Op, define_op, generic_cos, generic_log, generic_sin, lift
 from .value import Value, as_float
 
 
@@ -191,3 +191,74 @@ def _partners(items: list, nodes: list[Value], partner_numbers: list[float]) -> 
 
 
 _data = operator.attrgetter("data")
+
+
+# ---- angles -------------------------------------------------------------------
+# numpy's names, so that np.sin on an object array of Values calls Value.sin.
+# Every derivative rule is built from ops that also work on Values (generic_cos,
+# + - * / **), so each of these can be differentiated again, to any order.
+
+
+def _inverse_sqrt_of_one_minus_square(x):
+    """1 / √(1 − x²), the slope of arcsin; infinite at x = ±1, where the curve stands upright."""
+    return (1 - x * x) ** -0.5 if x * x < 1 else math.inf
+
+
+def _outside_unit_interval(name: str):
+    def domain(x):
+        return ValueError(f"{name} needs an input in [-1, 1]") if not -1.0 <= x <= 1.0 else None
+    return domain
+
+
+sin = define_op("sin", math.sin, lambda x, out: (generic_cos(x),))
+cos = define_op("cos", math.cos, lambda x, out: (-generic_sin(x),))
+# tan's poles (π/2 + kπ) are never hit exactly by a float; near them the value
+# and the slope are huge, and engine.strategies' bound keeps test inputs away.
+tan = define_op("tan", math.tan, lambda x, out: (1 + out * out,))
+arcsin = define_op("arcsin", math.asin, lambda x, out: (_inverse_sqrt_of_one_minus_square(x),),
+                   domain=_outside_unit_interval("arcsin"))
+arccos = define_op("arccos", math.acos, lambda x, out: (-_inverse_sqrt_of_one_minus_square(x),),
+                   domain=_outside_unit_interval("arccos"))
+arctan = define_op("arctan", math.atan, lambda x, out: (1 / (1 + x * x),))
+
+
+def _arctan2_kink_distance(y, x) -> float:
+    """How far (y, x) is from the ray y = 0, x < 0, where the angle jumps from π to −π."""
+    return abs(y) if x < 0 else math.hypot(y, x)
+
+
+arctan2 = define_op(
+    "arctan2", math.atan2,
+    lambda y, x, out: (x / (x * x + y * y), -y / (x * x + y * y)),
+    domain=lambda y, x: ValueError("the angle of (0, 0) has no derivative") if y == 0 and x == 0 else None,
+    arity=2, kinks=_arctan2_kink_distance,
+)
+
+
+# ---- modulo -------------------------------------------------------------------
+# Python's float modulo: x % y has the sign of y, and x = (x // y)·y + x % y.
+# So d/dx = 1 and d/dy = −(x // y), a whole number that only changes where x / y
+# is a whole number: there x % y jumps (its kinks). `x // y` is taken on the
+# numbers: it is constant between the jumps, so its own derivative is 0.
+
+
+def _mod_kink_distance(x, y) -> float:
+    """How far (x, y) is from a jump of x % y, moving x, or moving y (whichever is nearer)."""
+    quotient = x / y
+    off = abs(quotient - round(quotient))  # in units of the quotient
+    along_x = off * abs(y)
+    along_y = off * y * y / abs(x) if x != 0 else math.inf
+    return min(along_x, along_y)
+
+
+mod = define_op(
+    "mod", operator.mod,
+    lambda x, y, out: (1.0, -(_number(x) // _number(y))),
+    domain=lambda x, y: ZeroDivisionError("modulo by zero") if y == 0 else None,
+    arity=2, symbol="%", kinks=_mod_kink_distance,
+)
+
+
+def _number(x) -> float:
+    """The float inside a Value, or the float itself."""
+    return x.data if isinstance(x, Value) else x
