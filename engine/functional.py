@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from .value import Value
+from .walk import topological_order
 
 
 def grad(f: Callable[..., Value], argnum: int = 0) -> Callable[..., Value]:
@@ -92,8 +93,6 @@ def derivatives(out: Value, wrt: Sequence[Value]) -> list[Value]:
 
 def _nodes_of(out: Value, wrt: Sequence[Value]) -> list[Value]:
     """Every node of `out`'s graph, and the `wrt` values (which may lie outside it)."""
-    from .graph import topological_order  # DRAFT: the engine's restructure moves it
-
     order = topological_order(out)
     seen = set(order)
     return order + [w for w in wrt if w not in seen]

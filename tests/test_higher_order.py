@@ -329,15 +329,20 @@ def test_a_user_op_with_a_float_only_rule_says_so_when_differentiated_twice():
 
 def test_an_op_without_derivatives_computes_forward_and_refuses_backward_by_name():
     floor = define_op("floor_op", math.floor, None, register=False)
-    x = Value(2.7)
-    y = floor(x) * x
-    assert y.data == 2.0 * 2.7
-    with pytest.raises(NotImplementedError, match="floor_op"):
-        y.backward()
-    with pytest.raises(NotImplementedError, match="floor_op"):
-        y.backward(create_graph=True)
-    with pytest.raises(NotImplementedError, match="floor_op"):
-        list(backward_steps(y))
+    assert (floor(Value(2.7)) * 2.7).data == 2.0 * 2.7
+    for run_backward in (lambda y: y.backward(), lambda y: y.backward(create_graph=True),
+                         lambda y: list(backward_steps(y)), lambda y: engine.forward_grad(y, y.parents[1])):
+        x = Value(2.7)
+        with pytest.raises(NotImplementedError, match="floor_op has no derivative rule"):
+            run_backward(floor(x) * x)
+
+
+def test_a_plain_backward_onto_a_value_gradient_asks_for_zeroing_first():
+    x = Value(0.5)
+    y = x * x
+    y.backward(create_graph=True)
+    with pytest.raises(TypeError, match="zero_grad"):
+        x.grad.backward()
 
 
 def test_a_hand_made_node_is_differentiated_once_and_refused_twice():

@@ -17,21 +17,9 @@ from hypothesis import HealthCheck, given, settings
 import engine
 from engine import Value, grad, hessian, hvp, zero_grad
 from engine.strategies import DEFAULT_POWERS, expressions
+from tests.test_properties import torch_twins  # each op's PyTorch function, by op name
 
 pytestmark = pytest.mark.parity
-
-
-def torch_twins(torch) -> dict:
-    """Each op's PyTorch function, by op name (x ** n runs as pow(x, n))."""
-    tensor = torch.as_tensor
-    return {
-        "add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
-        "neg": operator.neg, "pow": operator.pow, "abs": torch.abs, "exp": torch.exp, "log": torch.log,
-        "sqrt": torch.sqrt, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu,
-        "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "arcsin": torch.asin, "arccos": torch.acos,
-        "arctan": torch.atan, "arctan2": lambda y, x: torch.atan2(tensor(y), tensor(x)),
-        "mod": lambda x, y: torch.remainder(tensor(x), tensor(y)),
-    }
 
 
 def close(a: float, b: float, scale: float = 1.0) -> bool:
