@@ -51,7 +51,13 @@ def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> V
         total += bias.data
     elif bias is not None:
         total += as_float(bias, "dot bias")
-    op = _dot_op(weights, inputs, w_nodes, x_nodes)
+    # the op that knows the layout (for gradients of gradients): one of two shared ones, nearly always
+    if not w_nodes or not x_nodes:
+        op = DOT_WITH_NUMBER_PARTNERS
+    elif len(w_nodes) == len(weights) and len(x_nodes) == len(inputs):
+        op = DOT_OF_VALUES
+    else:
+        op = _mixed_dot_op(weights, inputs)
     return _node(_finite(total, "dot", parents), op, tuple(parents), tuple(local_grads))
 
 
@@ -106,13 +112,8 @@ DOT_WITH_NUMBER_PARTNERS = FusedOp(DOT, _recorded)
 DOT_OF_VALUES = FusedOp(DOT, _paired)
 
 
-def _dot_op(weights: list, inputs: list, w_nodes: list, x_nodes: list) -> FusedOp:
-    """The op for a dot node, by which of its weights and inputs are Values."""
-    if not w_nodes or not x_nodes:
-        return DOT_WITH_NUMBER_PARTNERS
-    if len(w_nodes) == len(weights) and len(x_nodes) == len(inputs):
-        return DOT_OF_VALUES
-    # mixed (rare): say, per Value, where its partner is among the parents
+def _mixed_dot_op(weights: list, inputs: list) -> FusedOp:
+    """The op of a dot with Values and numbers mixed: per Value, where its partner is among the parents."""
     position, at = 0, []
     for item in weights + inputs:
         at.append(position if isinstance(item, Value) else None)
