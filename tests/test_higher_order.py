@@ -372,3 +372,38 @@ def test_first_order_gradients_with_and_without_create_graph_are_identical_float
 
     in_graph = set(engine.topological_order(plain[-1]))  # an input the output ignores gets no gradient
     assert [v.grad.data for v, w in zip(built, plain) if w in in_graph] == [w.grad for w in plain if w in in_graph]
+
+
+# ---- the new ops are in the table the strategies draw from ------------------------------
+
+
+@pytest.mark.parametrize("name", ["sin", "cos", "tan", "arcsin", "arccos", "arctan", "arctan2", "mod"])
+def test_strategies_draw_each_new_op_inside_its_domain_and_away_from_its_kinks(name):
+    from hypothesis import find, settings
+
+    expr = find(expressions(ops=[name], max_ops=3), lambda e: any(step.op.name == name for step in e.steps),
+                settings=settings(database=None, max_examples=500))
+    for step in expr.steps:
+        xs = [expr.nodes(*expr.inputs)[o] if isinstance(o, int) else o.value for o in step.operands]
+        xs = [x.data if isinstance(x, Value) else x for x in xs]
+        assert step.op.domain is None or step.op.domain(*xs) is None
+        if callable(step.op.kinks):
+            assert step.op.kinks(*xs) >= 0.01
+
+
+def test_mod_and_arctan2_kink_distances():
+    mod, arctan2 = engine.OPS["mod"], engine.OPS["arctan2"]
+    assert mod.kinks(2.0, 0.5) == 0.0          # 2 / 0.5 = 4: x % y jumps here
+    # 2.1 / 0.5 = 4.2: 0.1 from a jump moving x; moving y, 0.2 quotients at dq/dy = x/y² = 8.4
+    assert mod.kinks(2.1, 0.5) == pytest.approx(min(0.1, 0.2 / 8.4))
+    assert arctan2.kinks(0.0, -1.0) == 0.0     # the negative x axis: the angle jumps from π to −π
+    assert arctan2.kinks(0.3, -1.0) == 0.3
+
+
+def test_functional_docstring_examples_run():
+    import doctest
+
+    import engine.functional
+
+    result = doctest.testmod(engine.functional)
+    assert result.failed == 0 and result.attempted > 0
