@@ -66,6 +66,7 @@ CLOSED_FORMS = {
                                                                             1.875 * x**-0.5]),
     "x ** y in y (x = 1.7)": (lambda y: Value(1.7) ** y, 0.8, lambda y=0.8, L=math.log(1.7): [
         1.7**y * L, 1.7**y * L**2, 1.7**y * L**3]),
+    "x ** x at x = 1": (lambda x: x**x, 1.0, lambda: [1.0, 2.0, 3.0]),  # x^x (ln x + 1), x^x((ln x + 1)² + 1/x), …
     "2 ** y": (lambda y: 2 ** y, 0.8, lambda y=0.8, L=math.log(2): [2**y * L, 2**y * L**2, 2**y * L**3]),
     "abs": (lambda x: abs(x) * x, -0.5, lambda x=-0.5: [-2 * x, -2.0, 0.0]),
     "relu": (lambda x: x.relu() * x * x, 0.5, lambda x=0.5: [3 * x * x, 6 * x, 6.0]),
@@ -134,8 +135,9 @@ def test_arctan2_mixed_partials_match_closed_forms():
     assert grad(d_dy, 0)(y0, x0).data == pytest.approx(-2 * x0 * y0 / r2**2, rel=1e-11)
 
 
-def test_power_mixed_partial_in_base_and_exponent():
-    x0, y0 = 1.3, 2.5
+@pytest.mark.parametrize("x0, y0", [(1.3, 2.5), (2.0, 0.0), (0.7, -1.5)])
+def test_power_mixed_partial_in_base_and_exponent(x0, y0):
+    # ∂²(x ** y)/∂x∂y = x^(y−1)·(1 + y·ln x); at y = 0 that is 1/x (where PyTorch gives 0)
     d2 = grad(grad(lambda x, y: x**y, 0), 1)(x0, y0)
     assert d2.data == pytest.approx(x0 ** (y0 - 1) * (1 + y0 * math.log(x0)), rel=RTOL)
 

@@ -12,11 +12,11 @@ import math
 import operator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 
 import engine
 from engine import Value, grad, hessian, hvp, zero_grad
-from engine.strategies import DEFAULT_POWERS, expressions
+from engine.strategies import DEFAULT_POWERS, Constant, expressions
 from tests.test_properties import torch_twins  # each op's PyTorch function, by op name
 
 pytestmark = pytest.mark.parity
@@ -137,6 +137,10 @@ ALL_OPS = sorted(engine.OPS)
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])  # `torch` is a module: nothing to reset
 @given(expr=expressions(max_leaves=4, max_ops=25, ops=ALL_OPS, powers=DEFAULT_POWERS))
 def test_hessians_and_a_third_derivative_of_random_graphs_match_pytorch(torch, expr):
+    # PyTorch's pow masks its derivatives at special points (exponent 0, base 1) with
+    # where(...), which drops terms of the higher derivatives there: x ** y at y = 0 and
+    # x ** x at x = 1 are checked against closed forms in test_higher_order.py instead.
+    assume(not _has_a_pow_at_a_special_point(expr))
     n = len(expr.inputs)
     # ours: backward(create_graph=True), then a backward pass through each first derivative
     leaves = expr.leaves()
@@ -171,6 +175,17 @@ def test_hessians_and_a_third_derivative_of_random_graphs_match_pytorch(torch, e
         assert all(close(a, b, scale) for a, b in zip(ours, theirs)), (rows, torch_rows)
     assert close(third, torch_third, max(scale, abs(torch_third))), (third, torch_third)
     assert n == len(rows)
+
+
+def _has_a_pow_at_a_special_point(expr) -> bool:
+    """Is there an x ** y, y a Value, with y = 0 or x = 1?"""
+    nodes = expr.nodes(*expr.leaves())
+
+    def number(operand):
+        return operand.value if isinstance(operand, Constant) else nodes[operand].data
+
+    return any(step.op.name == "pow" and step.op.arity == 2 and not isinstance(step.operands[1], Constant)
+               and (number(step.operands[1]) == 0.0 or number(step.operands[0]) == 1.0) for step in expr.steps)
 
 
 def _torch_grads(torch, out, tensors, numbers=False):
