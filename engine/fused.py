@@ -25,7 +25,13 @@ def add_all(values: Iterable, start=0.0) -> Value:
         parents.insert(0, start)
         start = 0.0
     total = sum([p.data for p in parents], as_float(start, "add_all start"))
+<<<<<<< HEAD
     return _node(_finite(total, "add_all", parents), SUM, tuple(parents), (1.0,) * len(parents))
+=======
+    if total - total != 0.0:  # nan or ±inf
+        total = _finite(total, "add_all", [p.data for p in parents])
+    return _node(total, "Σ", tuple(parents), (1.0,) * len(parents))
+>>>>>>> refs/heads/engine
 
 
 def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> Value:
@@ -51,6 +57,7 @@ def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> V
         total += bias.data
     elif bias is not None:
         total += as_float(bias, "dot bias")
+<<<<<<< HEAD
     # the op that knows the layout (for gradients of gradients): one of two shared ones, nearly always
     if not w_nodes or not x_nodes:
         op = DOT_WITH_NUMBER_PARTNERS
@@ -122,13 +129,20 @@ def _mixed_dot_op(weights: list, inputs: list) -> FusedOp:
     partners = tuple(at[n + i] for i, w in enumerate(weights) if isinstance(w, Value)) \
         + tuple(at[i] for i, x in enumerate(inputs) if isinstance(x, Value))
     return FusedOp(DOT, _with_partners(partners))
+=======
+    if type(total) is not float or total - total != 0.0:  # no terms at all (0), or not finite
+        total = _finite(total, "dot", w_data + x_data)
+    return _node(total, "Σw·x+b", tuple(parents), tuple(local_grads))
+>>>>>>> refs/heads/engine
 
 
-def _finite(total, name: str, parents: list) -> float:
-    """`total` as a float, or the policy's error: a sum too large for a float."""
+def _finite(total, name: str, numbers: list[float]) -> float:
+    """`total` as a float, or the policy's error for a sum that is not finite."""
     total = float(total)  # sum() of an empty list is the int 0
     if total - total != 0.0:  # nan or ±inf
-        shown = ", ".join(repr(p.data) for p in parents[:4]) + (", ..." if len(parents) > 4 else "")
+        shown = ", ".join(repr(x) for x in numbers[:4]) + (", ..." if len(numbers) > 4 else "")
+        if total != total:
+            raise ValueError(f"{name}({shown}): the result is not a number (nan)")
         raise OverflowError(f"{name}({shown}): the result is too large for a float")
     return total
 

@@ -184,4 +184,9 @@ def power(base, exponent) -> Value:
     """base ** exponent, where either side may be a number or a `Value`."""
     if isinstance(exponent, Value):
         return pow_op.apply(base, exponent)
-    return power_by(as_float(exponent, "pow exponent")).apply(base)
+    try:
+        n = as_float(exponent, "pow exponent")
+    except ValueError:  # nan or ±inf: x ** inf has no derivative worth the name
+        shown = base.data if isinstance(base, Value) else base
+        raise ValueError(f"pow({shown!r}, {exponent!r}): the exponent must be a finite number") from None
+    return power_by(n).apply(base)

@@ -43,48 +43,21 @@ class Value:
         self.op = op
         self.parents, self.local_grads = _checked_edges(op, parents, local_grads)
 
-    # --- arithmetic: each operator is one row of the op table ---
-    def __add__(self, other):
-        return add(self, other)
-
-    def __radd__(self, other):
-        return add(other, self)
-
-    def __sub__(self, other):
-        return sub(self, other)
-
-    def __rsub__(self, other):
-        return sub(other, self)
-
-    def __mul__(self, other):
-        return mul(self, other)
-
-    def __rmul__(self, other):
-        return mul(other, self)
-
-    def __truediv__(self, other):
-        return div(self, other)
-
-    def __rtruediv__(self, other):
-        return div(other, self)
-
-    def __pow__(self, exponent):
-        return power(self, exponent)
-
-    def __rpow__(self, base):
-        return power(base, self)
-
-    def __mod__(self, other):
-        return mod(self, other)
-
-    def __rmod__(self, other):
-        return mod(other, self)
-
-    def __neg__(self):
-        return neg(self)
-
-    def __abs__(self):
-        return absolute(self)
+    # --- arithmetic: each operator is one row of the op table, applied ---
+    def __add__(self, other): return add(self, other)
+    def __radd__(self, other): return add(other, self)
+    def __sub__(self, other): return sub(self, other)
+    def __rsub__(self, other): return sub(other, self)
+    def __mul__(self, other): return mul(self, other)
+    def __rmul__(self, other): return mul(other, self)
+    def __truediv__(self, other): return div(self, other)
+    def __rtruediv__(self, other): return div(other, self)
+    def __pow__(self, exponent): return power(self, exponent)
+    def __rpow__(self, base): return power(base, self)
+    def __mod__(self, other): return mod(self, other)
+    def __rmod__(self, other): return mod(other, self)
+    def __neg__(self): return neg(self)
+    def __abs__(self): return absolute(self)
 
     def exp(self) -> Value:
         """e ** self."""
@@ -103,7 +76,7 @@ class Value:
         return sigmoid(self)
 
     def relu(self) -> Value:
-        """max(0, self); its derivative at 0 is taken to be 0, as in PyTorch."""
+        """max(0, self); its slope at 0 is taken to be 0, as in PyTorch."""
         return relu(self)
 
     def sqrt(self) -> Value:
@@ -152,33 +125,18 @@ class Value:
         backward(self, grad, create_graph)
 
     # --- comparisons look at the numbers; == and hash stay identity (dict keys) ---
-    def __lt__(self, other):
-        return self.data < _number(other)
-
-    def __le__(self, other):
-        return self.data <= _number(other)
-
-    def __gt__(self, other):
-        return self.data > _number(other)
-
-    def __ge__(self, other):
-        return self.data >= _number(other)
-
+    def __lt__(self, other): return self.data < _number(other)
+    def __le__(self, other): return self.data <= _number(other)
+    def __gt__(self, other): return self.data > _number(other)
+    def __ge__(self, other): return self.data >= _number(other)
     __eq__ = object.__eq__
     __hash__ = object.__hash__
 
     # --- a Value prints like the float it holds, but never silently becomes one ---
-    def __float__(self):
-        raise TypeError(_LEAVES_THE_GRAPH.format(what="float(value)"))
-
-    def __int__(self):
-        raise TypeError(_LEAVES_THE_GRAPH.format(what="int(value)"))
-
-    def __format__(self, spec: str) -> str:
-        return format(self.data, spec)
-
-    def __round__(self, ndigits=None):
-        return round(self.data, ndigits)
+    def __float__(self): raise TypeError(_LEAVES_THE_GRAPH.format(what="float(value)"))
+    def __int__(self): raise TypeError(_LEAVES_THE_GRAPH.format(what="int(value)"))
+    def __format__(self, spec: str) -> str: return format(self.data, spec)
+    def __round__(self, ndigits=None): return round(self.data, ndigits)
 
     def __repr__(self) -> str:
         label = f"label={self.label!r}, " if self.label else ""
