@@ -25,13 +25,9 @@ def add_all(values: Iterable, start=0.0) -> Value:
         parents.insert(0, start)
         start = 0.0
     total = sum([p.data for p in parents], as_float(start, "add_all start"))
-<<<<<<< HEAD
-    return _node(_finite(total, "add_all", parents), SUM, tuple(parents), (1.0,) * len(parents))
-=======
     if total - total != 0.0:  # nan or ±inf
         total = _finite(total, "add_all", [p.data for p in parents])
-    return _node(total, "Σ", tuple(parents), (1.0,) * len(parents))
->>>>>>> refs/heads/engine
+    return _node(total, SUM, tuple(parents), (1.0,) * len(parents))
 
 
 def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> Value:
@@ -57,7 +53,8 @@ def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> V
         total += bias.data
     elif bias is not None:
         total += as_float(bias, "dot bias")
-<<<<<<< HEAD
+    if type(total) is not float or total - total != 0.0:  # no terms at all (0), or not finite
+        total = _finite(total, "dot", w_data + x_data)
     # the op that knows the layout (for gradients of gradients): one of two shared ones, nearly always
     if not w_nodes or not x_nodes:
         op = DOT_WITH_NUMBER_PARTNERS
@@ -65,7 +62,7 @@ def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> V
         op = DOT_OF_VALUES
     else:
         op = _mixed_dot_op(weights, inputs)
-    return _node(_finite(total, "dot", parents), op, tuple(parents), tuple(local_grads))
+    return _node(total, op, tuple(parents), tuple(local_grads))
 
 
 # ---- the op on a fused node: its symbol, and its Value-aware derivative rule ----------
@@ -129,11 +126,6 @@ def _mixed_dot_op(weights: list, inputs: list) -> FusedOp:
     partners = tuple(at[n + i] for i, w in enumerate(weights) if isinstance(w, Value)) \
         + tuple(at[i] for i, x in enumerate(inputs) if isinstance(x, Value))
     return FusedOp(DOT, _with_partners(partners))
-=======
-    if type(total) is not float or total - total != 0.0:  # no terms at all (0), or not finite
-        total = _finite(total, "dot", w_data + x_data)
-    return _node(total, "Σw·x+b", tuple(parents), tuple(local_grads))
->>>>>>> refs/heads/engine
 
 
 def _finite(total, name: str, numbers: list[float]) -> float:
