@@ -179,7 +179,12 @@ def _by_the_policy(node: Value, parent: Value, position: int, local: float, upst
 
 
 def _chain_rule_on_values(root: Value, grad) -> None:
-    """The backward walk with create_graph=True: every `.grad` it fills is a `Value`."""
+    """The backward walk with create_graph=True: every `.grad` it fills is a `Value`.
+
+    A gradient is not always a new node: d eˣ/dx is the node eˣ itself, and an
+    add passes its upstream on unchanged, so several nodes' `.grad` may be one
+    and the same `Value` — as the arithmetic says they are.
+    """
     if not isinstance(root, Value):
         raise TypeError(f"backward needs a Value, got {type(root).__name__}")
     seed = grad if isinstance(grad, Value) else as_float(grad, "backward grad")
