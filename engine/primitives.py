@@ -133,7 +133,8 @@ mod = define_op("mod",      operator.mod,  lambda x, y, out: (1.0, -(_number(x) 
 
 def _zero_base_slope(n) -> float:
     """d(x ** n)/dx at x = 0, for n >= 0: 0 for n = 0, infinite below 1, then 1, then 0."""
-    return 0.0 if n == 0 else math.inf if n < 1 else 1.0 if n == 1 else 0.0
+    # (only < and <=: n may be a Value, where == would compare identity)
+    return 0.0 if n <= 0 else math.inf if n < 1 else 1.0 if n <= 1 else 0.0
 
 
 def _pow_domain(x, y):
@@ -150,6 +151,8 @@ def _pow_domain(x, y):
 def _pow_derivatives(x, y, out):
     if x > 0:
         return (y * x ** (y - 1), out * generic_log(x))
+    if y >= 1:  # at x = 0, y·x^(y−1) is still a formula (its own derivatives are needed higher up)
+        return (y * x ** (y - 1), 0.0)
     return (_zero_base_slope(y), 0.0)
 
 
@@ -171,7 +174,9 @@ def power_by(n: float) -> Op:
     def derivatives(x, out):
         if n == 0:
             return (0.0,)
-        if x > 0 or x < 0:  # (x != 0 would compare identity on a Value)
+        # at x = 0 the formula still holds for n >= 1, and its own derivative is needed
+        # higher up (x² has slope 0 but curvature 2 there); (x != 0 compares identity on a Value)
+        if n >= 1 or x > 0 or x < 0:
             return (n * x ** (n - 1),)
         return (_zero_base_slope(n),)
 

@@ -60,6 +60,9 @@ CLOSED_FORMS = {
     "arctan": (lambda x: x.arctan(), 1.3, lambda x=1.3: [1 / (1 + x * x), -2 * x / (1 + x * x) ** 2,
                                                           (6 * x * x - 2) / (1 + x * x) ** 3]),
     "x ** 3.5": (lambda x: x**3.5, 1.4, lambda x=1.4: [3.5 * x**2.5, 8.75 * x**1.5, 13.125 * x**0.5]),
+    "x ** 2 at 0": (lambda x: x**2 * x.exp(), 0.0, lambda: [0.0, 2.0, 6.0]),  # (x² eˣ)' = (2x + x²) eˣ, …
+    "x ** 1 at 0": (lambda x: x**1 * x.sin(), 0.0, lambda: [0.0, 2.0, 0.0]),
+    "x ** y at x = 0, y = 2": (lambda x: x ** Value(2.0), 0.0, lambda: [0.0, 2.0, 0.0]),
     "x ** 3 (negative x)": (lambda x: x**3, -1.5, lambda x=-1.5: [3 * x * x, 6 * x, 6.0]),
     "1 / x": (lambda x: 1 / x, -0.8, lambda x=-0.8: [-1 / x**2, 2 / x**3, -6 / x**4]),
     "x ** y in x (y = 2.5)": (lambda x: x ** Value(2.5), 1.3, lambda x=1.3: [2.5 * x**1.5, 3.75 * x**0.5,
