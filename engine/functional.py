@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+from .fused import add_all
 from .value import Value
 from .walk import topological_order
 
@@ -58,7 +59,7 @@ def hvp(f: Callable[..., Value], inputs: Sequence, vector: Sequence) -> list[Val
     if len(vector) != len(xs):
         raise ValueError(f"hvp: {len(xs)} inputs but a vector of {len(vector)}")
     first = derivatives(_checked_output(f(*xs), f), xs)
-    directional = sum((g * v for g, v in zip(first, vector)), Value(0.0))
+    directional = add_all([g * v for g, v in zip(first, vector)])
     return derivatives(directional, xs)
 
 
