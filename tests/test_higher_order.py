@@ -412,3 +412,20 @@ def test_functional_docstring_examples_run():
 
     result = doctest.testmod(engine.functional)
     assert result.failed == 0 and result.attempted > 0
+
+
+# ---- the demos draw a gradient's graph -----------------------------------------------------
+
+
+@pytest.mark.parametrize("name, picture, frames", [("newton", "gradient_graph.png", 6), ("gradient_graph", "graph.png", 16)])
+def test_the_demos_draw_and_step_a_gradients_graph(tmp_path, dot_program, name, picture, frames):
+    import io
+
+    from demos.cli import main
+
+    out = io.StringIO()
+    status = main([name, "--out", str(tmp_path)], stdin=io.StringIO(""), stdout=out)
+    assert status == 0, out.getvalue()
+    assert "✗" not in out.getvalue()
+    assert (tmp_path / picture).stat().st_size > 0
+    assert len(list((tmp_path / "frames").glob("frame_*.png"))) == frames  # one before, one per backward step
