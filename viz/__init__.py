@@ -1,6 +1,6 @@
 """stepgrad's pictures: the computation graph, the backward pass frame by frame, plots.
 
-- `describe`, `fresh_backward_pass` (describe.py): the one description every
+- `describe`, `fresh_backward_pass` (description.py): the one description every
   picture reads (names, roles, ids, numbers, the steps of a fresh pass);
 - `draw_dot`, `render`, `GraphvizNotFound` (graph.py): the graph as Graphviz, PNG, SVG, PDF;
 - `backward_frames`, `Stepper` (frames.py): a fresh backward pass one edge at a time;
@@ -8,7 +8,7 @@
 - `plot_loss`, `plot_decision_boundary` (plots.py): matplotlib, no display needed.
 """
 
-from .describe import describe, element_ids, fresh_backward_pass, node_roles
+from .description import describe, element_ids, fresh_backward_pass, node_roles
 from .graph import GraphvizNotFound, GraphvizTimeout, draw_dot, node_names, render
 from .frames import Stepper, backward_frames
 from .html import stepper_html

@@ -28,7 +28,7 @@ import graphviz
 from engine import Value
 
 from .atomic import write_atomically
-from .describe import Description, Step, describe
+from .description import Description, Step, describe
 from .graph import GraphvizNotFound, check_style, graph_bytes, picture
 
 FRAME_FORMATS = ("png", "svg", "pdf")

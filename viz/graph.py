@@ -29,7 +29,7 @@ import graphviz
 from engine import Value
 
 from .atomic import check_target, write_atomically
-from .describe import MAX_NODES, ROLES, Description, Step, describe, element_ids, node_roles
+from .description import MAX_NODES, ROLES, Description, Step, describe, element_ids, node_roles
 
 __all__ = ["draw_dot", "render", "GraphvizNotFound", "GraphvizTimeout", "element_ids", "node_names",
            "node_roles", "ROLES"]

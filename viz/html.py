@@ -28,7 +28,7 @@ from typing import Iterable, Iterator, Optional
 from engine import Value
 
 from .atomic import check_target, write_atomically
-from .describe import MAX_NODES, Description, Step, describe, written
+from .description import MAX_NODES, Description, Step, describe, written
 from .graph import edge_parts, graph_bytes, picture
 
 #: The passes a page can open on (both are always in the page).

@@ -174,8 +174,9 @@
     if (inside && scale() >= READABLE) return;
     let w = box.w;
     if (scale() < READABLE) w = svg.clientWidth / READABLE;
-    w = Math.max(w, b.x - a.x + 2 * margin);
-    const h = w * svg.clientHeight / Math.max(1, svg.clientWidth);
+    const aspect = svg.clientWidth / Math.max(1, svg.clientHeight);
+    w = Math.max(w, b.x - a.x + 2 * margin, (b.y - a.y + 2 * margin) * aspect);
+    const h = w / aspect;
     setBox({ x: (a.x + b.x) / 2 - w / 2, y: (a.y + b.y) / 2 - h / 2, w, h });
   }
 
