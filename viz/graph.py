@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from html import escape
+from html import escape as _html_escape
 from pathlib import Path
 from typing import Iterable, Mapping, Optional, Union
 
@@ -67,6 +67,12 @@ Install Graphviz, then open a new terminal:
   Windows:        winget install graphviz   (then add its bin folder, e.g.
                   C:\\Program Files\\Graphviz\\bin, to PATH)
 `draw_dot` still works without it: its .source is the graph as DOT text."""
+
+
+def escape(text: str) -> str:
+    """A user's text made safe inside a Graphviz HTML label: <, >, &, quotes as
+    entities, and every backslash doubled (Graphviz would read `\\N` as the node's id)."""
+    return _html_escape(text, quote=True).replace("\\", "\\\\")
 
 
 class GraphvizNotFound(RuntimeError):
