@@ -168,6 +168,12 @@ def local_formula(node: Value, k: int, name: Callable[[Value], str]) -> Optional
         if k == 0:
             return f"{b}·{a}**({b}-1)", [parents[1], parents[0]]
         return f"{o}·log({a})", [node, parents[0]]
+    if op == "Σw·x+b":  # engine.dot: ∂/∂wᵢ is the xᵢ it multiplies (and back); ∂/∂b is 1
+        local = node.local_grads[k]
+        for j, partner in enumerate(parents):
+            if j != k and partner.data == local and node.local_grads[j] == parents[k].data:
+                return name(partner), [partner]
+        return ("1", []) if k == len(parents) - 1 and local == 1.0 else None
     single = len(parents) == 1
     rules = {
         "exp": (o, [node]),

@@ -68,6 +68,8 @@
     showValues(state);
     if (current) showStep(current);
     document.body.classList.toggle("focused", Boolean(data.big && current));
+    byId("values").caption.textContent = data.big && current
+      ? `The values this step uses (of ${data.nodes.length})` : "Every value after this step";
   }
 
   function showWhere(k, n, current) {
@@ -117,7 +119,9 @@
     if (!box) return;
     box.classList.add("target");
     if (mode === "backward" && gradTextOf[step.target]) gradTextOf[step.target].classList.add("changed");
-    if (byId("follow").checked) bringIntoView(lit.concat(step.rows.map((i) => partsOf[i][0]).filter(Boolean)));
+    // Its op first, then the rest of the edge and the values it reads, as far as they fit readably.
+    const near = lit.filter((el) => el.id.endsWith("op"));
+    if (byId("follow").checked) bringIntoView([box], [near, lit, step.rows.map((i) => partsOf[i][0]).filter(Boolean)]);
   }
 
   // --- zoom and pan: the SVG's viewBox is the window onto the graph ---------------
@@ -130,23 +134,30 @@
   const READABLE = 0.75;  // screen pixels per point of the drawing
 
   function sizeView() {
-    const width = view.clientWidth;
+    const width = Math.max(1, view.clientWidth);
     // Tall enough for the graph at its natural aspect, never taller than most of the screen.
     const height = Math.min(window.innerHeight * 0.7, Math.max(240, width * full.h / full.w));
     svg.setAttribute("width", String(width));
     svg.setAttribute("height", String(Math.round(height)));
   }
+  // The drawing's size on screen, in pixels (never 0, so no division by it).
+  function screen() {
+    const r = svg.getBoundingClientRect();
+    return { w: Math.max(1, r.width), h: Math.max(1, r.height) };
+  }
   function setBox(next) {
+    if (![next.x, next.y, next.w, next.h].every(Number.isFinite)) return;
     const minW = full.w / 200, maxW = full.w * 3;
     const w = Math.min(maxW, Math.max(minW, next.w));
-    const h = w * svg.clientHeight / Math.max(1, svg.clientWidth);
+    const h = w * screen().h / screen().w;
     box = { x: next.x + (next.w - w) / 2, y: next.y + (next.h - h) / 2, w, h };
     svg.setAttribute("viewBox", `${box.x} ${box.y} ${box.w} ${box.h}`);
   }
-  function scale() { return svg.clientWidth / box.w; }
+  function scale() { return screen().w / box.w; }
   function fitWhole() {
-    const w = Math.max(full.w, full.h * svg.clientWidth / Math.max(1, svg.clientHeight));
-    setBox({ x: full.x + (full.w - w) / 2, y: full.y, w, h: w * svg.clientHeight / Math.max(1, svg.clientWidth) });
+    const w = Math.max(full.w, full.h * screen().w / screen().h);
+    const h = w * screen().h / screen().w;
+    setBox({ x: full.x + (full.w - w) / 2, y: full.y + (full.h - h) / 2, w, h });
   }
   function zoomBy(factor, cx = box.x + box.w / 2, cy = box.y + box.h / 2) {
     const w = box.w / factor, h = box.h / factor;
@@ -157,9 +168,8 @@
     const rect = svg.getBoundingClientRect();
     return { x: box.x + (clientX - rect.left) / scale(), y: box.y + (clientY - rect.top) / scale() };
   }
-  // Keep the step's elements in sight at a readable size; move only when needed.
-  function bringIntoView(elements) {
-    if (!elements.length) return;
+  // The drawing-space rectangle around some elements (null if none is drawn).
+  function around(elements) {
     let left = Infinity, top = Infinity, right = -Infinity, bottom = -Infinity;
     for (const el of elements) {
       const r = el.getBoundingClientRect();
@@ -167,17 +177,31 @@
       left = Math.min(left, r.left); top = Math.min(top, r.top);
       right = Math.max(right, r.right); bottom = Math.max(bottom, r.bottom);
     }
-    if (left === Infinity) return;
+    if (left === Infinity) return null;
     const a = toDrawing(left, top), b = toDrawing(right, bottom);
-    const margin = 30;
-    const inside = a.x >= box.x && a.y >= box.y && b.x <= box.x + box.w && b.y <= box.y + box.h;
+    return { x: a.x, y: a.y, w: b.x - a.x, h: b.y - a.y };
+  }
+  // Keep the step in sight at a readable size, moving only when needed: `must`
+  // (the value that changes) always, then each group of `more` (the op, the
+  // whole edge, the values it reads) as long as everything stays readable.
+  function bringIntoView(must, more) {
+    let target = around(must);
+    if (!target) return;
+    const margin = 30, aspect = screen().w / screen().h;
+    const widthFor = (r) => Math.max(r.w + 2 * margin, (r.h + 2 * margin) * aspect);
+    let shown = must;
+    for (const group of more) {
+      const wider = around(shown.concat(group));
+      if (!wider || screen().w / widthFor(wider) < READABLE) break;
+      shown = shown.concat(group);
+      target = wider;
+    }
+    const inside = target.x >= box.x && target.y >= box.y &&
+      target.x + target.w <= box.x + box.w && target.y + target.h <= box.y + box.h;
     if (inside && scale() >= READABLE) return;
-    let w = box.w;
-    if (scale() < READABLE) w = svg.clientWidth / READABLE;
-    const aspect = svg.clientWidth / Math.max(1, svg.clientHeight);
-    w = Math.max(w, b.x - a.x + 2 * margin, (b.y - a.y + 2 * margin) * aspect);
+    const w = Math.max(scale() < READABLE ? screen().w / READABLE : box.w, widthFor(target));
     const h = w / aspect;
-    setBox({ x: (a.x + b.x) / 2 - w / 2, y: (a.y + b.y) / 2 - h / 2, w, h });
+    setBox({ x: target.x + target.w / 2 - w / 2, y: target.y + target.h / 2 - h / 2, w, h });
   }
 
   byId("zoom-in").addEventListener("click", () => zoomBy(1.4));
