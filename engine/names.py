@@ -191,7 +191,7 @@ def local_formula(node: Value, k: int, name: Callable[[Value], str]) -> Optional
 
 def default_namer(node: Value) -> Callable[[Value], str]:
     """Names for one caption when none are given: those of `node`'s own graph."""
-    from .graph import topological_order  # the naming needs the walk; the walk does not need names
+    from .walk import topological_order  # names need the walk; the walk needs names only for captions
 
     return node_names(topological_order(node)).__getitem__
 
