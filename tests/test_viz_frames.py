@@ -164,7 +164,8 @@ def test_stepper_walks_the_frames(dot_program):
         s.goto(5)
     bundle = s.goto(3)._repr_mimebundle_()
     assert "step 3/4" in bundle["text/plain"]
-    assert ET.fromstring(bundle["image/svg+xml"]).tag == f"{SVG}svg"
+    assert bundle["text/html"].startswith("<iframe srcdoc=") and "stepgrad-data" in bundle["text/html"]
+    assert ET.fromstring(s.svg()).tag == f"{SVG}svg"
 
 
 def test_stepper_without_graphviz_still_shows_text(monkeypatch, tmp_path):
@@ -172,7 +173,7 @@ def test_stepper_without_graphviz_still_shows_text(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     assert set(s._repr_mimebundle_()) == {"text/plain"}
     with pytest.raises(viz.GraphvizNotFound):
-        s._repr_svg_()
+        s.svg()
 
 
 # --- the recording, on random graphs (no pictures: fast) -------------------------------

@@ -5,7 +5,8 @@
 - `draw_dot`, `render`, `GraphvizNotFound` (graph.py): the graph as Graphviz, PNG, SVG, PDF;
 - `backward_frames`, `Stepper` (frames.py): a fresh backward pass one edge at a time;
 - `stepper_html` (html.py): a self-contained page that steps through both passes;
-- `plot_loss`, `plot_decision_boundary` (plots.py): matplotlib, no display needed.
+- `plot_loss`, `plot_decision_boundary` (plots.py): matplotlib, no display needed;
+- notebook.py: rich display in Jupyter (a Value as a card, a Stepper as the page).
 """
 
 from .description import describe, element_ids, fresh_backward_pass, node_roles
@@ -13,6 +14,9 @@ from .graph import GraphvizNotFound, GraphvizTimeout, draw_dot, node_names, rend
 from .frames import Stepper, backward_frames
 from .html import stepper_html
 from .plots import plot_decision_boundary, plot_loss
+from . import notebook as _notebook
+
+_notebook.register()  # in a notebook, a Value shows as a card with its graph
 
 __all__ = [
     "describe", "fresh_backward_pass", "draw_dot", "render", "GraphvizNotFound", "GraphvizTimeout",

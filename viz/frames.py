@@ -330,7 +330,8 @@ class Stepper:
         """The current frame as a Graphviz graph."""
         return self.recording.graph(self.k)
 
-    def _repr_svg_(self) -> str:
+    def svg(self) -> str:
+        """The current frame as SVG text."""
         return graph_bytes(self.graph(), "svg").decode("utf-8")
 
     def _repr_html_(self) -> str:
@@ -341,10 +342,10 @@ class Stepper:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         # Without Graphviz a notebook still shows where we are, as text.
+        # The page, not a still picture: a front end showing the richest type would pick the SVG.
         bundle = {"text/plain": repr(self)}
         try:
             bundle["text/html"] = self._repr_html_()
-            bundle["image/svg+xml"] = self._repr_svg_()
         except GraphvizNotFound:
             pass
         return bundle
@@ -364,7 +365,7 @@ class Stepper:
 
             self.goto(slider.value)
             caption.value = f"<pre style='white-space:pre-wrap'>{_html.escape(self.caption)}</pre>"
-            picture.value = self._repr_svg_()
+            picture.value = self.svg()
 
         buttons = []
         for text, target in [("« First", lambda: 0), ("◀ Prev", lambda: max(slider.value - 1, 0)),
