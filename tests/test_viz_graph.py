@@ -255,3 +255,40 @@ def test_a_write_that_fails_midway_keeps_the_old_file_and_leaves_no_temporary(tm
         viz.render(Value(1.0, "x"), target)
     assert target.read_text() == "old"
     assert os.listdir(tmp_path) == ["graph.dot"]
+
+
+# --- big graphs: neurons collapsed, pictures never a wall ---------------------------------
+
+
+def network():
+    from nn import MLP
+
+    model = MLP(2, [16, 16, 1], seed=1)
+    out = model([Value(0.5, "x1"), Value(-0.3, "x2")])
+    return (1 - out).relu(), model.parameters()
+
+
+def test_a_big_network_is_drawn_a_neuron_to_a_box(tmp_path, dot_program):
+    from PIL import Image
+
+    loss, params = network()
+    source = viz.draw_dot(loss, parameters=params).source
+    boxes = re.findall(r"^\s*(v\d+) \[label=", source, re.M)
+    assert len(boxes) == 2 + 16 + 16 + 1 + 3  # x1, x2, 33 neurons, then the constant 1, 1 - out, loss
+    assert source.count("= ReLU(Σw·x+b)") == 32 and "17 parameters" in source
+    assert ">parameter</TD>" not in source and ">neuron</TD>" in source  # the legend: what is drawn
+    full = viz.draw_dot(loss, parameters=params, collapse=False).source
+    assert len(re.findall(r"^\s*(v\d+) \[label=", full, re.M)) == len(topological_order(loss))
+    with Image.open(viz.render(loss, tmp_path / "net.png", parameters=params)) as image:
+        assert max(image.size) <= viz.graph.PNG_MAX_INCHES * viz.graph.PNG_DPI
+
+
+def test_the_edge_guard_counts_edges_too():
+    x = Value(1.0, "x")
+    with pytest.raises(ValueError, match="edges"):
+        viz.draw_dot(add_all([x] * 3000))  # 2 values, 3000 edges
+
+
+def test_a_slow_layout_is_stopped_with_a_clear_error(dot_program):
+    with pytest.raises(viz.GraphvizTimeout, match="took more than"):
+        viz.graph.graph_bytes(viz.draw_dot(long_chain(400)), "svg", timeout=0.001)

@@ -27,6 +27,7 @@ from typing import Iterable, Mapping, Optional, Union
 import graphviz
 
 from engine import Value
+from engine.names import visible
 
 from .atomic import check_target, write_atomically
 from .description import MAX_NODES, ROLES, Description, Step, describe, element_ids, node_roles
@@ -42,6 +43,7 @@ ROLE_COLOURS = {
     "intermediate": ("#ffffff", "#5a5a5a"),
     "output": ("#ccefd3", "#2e8b57"),
 }
+NEURON_COLOURS = ("#ffffff", "#d9822b")  #: a collapsed neuron: white, with the parameters' border
 HIGHLIGHT = "#d62728"     #: the edge being applied and the nodes at its ends
 HIGHLIGHT_FILL = "#ffd9d9"  #: behind the gradient that a step just changed
 READ_FILL = "#fff3b0"     #: behind the numbers a step reads
@@ -53,6 +55,12 @@ RANKDIRS = ("LR", "TB", "RL", "BT")
 #: What `render` makes for each file suffix ("dot" is the DOT source itself).
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 PNG_DPI = 144  # sharp when a projector or a slide scales the picture up
+#: A PNG is never larger than this many inches (× PNG_DPI pixels) a side: Graphviz scales a bigger drawing down.
+PNG_MAX_INCHES = 16
+#: draw_dot collapses neurons (see `collapsed_picture`) in graphs of more values than this.
+COLLAPSE_ABOVE = 30
+#: The activations a neuron box takes in with its Σw·x+b.
+ACTIVATIONS = ("tanh", "σ", "sigmoid", "ReLU", "relu")
 #: Seconds `dot` may take before it is stopped: a layout that slow is unreadable anyway.
 DOT_TIMEOUT = 60.0
 
@@ -109,6 +117,7 @@ def draw_dot(
     grads: Optional[Mapping[Value, float]] = None,
     caption: str = "",
     number_width: int = 0,
+    collapse: Optional[bool] = None,
 ) -> graphviz.Digraph:
     """The computation graph of `root` as a `graphviz.Digraph` (no Graphviz program needed).
 
@@ -130,6 +139,10 @@ def draw_dot(
     - `caption`: a line of text above the picture.
     - `number_width`: pad every number to at least this many characters, so that
       pictures of the same graph with different numbers have the same layout.
+    - `collapse`: draw each neuron (its weights and bias, Σw·x+b and its
+      activation) as ONE box. None (the default) collapses graphs of more than
+      `COLLAPSE_ABOVE` values, so a network's picture stays readable; a
+      highlight always shows the full graph.
     """
     check_style(rankdir, fmt)
     description = describe(root, parameters, max_nodes, number_format=fmt)
@@ -139,6 +152,11 @@ def draw_dot(
             raise ValueError(f"highlight: {highlight!r} is not in this graph")
     elif highlight is not None:
         edge = checked_edge(highlight, description)
+    if collapse is None:
+        collapse = len(description.order) > COLLAPSE_ABOVE and highlight is None
+    if collapse:
+        return collapsed_picture(description, rankdir=rankdir, show_data=show_data, show_grad=show_grad,
+                                 grads=grads, caption=caption, number_width=number_width)
     return picture(description, rankdir=rankdir, show_data=show_data, show_grad=show_grad,
                    grads=grads, caption=caption, number_width=number_width,
                    lit_node=highlight if isinstance(highlight, Value) else None, edge=edge)
@@ -222,6 +240,102 @@ def picture(
     return graph
 
 
+def neurons(d: Description) -> dict[Value, Value]:
+    """Each node that belongs to a neuron, mapped to the neuron's head (the value it shows).
+
+    A neuron is a Σw·x+b node (`engine.dot`) with the parameters only it uses,
+    and its activation when that is the only use of the sum. Parameters used
+    elsewhere (shared weights) stay boxes of their own.
+    """
+    users: dict[Value, list[Value]] = {node: [] for node in d.order}
+    for node in d.order:
+        for parent in node.parents:
+            users[parent].append(node)
+    head_of: dict[Value, Value] = {}
+    for node in d.order:
+        if node.op != "Σw·x+b":
+            continue
+        own = [p for p in dict.fromkeys(node.parents)
+               if d.roles[p] == "parameter" and not p.parents and set(users[p]) == {node}]
+        head = node
+        after = users[node]
+        if len(after) == 1 and after[0].op in ACTIVATIONS and len(after[0].parents) == 1:
+            head = after[0]
+        if len(own) < 2 and head is node:
+            continue
+        for member in (node, head, *own):
+            head_of[member] = head
+    return head_of
+
+
+def collapsed_picture(
+    description: Description, *, rankdir: str = "LR", show_data: bool = True, show_grad: bool = True,
+    grads: Optional[Mapping[Value, float]] = None, caption: str = "", number_width: int = 0,
+) -> graphviz.Digraph:
+    """The graph with every neuron drawn as one box (see `neurons`): its name,
+    what it computes (`σ(Σw·x+b)`), its output's data and grad, and how many
+    parameters it holds. Everything else is drawn as in `picture`."""
+    d = description
+    head_of = neurons(d)
+    if not head_of:
+        return picture(d, rankdir=rankdir, show_data=show_data, show_grad=show_grad, grads=grads,
+                       caption=caption, number_width=number_width)
+    grads = {node: node.grad for node in d.order} if grads is None else grads
+    number = _padded(d.number, number_width)
+    kept = len({head_of.get(node, node) for node in d.order})
+    note = (f"a neuron box holds its weights and bias, Σw·x+b and activation "
+            f"({len(d.order)} values drawn as {kept} boxes)")
+    shown_roles = [d.roles[n] for n in d.order if n not in head_of or head_of[n] is n] + ["neuron"]
+    style = _graph_style(rankdir, d, shown_roles)
+    style["label"] = (f'<<TABLE BORDER="0" CELLSPACING="0"><TR><TD>{style["label"][1:-1]}</TD></TR>'
+                      f'<TR><TD><FONT POINT-SIZE="13">{escape(note)}</FONT></TD></TR></TABLE>>')
+    graph = graphviz.Digraph(name="stepgrad", graph_attr=style, node_attr={"fontname": TEXT_FONT})
+    body = graphviz.Digraph(name="cluster_caption", graph_attr=_caption_style(caption)) if caption else graph
+    params = {head: 0 for head in head_of.values()}
+    for member, head in head_of.items():
+        params[head] += d.roles[member] == "parameter"
+    drawn_edges = set()
+    for node in d.order:
+        head = head_of.get(node)
+        if head is not None and node is not head:
+            continue  # drawn inside its neuron's box
+        own = d.ids[node]
+        role = d.roles[node]
+        rows = []
+        if show_data:
+            rows.append(("data", number(node.data), ""))
+        if show_grad:
+            rows.append(("grad", number(grads[node]), ""))
+        if head is not None:
+            members = [m for m, h in head_of.items() if h is node]
+            label = _neuron_box(d, node, members, rows, role)
+        elif role == "constant":
+            label = _constant_box(d.names[node], False)
+        else:
+            label = _box(d.names[node], rows, role, False)
+        body.node(own["node"], label=label, id=own["node"], shape="plain")
+        if not node.parents:
+            continue
+        if head is not None:  # the neuron's inputs: every parent of its members from outside it
+            for member in members:
+                for parent in member.parents:
+                    source = head_of.get(parent, parent)
+                    if head_of.get(parent) is node or (source, node) in drawn_edges:
+                        continue
+                    drawn_edges.add((source, node))
+                    body.edge(d.ids[source]["node"], own["node"], **_edge_style(False))
+            continue
+        body.node(own["op"], label=f"<{escape(d.op_text(node))}>", id=own["op"], shape="ellipse", style="filled",
+                  fillcolor="#fdf6e3", color=LINE, penwidth="1.2", fontsize="15", margin="0.06,0.02",
+                  width="0.5", height="0.4")
+        for k, parent in enumerate(node.parents):
+            body.edge(d.ids[head_of.get(parent, parent)]["node"], own["op"], id=own["ins"][k], **_edge_style(False))
+        body.edge(own["op"], own["node"], id=own["out"], **_edge_style(False))
+    if caption:
+        graph.subgraph(body)
+    return graph
+
+
 def _draw_op(graph: graphviz.Digraph, d: Description, node: Value, lit: set, backward_arrows: bool) -> None:
     """The op circle of `node`, the edge into it from each parent, and the edge out."""
     own = d.ids[node]
@@ -265,6 +379,26 @@ def _box(name: str, rows: list, role: str, lit: bool) -> str:
     )
 
 
+def _neuron_box(d: Description, head: Value, members: list[Value], rows: list, role: str) -> str:
+    """A collapsed neuron: `a2_0 = σ(Σw·x+b)`, what it holds, and its output's numbers on one row."""
+    params = [m for m in members if d.roles[m] == "parameter"]
+    inner = "Σw·x+b" if head.op == "Σw·x+b" else f"{d.op_text(head)}(Σw·x+b)"
+    labels = [p.label for p in params if p.label]
+    prefix = os.path.commonprefix(labels).rstrip(".wb[_") if len(labels) == len(params) and labels else ""
+    holds = f"{escape(visible(prefix, 40))} · " if len(prefix) > 1 else ""
+    fill, border = (ROLE_COLOURS["output"] if role == "output" else NEURON_COLOURS)
+    numbers = "".join(
+        f'<TD ALIGN="LEFT"><FONT COLOR="#555555">{what}</FONT></TD>'
+        f'<TD ALIGN="RIGHT"><FONT FACE="{NUMBER_FONT}">{escape(text)}</FONT></TD>' for what, text, _ in rows
+    )
+    return (
+        f'<<TABLE BORDER="3" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" BGCOLOR="{fill}" COLOR="{border}">'
+        f'<TR><TD COLSPAN="{max(1, 2 * len(rows))}" ALIGN="CENTER"><B>{escape(d.names[head])}</B> = '
+        f'{escape(inner)}<BR/><FONT POINT-SIZE="11" COLOR="#555555">{holds}{len(params)} parameters</FONT>'
+        f'</TD></TR><TR>{numbers}</TR></TABLE>>'
+    )
+
+
 def _constant_box(text: str, lit: bool) -> str:
     """A constant: just its number, in a small grey box."""
     fill, border = ROLE_COLOURS["constant"]
@@ -285,16 +419,16 @@ def legend(roles: Iterable[str] = ROLES) -> str:
     present = set(roles)
     swatches = "".join(
         f'<TD BGCOLOR="{fill}" COLOR="{border}" BORDER="2" CELLPADDING="5">{role}</TD>'
-        for role, (fill, border) in ROLE_COLOURS.items() if role in present
+        for role, (fill, border) in {**ROLE_COLOURS, "neuron": NEURON_COLOURS}.items() if role in present
     )
     return f'<<TABLE BORDER="0" CELLSPACING="8"><TR>{swatches}</TR></TABLE>>'
 
 
-def _graph_style(rankdir: str, d: Description) -> dict:
+def _graph_style(rankdir: str, d: Description, roles: Optional[Iterable[str]] = None) -> dict:
     return {
         "rankdir": rankdir, "bgcolor": "white", "pad": "0.3", "nodesep": "0.35", "ranksep": "0.45",
         "fontname": TEXT_FONT, "fontsize": "14", "labelloc": "b", "labeljust": "c",
-        "label": legend(d.roles.values()),
+        "label": legend(d.roles.values() if roles is None else roles),
         # Bound the layout's effort: without these, `dot` spends minutes on a few hundred nodes.
         "mclimit": "0.5", "nslimit": "4", "nslimit1": "4", "searchsize": "30",
     }
@@ -323,6 +457,7 @@ def graph_bytes(graph: graphviz.Digraph, fmt: str, timeout: float = DOT_TIMEOUT)
     if fmt == "png":
         graph = graph.copy()
         graph.graph_attr["dpi"] = str(PNG_DPI)
+        graph.graph_attr["size"] = f"{PNG_MAX_INCHES},{PNG_MAX_INCHES}"
         source = graph.source
     try:
         done = subprocess.run([program, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
