@@ -248,7 +248,7 @@
   const NS = "http://www.w3.org/2000/svg";
   const defs = document.createElementNS(NS, "defs");
   const marker = document.createElementNS(NS, "marker");
-  for (const [k, v] of Object.entries({ id: "gradient-arrow", viewBox: "0 0 10 10", refX: "2", refY: "5",
+  for (const [k, v] of Object.entries({ id: "gradient-arrow", viewBox: "0 0 10 10", refX: "10", refY: "5",
     markerWidth: "4", markerHeight: "4", orient: "auto-start-reverse" })) marker.setAttribute(k, v);
   const head = document.createElementNS(NS, "path");
   head.setAttribute("d", "M 0 0 L 10 5 L 0 10 z");
