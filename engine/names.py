@@ -26,7 +26,7 @@ from .value import Value
 #: Longest label shown whole; longer ones are cut and end in "…".
 MAX_LABEL = 32
 #: Longest sub-expression used as a name; a longer one becomes `v<i>`.
-MAX_EXPRESSION = 24
+MAX_EXPRESSION = 16
 
 #: How an op is shown, where its recorded symbol is not what a blackboard writes.
 DISPLAY_SYMBOLS = {"*": "×", "mul": "×"}
@@ -115,6 +115,7 @@ def _expression(node: Value, names: dict[Value, str]) -> str:
     args = [names.get(p) or "?" for p in node.parents]
     if "?" in args:
         return ""
+    args = [operand(a) for a in args]  # x + (-1), not x+-1
     op = node.op
     if op in ("*", "mul") and len(args) == 2:
         return f"({args[0]}·{args[1]})"
