@@ -213,16 +213,12 @@ def step_caption(step, name: Optional[Callable[[Value], str]] = None, before: Op
     n, p = name(step.node), name(step.parent)
     local, up, contribution = number(step.local_grad), number(step.upstream), number(step.contribution)
     if position is None:
-        position = getattr(step, "position", None)
-    if position is None:
-        position = step.node.parents.index(step.parent)
+        position = step.position
     formula = local_formula(step.node, position, name)
     product = f"{operand(local)} × {operand(up)}"
     if formula is not None and formula[0] != local:
         product = f"{_factor(formula[0])} × {operand(up)} = {product}"
     if before is None:
-        before = getattr(step, "parent_grad_before", None)
-    total = f"{p}.grad = {number(step.parent_grad)}"
-    if before is not None:
-        total = f"{p}.grad = {number(before)} + {operand(contribution)} = {number(step.parent_grad)}"
+        before = step.parent_grad_before
+    total = f"{p}.grad = {number(before)} + {operand(contribution)} = {number(step.parent_grad)}"
     return f"{p}.grad += ∂{n}/∂{p} × {n}.grad = {product} = {contribution}  →  {total}"
