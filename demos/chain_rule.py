@@ -2,6 +2,7 @@
 
 from engine import Value
 
+ARTICLE = "001"
 SEED = 0
 
 

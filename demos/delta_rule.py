@@ -4,6 +4,7 @@ import numpy as np
 
 from .layers import activate, data, flat, grads, matrix, uniform, vecmat, vector
 
+ARTICLE = "000"
 SEED = 0
 
 #: Article 000's network (input, hidden, output) with a second hidden layer,

@@ -6,6 +6,7 @@ from engine import Value, add_all
 from .layers import flat, matrix, uniform, vecmat
 from .plots import cost_plot
 
+ARTICLE = "002"
 SEED = 5
 
 WIDTH = 4                     # article 002's layers are 4 wide

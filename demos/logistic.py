@@ -6,6 +6,7 @@ from engine import Value, add_all, dot
 
 from .layers import data, grads, named, vector
 
+ARTICLE = "004"
 SEED = 4
 
 N_FEATURES, M_SAMPLES = 3, 5

@@ -1,7 +1,7 @@
-"""The demos' own matplotlib picture (forward_vs_reverse's cost plot).
+"""The demos' own matplotlib pictures (cost plot, decision boundaries, loss curves).
 
 Like viz's plots: a bare `Figure` on the Agg backend (no window, no pyplot
-state), written atomically with `viz.atomic.write_atomically`.
+state), written atomically with `engine.files.write_atomically`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import io
 from pathlib import Path
 from typing import Sequence
 
-from viz.atomic import write_atomically
+from engine.files import write_atomically
 
 
 def cost_plot(rows: Sequence[tuple], path: Path) -> Path:
@@ -33,4 +33,30 @@ def cost_plot(rows: Sequence[tuple], path: Path) -> Path:
     ax.legend(fontsize=8)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return write_atomically(path, buffer.getvalue())
+
+
+def boundaries_side_by_side(models: Sequence[tuple], X, t, path: Path, title: str) -> Path:
+    """Each (model, caption) as a panel: the probability σ(score) over the plane,
+    its 0.5 contour (the decision boundary) and the points coloured by class."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    xs = np.linspace(-0.5, 1.5, 61)
+    fig = Figure(figsize=(4.2 * len(models), 4.2))
+    axes = fig.subplots(1, len(models), squeeze=False)[0]
+    for ax, (model, caption) in zip(axes, models):
+        grid = np.array([[1 / (1 + np.exp(-model([x, y]).data)) for x in xs] for y in xs])
+        shade = ax.contourf(xs, xs, grid, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
+        ax.contour(xs, xs, grid, levels=[0.5], colors="black", linewidths=1.5)
+        for label, marker in ((0.0, "o"), (1.0, "s")):
+            points = [x for x, target in zip(X, t) if target == label]
+            ax.scatter([p[0] for p in points], [p[1] for p in points], marker=marker, s=120,
+                       c="tab:blue" if label == 0 else "tab:red", edgecolors="black", label=f"t = {label:g}")
+        ax.set(title=caption, xlabel="x₁", ylabel="x₂" if ax is axes[0] else "", aspect="equal")
+        ax.legend(loc="upper center", fontsize=8)
+    fig.colorbar(shade, ax=list(axes), label="σ(score): probability of t = 1", shrink=0.8)
+    fig.suptitle(title)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     return write_atomically(path, buffer.getvalue())

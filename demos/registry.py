@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import Optional
 
 #: In teaching order: one node first, a trained classifier last.
 NAMES = (
@@ -19,6 +20,11 @@ def load(name: str) -> ModuleType:
     if name not in NAMES:
         raise KeyError(f"no demo called {name!r}; the demos are: {', '.join(NAMES)}")
     return importlib.import_module(f"demos.{name}")
+
+
+def article_of(name: str) -> Optional[str]:
+    """The number of the article the demo reproduces ("000" … "004"), or None."""
+    return getattr(load(name), "ARTICLE", None)
 
 
 def summary(name: str) -> str:

@@ -17,7 +17,7 @@ from typing import Callable, Optional, Sequence, TextIO
 import engine
 from engine import Value
 
-from .checks import Checks, marks_for
+from .checks import CLOSED, NUMERIC, WIDTH, Checks, columns, marks_for, wrap
 
 
 def _name(value: Value) -> str:
@@ -37,6 +37,9 @@ def _zero_and_count_edges(root: Value) -> int:
 
 #: A backward pass with more edges than this is run, not printed line by line.
 PRINTED_STEPS = 40
+
+#: The step of the central differences every demo's gradient check uses.
+GRADCHECK_EPS = 1e-6
 
 
 class Quit(Exception):
@@ -74,24 +77,37 @@ class Session:
         self.checks = Checks(self.out, *marks_for(self.out))
         self.rng = random.Random(self.seed)
         self.out_dir = Path(self.options.out_dir or Path("out") / self.name)
+        self._frame_files: dict[int, list[Path]] = {}  # id(root) -> its backward frames
 
     # ---- printing ----------------------------------------------------------
 
     def say(self, text: str = "") -> None:
-        self.out.write(text + "\n")
+        """Print `text`; a line wider than the terminal (80 columns) is broken
+        at spaces, its continuation indented."""
+        for line in text.split("\n"):
+            self.out.write("\n".join(wrap(line) if columns(line) > WIDTH else [line]) + "\n")
+
+    def heading_title(self, text: str) -> None:
+        """The demo's title, double-underlined."""
+        lines = wrap(text, indent=0)
+        self.say("\n" + "\n".join(lines))
+        self.say("═" * max(columns(line) for line in lines))
 
     def heading(self, text: str) -> None:
         self.say()
-        self.say(text)
-        self.say("─" * len(text))
+        lines = wrap(text, indent=0)
+        self.say("\n".join(lines))
+        self.say("─" * max(columns(line) for line in lines))
 
     def note(self, text: str) -> None:
-        """A remark on the article, e.g. a mistake in its code, and what we do instead."""
-        self.say(f"  note: {text}")
+        """Where the demo departs from its article (numbers, shapes, a mistake in
+        its code), said in the output, not in a comment."""
+        self.out.write("\n".join(wrap(f"  note: {text}", indent=6)) + "\n")
 
-    def compare(self, what: str, article, engine_value, **tolerance) -> bool:
-        """Print the article's value beside the engine's (see `Checks.compare`)."""
-        return self.checks.compare(what, article, engine_value, **tolerance)
+    def compare(self, what: str, expected, engine_value, source: str = CLOSED, **tolerance) -> bool:
+        """Print the expected value beside the engine's (see `Checks.compare`);
+        `source` says whose number it is: the article's, a closed form, numeric."""
+        return self.checks.compare(what, expected, engine_value, source, **tolerance)
 
     def expect(self, what: str, claim: bool, detail: str = "") -> bool:
         """Print a yes/no claim from the article, ticked or crossed."""
@@ -100,16 +116,19 @@ class Session:
     def gradcheck(self, what: str, f: Callable[..., Value], inputs) -> bool:
         """Central differences (cs224n's gradient check) against the engine's backward.
 
-        A few inputs print a row each; many print one row with the worst error.
+        The formula and ε are printed first. A few inputs print a row each; many
+        print one row with the worst error.
         """
+        self.say(f"  central differences: ∂{what}/∂θ_i ≈ ({what}(θ + ε·e_i) − {what}(θ − ε·e_i)) / 2ε,"
+                 f" ε = {GRADCHECK_EPS:g}")
         try:
-            report = engine.gradcheck(f, inputs)
+            report = engine.gradcheck(f, inputs, eps=GRADCHECK_EPS)
         except engine.GradcheckError as mismatch:
             report = mismatch.report  # still print it: the cross says what went wrong
         tolerance = {"rtol": report.rtol, "atol": report.atol}
         if len(report.rows) <= 4:
-            return all([self.compare(f"∂{what}/∂{row.label or row.index} by central differences", row.numeric,
-                                     row.analytic, **tolerance) for row in report.rows])
+            return all([self.compare(f"∂{what}/∂{row.label or row.index}", row.numeric, row.analytic, NUMERIC,
+                                     **tolerance) for row in report.rows])
         worst = max(report.rows, key=lambda row: row.error)
         return self.expect(f"{what}: central differences agree with backward", report.ok,
                            f"{len(report.rows)} inputs; largest |numeric − backward| = {worst.error:.1e}"
@@ -151,8 +170,13 @@ class Session:
 
     def _print_steps(self, root: Value, edges: int, name: Callable[[Value], str]) -> None:
         self.say(f"backward pass: {edges} steps, one per edge, in reverse topological order")
+        frames = self._frame_files.get(id(root), [])
         for step in engine.backward_steps(root):
-            self.say(f"  {step.index + 1:>3}. {step.caption('.4f', name)}")
+            caption = f"  {step.index + 1:>3}. {step.caption('.4f', name)}"
+            self.out.write("\n".join(wrap(caption, indent=5)) + "\n")
+            if self.options.step and step.index + 1 < len(frames):
+                # frame_000 is the graph before the pass; frame k is drawn after step k
+                self.say(f"       picture: {frames[step.index + 1]}")
             self.pause(f"step {step.index + 1}/{edges}")
 
     def backward(self, root: Value) -> None:
@@ -214,6 +238,7 @@ class Session:
         paths = self._draw(lambda: viz.backward_frames(root, self.out_dir / folder, **draw_options), "backward frames")
         paths = list(paths or [])
         self.keep(paths)
+        self._frame_files[id(root)] = paths
         return paths
 
     def plot(self, draw: Callable[[Path], object], filename: str) -> Optional[Path]:

@@ -8,6 +8,7 @@ from engine import add_all
 
 from .layers import activate, data, flat, grads, matrix, named, uniform, vecmat
 
+ARTICLE = "003"
 SEED = 3
 
 X = [[1, 0], [0, 1], [1, 0], [1, 1]]

@@ -6,6 +6,7 @@ from engine import Value, dot
 
 from .layers import activate, data, flat, grads, matrix, matvec, named, uniform, vector
 
+ARTICLE = "001"
 SEED = 1
 
 WINDOW = ["museums", "in", "paris", "are", "amazing"]   # "Museums in Paris are amazing": Paris is a place
