@@ -61,9 +61,10 @@ def agree(expected: float, engine: float, rtol: float = RTOL, atol: float = ATOL
     return math.isclose(expected, engine, rel_tol=rtol, abs_tol=atol)
 
 
-def number(x: float) -> str:
-    """A number in the shortest faithful form: -3, 0.7071067812, 1.5e-17."""
-    text = f"{x:.10g}"
+def number(x: float, digits: int = 10) -> str:
+    """A number in the shortest faithful form to `digits` significant digits:
+    -3, 0.7071067812, 1.5e-17 (never -0)."""
+    text = f"{x:.{digits}g}"
     return "0" if text == "-0" else text
 
 
@@ -127,15 +128,18 @@ class Checks:
         if len(row.expected) != len(row.engine):
             return [head, f"      {row.source} has {len(row.expected)} numbers, engine {len(row.engine)}"]
         if len(row.expected) == 1:
-            right = f"{row.source:>11} {number(row.expected[0]):>14}  engine {number(row.engine[0]):>14}"
-            if len(head) + 1 + len(right) <= WIDTH:
-                return [head.ljust(WIDTH - len(right)) + right]
+            right = f"{row.source:>11} {number(row.expected[0]):>16}  engine {number(row.engine[0]):>16}"
+            if columns(head) + 1 + len(right) <= WIDTH:
+                return [head + " " * (WIDTH - len(right) - columns(head)) + right]
+            compact = f"{row.source} {number(row.expected[0])}  engine {number(row.engine[0])}"
+            if columns(head) + 2 + len(compact) <= WIDTH:
+                return [f"{head}  {compact}"]
             return [head, right.rjust(WIDTH)]
         if len(row.expected) <= FULL:
             return [head + _size(row.shape, len(row.expected)), *_in_full(row)]
         right = f"{len(row.expected)} entries, largest |{row.source} − engine| = {row.worst():.1e}"
-        if len(head) + 2 + len(right) <= WIDTH:
-            return [head.ljust(WIDTH - len(right)) + right]
+        if columns(head) + 2 + len(right) <= WIDTH:
+            return [head + " " * (WIDTH - len(right) - columns(head)) + right]
         return [head, right.rjust(WIDTH)]
 
     def summary(self) -> str:
@@ -161,7 +165,7 @@ def _in_full(row: Row) -> list[str]:
     lines = []
     for start in range(0, len(row.expected), per_line):
         for name, numbers in ((row.source, row.expected), ("engine", row.engine)):
-            cells = "".join(f"{number(x):>14}" for x in numbers[start:start + per_line])
+            cells = "".join(f"{number(x, 7):>14}" for x in numbers[start:start + per_line])
             lines.append(f"      {name:<11}{cells}")
     return lines
 

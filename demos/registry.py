@@ -10,7 +10,7 @@ from typing import Optional
 
 #: In teaching order: one node first, a trained classifier last.
 NAMES = (
-    "chain_rule", "neuron", "topo_order", "delta_rule", "logistic", "symmetry",
+    "chain_rule", "neuron", "topo_order", "reverse_network", "delta_rule", "logistic", "symmetry", "l_layer",
     "tiny_net", "linear_chain", "forward_vs_reverse", "window_ner", "moons",
 )
 

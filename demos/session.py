@@ -179,6 +179,11 @@ class Session:
                 self.say(f"       picture: {frames[step.index + 1]}")
             self.pause(f"step {step.index + 1}/{edges}")
 
+    def fresh_backward(self, root: Value) -> None:
+        """One backward pass of `root` from zero gradients, printing nothing."""
+        _zero_and_count_edges(root)
+        root.backward()
+
     def backward(self, root: Value) -> None:
         """One backward pass of `root`: printed step by step when the graph is
         small enough to read (`PRINTED_STEPS` edges), otherwise run and counted.
