@@ -161,7 +161,7 @@ def _size(shape_: tuple, n: int) -> str:
 def _in_full(row: Row) -> list[str]:
     """Every entry, the expected numbers above the engine's, a matrix row (or
     four entries) per line."""
-    per_line = row.shape[1] if len(row.shape) == 2 and row.shape[1] <= 4 else 4
+    per_line = row.shape[1] if len(row.shape) == 2 and 1 < row.shape[1] <= 4 else 4
     lines = []
     for start in range(0, len(row.expected), per_line):
         for name, numbers in ((row.source, row.expected), ("engine", row.engine)):
