@@ -16,7 +16,6 @@ def run(s) -> None:
     s.say(f"{N_POINTS} moons points (labels ±1), {model!r}: {model.num_parameters()} parameters")
     s.say(f"loss = mean max(0, 1 − y·s) + {ALPHA:g}·Σp², SGD with lr 1.0 − 0.9·k/{steps}, {steps} steps")
     s.main_parameters = model.parameters()
-    s.main_graph = model(X[0])  # one point's score: the whole loss graph is too big to step through
 
     def report(k: int, loss: float, accuracy: float) -> None:
         if k % 10 == 0 or k == steps - 1:
@@ -28,6 +27,9 @@ def run(s) -> None:
     seconds = time.perf_counter() - started
     s.say(f"  {seconds / max(len(history), 1) * 1000:.1f} ms per step")
 
+    # One point's score for the pictures and the page, built after training so that
+    # every node holds the trained numbers (the whole loss graph is too big to step through).
+    s.main_graph = model(X[0])
     s.heading("after training: the max-margin gradient by hand")
     scores = [model(x) for x in X]
     hinge = nn.hinge_loss(scores, y)
