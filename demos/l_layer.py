@@ -63,6 +63,7 @@ def check_layers(s, sizes, picture: str):
     X = [[s.rng.uniform(-2, 2) for _ in range(M)] for _ in range(sizes[0])]  # (n^[0], m)
     Y = [[float(i % 2) for i in range(M)]]  # (1, m): both classes
     J, Zs = forward(Ws, bs, X, Y)
+    s.main_graph, s.main_parameters = J, flat([Ws, bs])  # the last one checked goes on the page
     s.say(f"  sizes n^[0..{L}] = {list(sizes)}, m = {M} samples, X {sizes[0]}×{M}, Y = {[int(y) for y in Y[0]]}")
     s.say(f"  weights and biases from the seed in [−1, 1); J = {J.data:.6f}")
     s.backward(J)

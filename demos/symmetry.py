@@ -95,6 +95,9 @@ def run(s) -> None:
              f"largest difference {spread(hidden_random):.3f}")
     s.pause("random init done")
 
+    # The page: the trained random net's loss, built after training (current numbers).
+    s.main_graph = nn.binary_cross_entropy_with_logits([rand(x) for x in X], T)
+    s.main_parameters = rand.parameters()
     s.heading("the two nets side by side")
     s.say(f"  {'start':<22}{'loss: first':>12}{'last':>10}{'accuracy':>10}")
     for name, history in ((f"every weight = {SAME:g}", history_same), ("random in [−ε, ε]", history_random)):

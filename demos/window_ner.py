@@ -161,6 +161,7 @@ def no_error(s, vectors, W, b, U) -> None:
     """Train until the margin holds: J = 0 and every gradient is exactly 0."""
     s.heading("no error (§1.4, §1.5): once s − s_c ≥ 1, J = 0 and nothing is updated")
     parameters = flat([W, b, U, [vectors[w] for w in sorted(vectors)]])
+    before = [p.data for p in parameters]
     optimizer = nn.SGD(parameters, lr=NO_ERROR_LR)
     for step in range(1, NO_ERROR_STEPS + 1):
         J = margin_loss(score(WINDOW, vectors, W, b, U)[0], score(CORRUPT, vectors, W, b, U)[0])
@@ -179,6 +180,8 @@ def no_error(s, vectors, W, b, U) -> None:
     moved = [p for p in parameters if p.grad != 0.0]
     s.expect("every one of the gradients is exactly 0", J.data == 0.0 and not moved,
              f"{len(parameters)} parameters, {len(moved)} with a gradient")
+    for p, number_before in zip(parameters, before):
+        p.data = number_before  # back to the start: the graph drawn next holds these numbers
 
 
 def unflatten(values, vocabulary):
