@@ -42,12 +42,13 @@ def run(s) -> None:
     y = 1.0
     Ws = [matrix(uniform(rng, n_in, n_out, -1, 1), f"w{l}") for l, (n_in, n_out) in enumerate(zip(SIZES, SIZES[1:]), 1)]
     bs = [vector([rng.uniform(-1, 1) for _ in range(n)], f"b{l}_") for l, n in enumerate(SIZES[1:], start=2)]
+    x = vector(x, "x")  # a^(1): the inputs, drawn as nodes x0, x1, x2
     loss, zs, activations = forward(x, y, Ws, bs)
     y_hat = activations[-1][0]
     s.main_graph = loss
     s.main_parameters = flat([Ws, bs])
     s.say(f"the article's three layers: 1 input ({SIZES[0]}), 2 hidden ({SIZES[1]}), 3 output ({SIZES[2]})")
-    s.say(f"one sample x = ({', '.join(f'{v:g}' for v in x)}), label y = {y:g}; g = sigmoid")
+    s.say(f"one sample x = ({', '.join(f'{v.data:g}' for v in x)}) = a^(1), label y = {y:g}; g = sigmoid")
     s.say("labels: w1[i,j] is w_ij^(1) (layer 1's node i to layer 2's node j),")
     s.say("z2_j is z_j^(2), a3_0 is ŷ, b2_j is eq. 7's b_j^(2)")
     s.note("the article's figure of the net is not in its text and it gives no numbers: the "

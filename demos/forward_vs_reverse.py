@@ -5,7 +5,7 @@ import math
 import engine
 from engine import Value, add_all
 
-from .layers import flat, matrix, uniform, vecmat
+from .layers import flat, matrix, named, uniform, vecmat
 from .plots import cost_plot
 
 ARTICLE = "002"
@@ -23,7 +23,7 @@ def network(rng, depth: int):
     out = x
     for W in layers:
         out = vecmat(out, W)
-    loss = add_all((p - t) ** 2 for p, t in zip(out, TARGET))
+    loss = named(add_all((p - Value(t, f"target[{j}]")) ** 2 for j, (p, t) in enumerate(zip(out, TARGET))), "C")
     return layers, loss
 
 
@@ -79,7 +79,7 @@ def run(s) -> None:
         agree.append(all(math.isclose(d, w.grad, rel_tol=1e-9, abs_tol=1e-12) for (d, _), w in zip(forward, weights)))
         rows.append((depth, len(weights), reverse, forward_total, whole_graph))
         if depth == 1:
-            s.main_graph = loss
+            s.main_graph, s.main_parameters = loss, weights
 
     s.heading("the work, edge by edge")
     s.say(f"  {'layers':>6} {'weights':>8} {'reverse':>8} {'forward':>8} {'ratio':>6} {'forward, whole graph':>21}")

@@ -3,7 +3,7 @@
 import numpy as np
 
 import nn
-from engine import add_all
+from engine import Value, add_all
 
 from .layers import data, flat, grads, matrix, named, uniform, vecmat
 from .plots import two_loss_curves
@@ -26,7 +26,7 @@ def forward(x, weights):
     y = vecmat(x, weights[0], label="y")
     z = vecmat(y, weights[1], label="z")
     p = vecmat(z, weights[2], label="p")
-    loss = named(add_all((p_j - t) ** 2 for p_j, t in zip(p, TARGET)), "C")
+    loss = named(add_all((p_j - Value(t, f"target[{j}]")) ** 2 for j, (p_j, t) in enumerate(zip(p, TARGET))), "C")
     return (y, z, p), loss
 
 

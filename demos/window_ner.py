@@ -29,7 +29,8 @@ def score(words, vectors, W, b, U):
 
 def margin_loss(s: Value, s_c: Value) -> Value:
     """J = max(0, 1 − s + s_c): the true window must outscore the corrupt one by 1."""
-    return named((1 - s + s_c).relu(), "J")
+    d = Value(1.0, "d")  # the margin, d = 1 in the notes (§1.4)
+    return named(named(named(d - s, "d−s") + s_c, "d−s+s_c").relu(), "J")
 
 
 def run(s) -> None:
@@ -103,8 +104,21 @@ def run(s) -> None:
     s.pause("gradient check done")
 
     no_error(s, vectors, W, b, U)
-    s.fresh_backward(J)  # the picture and the page show J's own pass
-    s.render(J, "graph.png")
+    draw_margin(s, a, a_c, U)
+    s.fresh_backward(J)  # the page shows J's own pass
+
+
+def draw_margin(s, a, a_c, U) -> None:
+    """The top of the graph, readable: the two windows' scores from their hidden
+    activations (taken as given) and the margin. The whole graph, 709 edges, is
+    on the --html page."""
+    hidden = [Value(v.data, f"a{j}") for j, v in enumerate(a)]
+    hidden_c = [Value(v.data, f"a_c{j}") for j, v in enumerate(a_c)]
+    s_true, s_c = named(dot(U, hidden), "s"), named(dot(U, hidden_c), "s_c")
+    J = margin_loss(s_true, s_c)
+    s.fresh_backward(J)
+    s.render(J, "margin.png", parameters=U, caption="s = Uᵀa, s_c = Uᵀa_c, J = max(0, 1 − s + s_c)")
+    s.say("  picture margin.png: the scores and the margin, from the hidden activations")
 
 
 def translator_questions(s) -> None:

@@ -24,8 +24,8 @@ OPTIONAL = {"to_pytorch"}
 #: Fewer training steps where the invariant, not convergence, is what is tested.
 FEW_STEPS = {"moons": ["--steps", "3"], "tiny_net": ["--steps", "20"]}
 #: The seeds test runs every demo as it is, except moons (100 steps × 21 seeds
-#: is minutes): its checks that do not need convergence still run with 20 steps.
-SEED_STEPS = {"moons": ["--steps", "20"]}
+#: is minutes): its checks that do not need convergence still run with 10 steps.
+SEED_STEPS = {"moons": ["--steps", "10"]}
 
 
 def run(argv, stdin=""):
