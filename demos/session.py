@@ -8,6 +8,7 @@ compare with the article.
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 from dataclasses import dataclass, field
@@ -171,12 +172,14 @@ class Session:
     def _print_steps(self, root: Value, edges: int, name: Callable[[Value], str]) -> None:
         self.say(f"backward pass: {edges} steps, one per edge, in reverse topological order")
         frames = self._frame_files.get(id(root), [])
+        if self.options.step and frames:
+            self.say(f"a picture of each step is in {frames[0].parent}{os.sep}")
         for step in engine.backward_steps(root):
             caption = f"  {step.index + 1:>3}. {step.caption('.4f', name)}"
             self.out.write("\n".join(wrap(caption, indent=5)) + "\n")
             if self.options.step and step.index + 1 < len(frames):
                 # frame_000 is the graph before the pass; frame k is drawn after step k
-                self.say(f"       picture: {frames[step.index + 1]}")
+                self.say(f"       picture: {frames[step.index + 1].name}")
             self.pause(f"step {step.index + 1}/{edges}")
 
     def fresh_backward(self, root: Value) -> None:

@@ -180,10 +180,17 @@ def test_frames_leave_exactly_one_backward_pass_of_gradients(tmp_path, dot_progr
 
 
 @pytest.mark.parametrize("name, pictures", [
-    ("forward_vs_reverse", ["cost.png"]),
-    ("tiny_net", ["loss.png"]),
+    ("forward_vs_reverse", ["cost.png", "graph.png"]),
+    ("tiny_net", ["loss.png", "graph.png"]),
+    ("symmetry", ["xor.png"]),
+    ("linear_chain", ["loss.png", "graph.png"]),
+    ("window_ner", ["margin.png"]),
+    ("reverse_network", ["graph.png", "reverse_network.png", "frames/frame_001.png"]),
+    ("l_layer", ["two_layer.png", "l_layer.png"]),
+    ("logistic", ["one_sample.png", "zero_init_loss.png"]),
+    ("delta_rule", ["graph.png"]),
 ])
-def test_plots_are_written(name, pictures, tmp_path):
+def test_every_demo_writes_its_pictures(name, pictures, tmp_path, dot_program):
     status, text = run([name, "--out", str(tmp_path), *QUICK[name]])
     assert status == 0, text
     for picture in pictures:
@@ -231,3 +238,33 @@ def test_steps_must_be_positive():
     with pytest.raises(SystemExit) as exit_:
         run(["tiny_net", "--steps", "0"])
     assert exit_.value.code == 2
+
+
+# ---- output paths are checked before the demo runs -----------------------------------
+
+
+@pytest.mark.parametrize("argv, problem", [
+    (["--html", "/no/such/folder/p.html"], "--html: cannot write '/no/such/folder/p.html': the folder"),
+    (["--out", "/dev/null"], "--out: cannot write pictures into '/dev/null': it is not a folder"),
+])
+def test_a_bad_output_path_exits_2_with_one_line_before_running(argv, problem):
+    status, text = run(["chain_rule", *argv])
+    assert status == 2
+    assert text.startswith(problem) and text.count("\n") == 1, text  # one line, and nothing ran
+
+
+def test_an_out_folder_under_a_file_is_refused(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    status, text = run(["neuron", "--out", str(afile / "sub")])
+    assert status == 2 and text.count("\n") == 1 and "is not a folder" in text
+    assert afile.read_text() == "mine"
+
+
+def test_step_names_the_frame_file_of_each_step(tmp_path, dot_program):
+    status, text = run(["chain_rule", "--step", "--out", str(tmp_path)], stdin="\n\n")
+    assert status == 0, text
+    assert "a picture of each step is in" in text and f"{tmp_path / 'frames'}/" in text
+    for k in (1, 2):
+        frame = tmp_path / "frames" / f"frame_00{k}.png"
+        assert f"picture: {frame.name}" in text and frame.read_bytes().startswith(PNG)
