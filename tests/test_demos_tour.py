@@ -13,7 +13,7 @@ def test_the_tour_steps_two_graphs_trains_moons_and_lists_every_picture(tmp_path
                             capture_output=True, text=True, encoding="utf-8", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     text = result.stdout
-    assert "x.grad += ∂f/∂x × f.grad = (-3.0000) × (1.0000) = -3.0000" in text
+    assert "x.grad += ∂f/∂x × f.grad = y × 1 = (-3) × 1 = -3" in text
     assert "of the training points right" in text and "✗" not in text
     pictures = [
         "chain_rule/graph.png", "chain_rule/frames/frame_002.png", "neuron/graph.png",
