@@ -21,19 +21,19 @@ from engine import Value
 from .checks import CLOSED, NUMERIC, WIDTH, Checks, columns, marks_for, wrap
 
 
-def _name(value: Value) -> str:
-    """How a step caption names a value: its label; a constant by its number; else its op."""
-    return value.label or (f"{value.data:g}" if not value.parents else value.op)
+def _count_edges(root: Value) -> int:
+    """How many steps a backward pass of `root` takes: one per (node, parent) edge."""
+    return sum(len(node.parents) for node in engine.topological_order(root))
 
 
-def _zero_and_count_edges(root: Value) -> int:
-    """Zero every gradient in `root`'s graph, so that the next backward pass leaves
-    exactly one pass's gradients whatever ran before; return how many steps that pass
-    takes (one per (node, parent) edge). One walk for both."""
-    order = engine.topological_order(root)
-    for node in order:
-        node.grad = 0.0
-    return sum(len(node.parents) for node in order)
+def _caption_lines(k: int, caption: str) -> list[str]:
+    """Step k's caption within 80 columns: split before its "→" (the sum that
+    results) when it is too wide, and at spaces if a part still is."""
+    line = f"  {k:>3}. {caption}"
+    if columns(line) <= WIDTH or "  →  " not in caption:
+        return wrap(line, indent=5)
+    arithmetic, result = caption.split("  →  ", 1)
+    return wrap(f"  {k:>3}. {arithmetic}", indent=5) + wrap(f"       →  {result}", indent=3)
 
 
 #: A backward pass with more edges than this is run, not printed line by line.
@@ -161,41 +161,52 @@ class Session:
         elif answer.strip().lower() in ("q", "quit"):
             raise Quit()
 
-    def step_through(self, root: Value, name: Callable[[Value], str] = None) -> None:
-        """The backward pass of `root`, printed (and with --step paused) edge by edge.
+    def step_through(self, root: Value) -> None:
+        """The backward pass of `root`, printed (and with --step paused) step by
+        step, with the names and captions of the pictures and the page.
 
-        Gradients are zeroed first, so after this call every `.grad` is that of
-        exactly one backward pass, whatever ran before (pictures included).
+        Afterwards every `.grad` is that of exactly one backward pass, whatever
+        ran before (pictures included).
         """
-        self._print_steps(root, _zero_and_count_edges(root), name or _name)
+        self._print_steps(root)
+        self.fresh_backward(root)
 
-    def _print_steps(self, root: Value, edges: int, name: Callable[[Value], str]) -> None:
-        self.say(f"backward pass: {edges} steps, one per edge, in reverse topological order")
+    def _print_steps(self, root: Value) -> None:
+        """Print the steps of a fresh pass (`viz.describe`: the one pass and the
+        one naming that frames and pages show too; steps into constants are left
+        out, as there). The stored gradients are not changed."""
+        import viz
+
+        steps = viz.describe(root, self.main_parameters, max_nodes=None).steps
+        edges = _count_edges(root)
+        skipped = edges - len(steps)
+        self.say(f"backward pass: {len(steps)} steps, one per edge, in reverse topological order"
+                 + (f" ({skipped} into constants not shown)" if skipped else ""))
         frames = self._frame_files.get(id(root), [])
         if self.options.step and frames:
             self.say(f"a picture of each step is in {frames[0].parent}{os.sep}")
-        for step in engine.backward_steps(root):
-            caption = f"  {step.index + 1:>3}. {step.caption('.4f', name)}"
-            self.out.write("\n".join(wrap(caption, indent=5)) + "\n")
-            if self.options.step and step.index + 1 < len(frames):
+        for k, step in enumerate(steps, start=1):
+            self.out.write("\n".join(_caption_lines(k, step.caption)) + "\n")
+            if self.options.step and k < len(frames):
                 # frame_000 is the graph before the pass; frame k is drawn after step k
-                self.say(f"       picture: {frames[step.index + 1].name}")
-            self.pause(f"step {step.index + 1}/{edges}")
+                self.say(f"       picture: {frames[k].name}")
+            self.pause(f"step {k}/{len(steps)}")
 
     def fresh_backward(self, root: Value) -> None:
-        """One backward pass of `root` from zero gradients, printing nothing."""
-        _zero_and_count_edges(root)
+        """One backward pass of `root` from zero gradients, printing nothing: the
+        gradients the demo's rows then read."""
+        engine.zero_grad(root)
         root.backward()
 
     def backward(self, root: Value) -> None:
         """One backward pass of `root`: printed step by step when the graph is
         small enough to read (`PRINTED_STEPS` edges), otherwise run and counted.
-        Gradients are zeroed first, as in `step_through`."""
-        edges = _zero_and_count_edges(root)
+        Afterwards every `.grad` is that of exactly one pass, as in `step_through`."""
+        edges = _count_edges(root)
         if edges <= PRINTED_STEPS:
-            self._print_steps(root, edges, _name)
+            self.step_through(root)
             return
-        root.backward()
+        self.fresh_backward(root)
         self.say(f"backward pass: {edges} steps, one per edge (too many to print; "
                  f"the small demos print every one)")
 
@@ -236,12 +247,11 @@ class Session:
     def frames(self, root: Value, folder: str = "frames", **draw_options) -> list[Path]:
         """One picture per backward step of `root` (and one before) in out/NAME/folder/.
 
-        It runs its own backward pass from zeroed gradients, so afterwards every
-        `.grad` is that of exactly one pass. Parameters are coloured as in `render`.
+        The film is a fresh pass of its own (`viz.fresh_backward_pass`): the
+        stored gradients are not changed. Parameters are coloured as in `render`.
         """
         import viz
 
-        engine.zero_grad(root)
         draw_options.setdefault("parameters", self.main_parameters)
         paths = self._draw(lambda: viz.backward_frames(root, self.out_dir / folder, **draw_options), "backward frames")
         paths = list(paths or [])
