@@ -50,6 +50,7 @@ def run(s) -> None:
     x = [rng.random() for _ in range(WIDTH)]  # the article's x_F = np.random.rand(4)
     weights = [matrix(uniform(rng, WIDTH, WIDTH), f"W{k}") for k in (1, 2, 3)]
     layers, loss = forward(x, weights)
+    s.main_parameters = flat(weights)
     p = np.array(data(layers[2]))
     s.say("the article's code: x_F → y_F = x_F·x_y_w → z_F = y_F·y_z_w → p_F = z_F·z_p_w,")
     s.say("no bias; here W1, W2, W3 are x_y_w, y_z_w, z_p_w and y, z, p are y_F, z_F, p_F")
