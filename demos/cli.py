@@ -142,9 +142,9 @@ def list_pictures(sessions: Sequence[Session], out: TextIO) -> None:
 
 def tour(options: Options, stdin: TextIO, out: TextIO) -> list[Session]:
     """chain_rule and neuron stepped with frames, then moons trained with its plots."""
-    out.write("stepgrad tour: the chain rule on f = x·y, then one tanh neuron, each backward step\n"
-              "printed and drawn; then micrograd's moons classifier trained, with its plots.\n"
-              "(python -m demos NAME --step pauses at each step; python -m demos lists every demo.)\n")
+    out.write("stepgrad tour: the chain rule on f = x·y, then one tanh neuron, each backward\n"
+              "step printed and drawn; then micrograd's moons classifier trained, with plots.\n"
+              "(python -m demos NAME --step pauses at each step; python -m demos lists all.)\n")
     sessions = []
     for name in TOUR:
         folder = (options.out_dir or Path("out")) / name
