@@ -180,8 +180,10 @@ class Session:
         steps = viz.describe(root, self.main_parameters, max_nodes=None).steps
         edges = _count_edges(root)
         skipped = edges - len(steps)
-        self.say(f"backward pass: {len(steps)} steps, one per edge, in reverse topological order"
-                 + (f" ({skipped} into constants not shown)" if skipped else ""))
+        self.say(f"backward pass: {len(steps)} steps, one per edge, in reverse topological order")
+        if skipped:
+            into = "a constant" if skipped == 1 else f"{skipped} constants"
+            self.say(f"  (and the steps into {into}, not shown: a plain number needs no gradient)")
         frames = self._frame_files.get(id(root), [])
         if self.options.step and frames:
             self.say(f"a picture of each step is in {frames[0].parent}{os.sep}")
