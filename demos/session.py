@@ -182,8 +182,8 @@ class Session:
         skipped = edges - len(steps)
         self.say(f"backward pass: {len(steps)} steps, one per edge, in reverse topological order")
         if skipped:
-            into = "a constant" if skipped == 1 else f"{skipped} constants"
-            self.say(f"  (and the steps into {into}, not shown: a plain number needs no gradient)")
+            into = "the step into a constant" if skipped == 1 else f"the {skipped} steps into constants"
+            self.say(f"  (and {into}, not shown: a plain number needs no gradient)")
         frames = self._frame_files.get(id(root), [])
         if self.options.step and frames:
             self.say(f"a picture of each step is in {frames[0].parent}{os.sep}")
