@@ -133,6 +133,11 @@ class CompiledGraph:
         self._function = program.compile()
 
     @property
+    def line_count(self) -> int:
+        """How many lines the function's body has (comments included; not the `def` lines)."""
+        return self._program.line_count
+
+    @property
     def source(self) -> str:
         """The generated Python (written out on each access: it can be large)."""
         return "\n".join(self._program.source_lines())
@@ -163,7 +168,7 @@ class CompiledGraph:
         return result
 
     def __repr__(self) -> str:
-        return f"CompiledGraph({len(self.wrt)} parameters, {self._program.line_count} lines)"
+        return f"CompiledGraph({len(self.wrt)} parameters, {self.line_count} lines)"
 
 
 def to_python(root: Value, wrt: Iterable[Value], also: Iterable[Value] = ()) -> CompiledGraph:
