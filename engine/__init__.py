@@ -36,4 +36,4 @@ __all__ = [
     "gradcheck", "GradcheckReport", "GradcheckError", "lift", "as_float",
     "grad", "hvp", "hessian", "arctan2", "generic_sin", "generic_cos",
 ]
-from .codegen import CompiledGraph, to_python
+from .codegen import CompiledGraph, step_code, to_python

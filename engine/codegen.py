@@ -196,6 +196,20 @@ def to_python(root: Value, wrt: Iterable[Value], also: Iterable[Value] = ()) -> 
     return CompiledGraph(_Program(root, wrt, tuple(also)))
 
 
+def step_code(root: Value, wrt: Optional[Iterable[Value]] = None) -> list[Optional[str]]:
+    """The generated line of each backward step, aligned with `engine.backward_steps(root)`.
+
+    For a step-through page: step i's chain rule as code, e.g. ``grad_w1 += x1 * grad_x1w1``.
+    `wrt` defaults to every leaf of the graph, so that every step has its line; with
+    fewer, a step into a constant has none (None). Nothing is compiled.
+    """
+    if wrt is None:
+        wrt = [node for node in topological_order(root) if not node.parents]
+    program = _Program(root, tuple(wrt))
+    lines = [line.strip() for line in program.source_lines()]
+    return [None if number is None else lines[number - 1] for number in program.step_lines]
+
+
 # ---- how each node is written ------------------------------------------------------
 
 

@@ -356,3 +356,14 @@ def test_a_sum_of_100_000_terms_compiles():
     compiled = to_python(total, xs[:3])
     total.backward()
     assert_same_floats(compiled([x.data for x in xs[:3]]), (total.data, tuple(x.grad for x in xs[:3])))
+
+
+def test_step_code_gives_every_step_its_line_for_a_step_through_page():
+    o, leaves = neuron()
+    lines = engine.step_code(o)
+    steps = list(engine.backward_steps(o))
+    assert len(lines) == len(steps)
+    assert lines[0] == "grad_n = (1 - o * o) * grad_o"
+    assert lines[-1] == "grad_w1 += x1 * grad_x1w1"
+    for step, line in zip(steps, lines):
+        assert line.startswith(f"grad_{step.parent.label} ")
