@@ -68,6 +68,11 @@ LINES_PER_PART = 12_000
 #: The most terms a sum is written with `+` (deeper nesting strains Python's compiler).
 LONGEST_CHAIN = 200
 
+#: Before Python 3.12, builtin sum() of floats is the chain 0.0 + a + b + … exactly;
+#: the code then writes the chain (no tuple to build, nothing for the collector).
+#: From 3.12 sum() compensates its rounding, and the code calls sum() itself.
+CHAINED_SUM = sys.version_info < (3, 12)
+
 #: The name of the generated function.
 FUNCTION_NAME = "forward_backward"
 
@@ -397,8 +402,11 @@ class _Program:
                 locals_[w] = x_text
             if type(x) is int:
                 locals_[x] = w_text
-        comma = "," if len(products) == 1 else ""
-        forward = f"sum(({', '.join(products)}{comma}))"
+        if CHAINED_SUM and len(products) <= LONGEST_CHAIN:
+            forward = " + ".join(["0.0", *products])
+        else:
+            comma = "," if len(products) == 1 else ""
+            forward = f"sum(({', '.join(products)}{comma}))"
         if has_bias is True:
             forward += f" + {terms[-1]}"
             locals_[-1] = "1.0"
