@@ -58,7 +58,7 @@ import sys
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
 
 # From the package's map, not its files (they move): engine/__init__.py imports this module last.
-from . import OPS, Op, Value, add_all, as_float, dot, topological_order
+from . import OPS, Op, Value, as_float, dot, topological_order
 
 #: The most lines (comments included) one generated function holds before the
 #: code is split into parts. Python's memory for compiling grows with a part's
