@@ -378,3 +378,20 @@ def test_a_dot_of_10_000_pairs_compiles():
     compiled = to_python(h, w)
     h.backward()
     assert_same_floats(compiled([p.data for p in w]), (h.data, tuple(p.grad for p in w)))
+
+
+def test_also_returns_more_nodes_values_and_matches_tells_graphs_apart():
+    w = Value(0.5, "w")
+    h = (w * 3.0).tanh()
+    loss = (h - 0.25) ** 2
+    compiled = to_python(loss, [w], also=[h])
+    value, grads, (h_value,) = compiled([0.5])
+    assert h_value == h.data and value == loss.data
+    same_shape = ((Value(0.9, "w") * 3.0).tanh() - 0.25) ** 2
+    other_constant = ((Value(0.9, "w") * 3.0).tanh() - 0.5) ** 2
+    other_op = ((Value(0.9, "w") * 3.0).sigmoid() - 0.25) ** 2
+    assert compiled.matches(same_shape, [same_shape.parents[0].parents[0].parents[0].parents[0]])
+    assert not compiled.matches(other_constant, [other_constant.parents[0].parents[0].parents[0].parents[0]])
+    assert not compiled.matches(other_op, [other_op.parents[0].parents[0].parents[0].parents[0]])
+    with pytest.raises(ValueError, match="also"):
+        to_python(loss, [w], also=[Value(1.0)])
