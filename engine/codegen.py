@@ -74,10 +74,18 @@ LONGEST_CHAIN = 200
 #: From 3.12 sum() compensates its rounding, and the code calls sum() itself.
 CHAINED_SUM = sys.version_info < (3, 12)
 
-#: The name of the generated function.
+#: Above this many lines, the backward pass is written one line per node instead of
+#: one per edge: `grad_v = 0.0 + local × upstream + …` over v's uses, in the walk's
+#: order, which adds the same contributions in the same order (the same floats),
+#: compiles about a third faster and runs about a quarter faster (moons: 15,000 lines
+#: instead of 138,000). Nobody reads a graph this big edge by edge.
+GATHER_ABOVE = 40_000
+
+
 FUNCTION_NAME = "forward_backward"
 
 FORWARD_HEADER = "# forward: one line per node"
+GATHERED_HEADER = "# backward, a line per node (a big graph): grad = Σ over uses of local × upstream"
 BACKWARD_HEADER = "# backward: each line adds local derivative × upstream to a parent's grad"
 
 
@@ -429,9 +437,38 @@ class _Program:
         segments += [("constant", node) for node in self.order if node in self.var and node not in self.live]
         segments += [("forward", node) for node in self.order if node in self.rules]
         segments.append(("backward header", None))
-        segments += [("backward", node) for node in reversed(self.order) if node in self.rules]
+        kind = "gather" if self.gathered else "backward"
+        segments += [(kind, node) for node in reversed(self.order) if node in self.rules]
+        if self.gathered:
+            segments.append(("leaves", None))
         segments.append(("return", None))
         return segments
+
+    def _uses(self) -> dict[Value, list[tuple[Value, int]]]:
+        """For each node the code names: (child, position) of every use, in the walk's order."""
+        uses: dict[Value, list[tuple[Value, int]]] = {}
+        for node in reversed(self.order):
+            if node in self.rules:
+                for k, parent in enumerate(node.parents):
+                    if parent in self.live:
+                        uses.setdefault(parent, []).append((node, k))
+        return uses
+
+    def _gathered_lines(self, node: Value, start: str) -> list[str]:
+        """`grad = start + local × upstream + …` over every use of `node`, in the walk's
+        order (the same contributions, added in the same order as the walk adds them),
+        in statements of at most LONGEST_CHAIN terms."""
+        terms = []
+        for child, k in self._uses_of.get(node, ()):
+            local, upstream = self.rules[child].locals[k], self.grad[child]
+            terms.append(f"+ {upstream}" if local == "1.0" else f"- {upstream}" if local == "-1.0"
+                         else f"+ {local} * {upstream}")
+        target = self.grad[node]
+        lines = []
+        for i in range(0, max(len(terms), 1), LONGEST_CHAIN):
+            head = start if i == 0 else target
+            lines.append(f"{target} = {' '.join([head, *terms[i:i + LONGEST_CHAIN]])}")
+        return lines
 
     def _segment_lines(self, kind: str, node: Optional[Value]) -> list[str]:
         """The lines of one segment. The backward lines follow `backward()`'s walk
@@ -450,6 +487,21 @@ class _Program:
                 lines.append(_contribution(target, local, upstream, target in self._assigned))
                 self._assigned.add(target)
             return lines
+        if kind == "gather":  # big graphs: a node's gradient in one statement, then its own prelude
+            n = self.display[node]
+            lines = []
+            if node is not self.root:
+                lines.append(f"# {n}.grad = Σ over its uses: ∂use/∂{n} × use.grad")
+                lines += self._gathered_lines(node, "0.0")
+            if self.rules[node].prelude is not None:
+                lines.append(self.rules[node].prelude)
+            return lines
+        if kind == "leaves":
+            lines = ["# the parameters' gradients, each summed over its uses in the walk's order"]
+            for leaf in self.wrt:
+                if leaf in self.live:
+                    lines += self._gathered_lines(leaf, "1.0" if leaf is self.root else "0.0")
+            return lines
         if kind == "forward":
             return [f"{self.var[node]} = {self.rules[node].forward}"]
         if kind == "constant":
@@ -458,10 +510,12 @@ class _Program:
             return [FORWARD_HEADER]
         if kind == "backward header":
             self._assigned = {self.grad[leaf] for leaf in self.wrt if leaf in self.live}
-            lines = [BACKWARD_HEADER]
+            lines = [BACKWARD_HEADER if not self.gathered else GATHERED_HEADER]
             root, wrt_set = self.root, set(self.wrt)
             if root in self.live and root not in wrt_set:
                 lines.append(f"{self.grad[root]} = 1.0")
+            if self.gathered:
+                return lines
             lines += [f"{self.grad[leaf]} = 0.0" for leaf in self.wrt if leaf in self.live]
             if root in wrt_set:
                 lines.append(f"{self.grad[root]} += 1.0")
@@ -478,14 +532,23 @@ class _Program:
         if kind == "backward":
             edges = sum(1 for parent in node.parents if parent in self.live)
             return 2 * edges + (self.rules[node].prelude is not None)
-        if kind == "backward header":
+        if kind == "gather":
+            statements = -(-len(self._uses_of.get(node, ())) // LONGEST_CHAIN) or 1
+            return (0 if node is self.root else 1 + statements) + (self.rules[node].prelude is not None)
+        if kind in ("backward header", "leaves"):
             return len(self._segment_lines(kind, node))
         return 1
 
     def _layout(self) -> None:
-        """Split the segments into parts; find which line applies each backward step."""
+        """Choose the form, split the segments into parts, find which line applies each step."""
+        self.gathered = False
         self.segments = self._segments()
         sizes = [self._segment_size(kind, node) for kind, node in self.segments]
+        if sum(sizes) > GATHER_ABOVE:
+            self.gathered = True
+            self._uses_of = self._uses()
+            self.segments = self._segments()
+            sizes = [self._segment_size(kind, node) for kind, node in self.segments]
         self.line_count = sum(sizes)
         self._parts = []  # (first segment, end segment)
         start, lines = 0, 0
@@ -518,6 +581,8 @@ class _Program:
         its own backward lines; its gradient is started by the first child the walk
         reaches, added to by the others, and read by its own backward lines.
         """
+        if self.gathered:
+            return self._crossing_gathered()
         index = {(kind, id(node)): i for i, (kind, node) in enumerate(self.segments) if node is not None}
         backward_header = next(i for i, (kind, _) in enumerate(self.segments) if kind == "backward header")
         end = len(self.segments) - 1  # the return
@@ -612,6 +677,52 @@ class _Program:
         if self.also:
             return root.data, grads, tuple(copies[node].data for node in self.also)
         return root.data, grads
+
+    def _crossing_gathered(self) -> list[list[str]]:
+        """`_crossing` for the gathered form. There a node's gradient is written at its own
+        segment (a parameter's at the end) and reads, for every use, the user's gradient
+        and its local derivative, which reads the user's inputs and value (and prelude)."""
+        index = {id(node): i for i, (kind, node) in enumerate(self.segments) if kind == "gather"}
+        leaves = next(i for i, (kind, _) in enumerate(self.segments) if kind == "leaves")
+        backward_header = leaves - 1 - len(index)
+        end = len(self.segments) - 1
+        wrt_set, returned = set(self.wrt), {self.root, *self.also}
+
+        def gathered_at(node: Value) -> int:
+            return leaves if node in wrt_set else index[id(node)]
+
+        # where the local derivatives of each node are read: its live parents' gathers
+        read_locals = {node: [gathered_at(p) for p in node.parents if p in self.live] for node in self.rules}
+        forward_at = {id(node): i for i, (kind, node) in enumerate(self.segments) if kind in ("forward", "constant")}
+        spans: list[tuple[int, int, str]] = []
+        users: dict[Value, list[Value]] = {}
+        for node in self.rules:
+            for parent in node.parents:
+                if parent in self.var:
+                    users.setdefault(parent, []).append(node)
+        for node, name in self.var.items():
+            readers = list(read_locals.get(node, ()))  # its value in its own local derivatives
+            for user in users.get(node, ()):
+                readers.append(forward_at[id(user)])
+                readers += read_locals[user]  # as an input of a user's local derivatives
+            if node in returned:
+                readers.append(end)
+            if readers:
+                spans.append((-1 if node in wrt_set else forward_at[id(node)], max(readers), name))
+        for node, name in self.grad.items():
+            if node in wrt_set:
+                spans.append((leaves, end, name))
+            elif node in self.rules and read_locals[node]:
+                assigned = backward_header if node is self.root else index[id(node)]
+                spans.append((assigned, max(read_locals[node]), name))
+                prelude = self.rules[node].prelude
+                if prelude is not None:
+                    spans.append((index[id(node)], max(read_locals[node]), prelude.split(" = ", 1)[0]))
+        crossing = []
+        for start, _ in self._parts[1:]:
+            alive = sorted((a, name) for a, last, name in spans if a < start <= last)
+            crossing.append([name for _, name in alive])
+        return crossing
 
     def line_text(self, number: int) -> str:
         for i, line in enumerate(self.source_lines(), 1):

@@ -395,3 +395,20 @@ def test_also_returns_more_nodes_values_and_matches_tells_graphs_apart():
     assert not compiled.matches(other_op, [other_op.parents[0].parents[0].parents[0].parents[0]])
     with pytest.raises(ValueError, match="also"):
         to_python(loss, [w], also=[Value(1.0)])
+
+
+@given(expressions(), st.data())
+def test_the_big_graph_form_and_the_split_into_parts_give_the_same_floats(expr, data):
+    """The form for big graphs (gradients gathered per node) and the split into parts,
+    forced on small random graphs: still the engine's floats, bit for bit."""
+    wrt = data.draw(st.lists(st.integers(0, len(expr.inputs) - 1), unique=True, min_size=1), label="wrt")
+    lines_per_part = data.draw(st.integers(3, 40), label="lines per part")
+    gathered = data.draw(st.booleans(), label="gathered")
+    saved = engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART
+    engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART = (0 if gathered else 10**9), lines_per_part
+    try:
+        compiled = compile_expression(expr, wrt)
+    finally:
+        engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART = saved
+    assert compiled._program.gathered == gathered
+    assert_same_floats(compiled([expr.inputs[i] for i in wrt]), engine_result(expr, expr.inputs, wrt))
