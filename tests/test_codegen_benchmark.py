@@ -24,7 +24,7 @@ def test_the_suite_runs_the_compiled_engine_and_reports_its_targets():
     compiled = results.find("moons", 1, "compiled")
     assert compiled is not None and compiled.error is None and len(compiled.values) == 1
     compiling = results.find("moons_compile", 1, "compiled")
-    assert compiling is not None and compiling.error is None and compiling.check["lines"] > 100_000
+    assert compiling is not None and compiling.error is None and compiling.check["lines"] > 20_000
     shown = {t.what: t for t in report.targets(results)}
     assert shown["moons, compiled (to_python): compiled ÷ plain-float floor"].stats is not None
     assert shown["moons: compiling once (to_python) ÷ one stepgrad step"].stats is not None
