@@ -44,9 +44,13 @@ does something other than plain arithmetic, the code hands over to it:
   that leaves no trace in what is returned goes unnoticed: the code does not
   test every intermediate value, which would cost a test per node.)
 
-Big graphs are split into functions of at most `LINES_PER_PART` lines, each
-compiled on its own (one module of 600,000 lines takes gigabytes to compile),
-with the values still needed passed along in a tuple. Nothing here recurses.
+A big graph (more than `GATHER_ABOVE` lines written edge by edge) gets its
+backward pass one line per node instead: `grad_v = 0.0 + local × upstream + …`
+over v's uses, in the order the walk adds them, so still the same floats; it
+compiles and runs faster, and no one reads such a graph edge by edge. Big graphs
+are also split into functions of at most `LINES_PER_PART` lines, each compiled
+on its own (one module of 600,000 lines takes gigabytes to compile), with the
+values still needed passed along in a tuple. Nothing here recurses.
 """
 
 from __future__ import annotations
@@ -62,7 +66,8 @@ from . import OPS, Op, Value, as_float, dot, topological_order
 
 #: The most lines (comments included) one generated function holds before the
 #: code is split into parts. Python's memory for compiling grows with a part's
-#: size (moons, 138,000 lines: a peak of about 140 MB at this size, 275 MB as one function);
+#: size (moons written edge by edge, 138,000 lines: a peak of about 140 MB at this size,
+#: 275 MB as one function);
 #: smaller parts pass more values from part to part (12,000: 30% slower to compile).
 LINES_PER_PART = 40_000
 
