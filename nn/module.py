@@ -44,13 +44,18 @@ class Module:
     _parameter_fields: tuple[str, ...] = ()
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """(dotted name, parameter) pairs, e.g. ("layers.0.neurons.3.w.1", Value)."""
-        found = []
+        """(dotted name, parameter) pairs, e.g. ("layers.0.neurons.3.w.1", Value).
+
+        A `Value` shared by two places (tied weights) is listed once, under its
+        first name, as in PyTorch: an optimizer must not step it twice."""
+        found, seen = [], set()
         stack: list[tuple[str, object]] = [("", self)]  # an explicit stack, like every walk here
         while stack:
             name, item = stack.pop()
             if isinstance(item, Value):
-                found.append((name, item))
+                if id(item) not in seen:
+                    seen.add(id(item))
+                    found.append((name, item))
             else:
                 stack.extend(reversed(_children(name, item)))
         return found
