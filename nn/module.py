@@ -162,7 +162,7 @@ class Neuron(Module):
         if activation is None:
             activation = "relu" if nonlin else "linear"
         elif not nonlin and activation != "linear":
-            raise ValueError(f"Neuron: nonlin=False means linear, but activation={activation!r} was also given")
+            raise ValueError(f"Neuron: nonlin=False means linear, but activation={short(activation)} was also given")
         self.activation = choice(activation, tuple(ACTIVATIONS), "activation")
         self.init = choice(init, INITS, "init")
         self.fused = flag(fused, "Neuron fused")
