@@ -156,8 +156,7 @@ class Neuron(Module):
     def __init__(self, nin: int, nonlin: bool = True, activation: Optional[str] = None, init: str = "uniform",
                  rng: Optional[random.Random] = None, fused: bool = True, fan_out: int = 1, *,
                  name_parameters: bool = True):
-        positive_int(nin, "Neuron nin")
-        positive_int(fan_out, "Neuron fan_out")
+        nin, fan_out = positive_int(nin, "Neuron nin"), positive_int(fan_out, "Neuron fan_out")
         flag(nonlin, "Neuron nonlin")
         if activation is None:
             activation = "relu" if nonlin else "linear"
@@ -205,7 +204,7 @@ class Layer(Module):
     _parameter_fields = ("neurons",)
 
     def __init__(self, nin: int, nout: int, *, name_parameters: bool = True, **neuron_kwargs):
-        positive_int(nout, "Layer nout")
+        nout = positive_int(nout, "Layer nout")
         neuron_kwargs.setdefault("fan_out", nout)
         self.neurons = [Neuron(nin, **neuron_kwargs, name_parameters=False) for _ in range(nout)]
         if name_parameters:
@@ -239,11 +238,11 @@ class MLP(Module):
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", output_activation: str = "linear",
                  init: str = "uniform", seed: Optional[int] = None, fused: bool = True):
-        positive_int(nin, "MLP nin")
+        nin = positive_int(nin, "MLP nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
-            raise ValueError(f"MLP nouts must be a non-empty list of layer sizes, got {nouts!r}")
+            raise ValueError(f"MLP nouts must be a non-empty list of layer sizes, got {short(nouts)}")
         sizes = [nin] + [positive_int(n, "MLP layer size") for n in nouts]
-        self.nin, self.nouts = nin, list(nouts)
+        self.nin, self.nouts = nin, sizes[1:]
         self.activation = choice(activation, tuple(ACTIVATIONS), "MLP activation")
         self.output_activation = choice(output_activation, tuple(ACTIVATIONS), "MLP output_activation")
         self.init = choice(init, INITS, "MLP init")

@@ -287,3 +287,15 @@ def test_a_shared_parameter_is_listed_once_so_fit_steps_it_once():
     model = Tied()
     assert [name for name, _ in model.named_parameters()] == ["a.w.0", "a.w.1", "a.b", "b.w.1", "b.b"]
     SGD(model.parameters(), lr=0.1)  # no "same Value" refusal
+
+
+def test_numpy_integers_are_sizes_and_the_model_still_saves(tmp_path):
+    import numpy as np
+
+    from nn import load, save
+
+    model = MLP(np.int64(2), [np.int32(3), np.int64(1)], seed=0)
+    assert model.config()["nouts"] == [3, 1] and type(model.config()["nin"]) is int
+    save(model, tmp_path / "m.json")  # JSON cannot hold a numpy integer: sizes are plain ints
+    assert load(tmp_path / "m.json").state_dict() == model.state_dict()
+    assert Layer(np.int64(2), np.int64(2)).config()["nout"] == 2

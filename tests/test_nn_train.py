@@ -301,3 +301,9 @@ def test_whatever_the_learning_rate_fit_never_records_a_non_finite_loss(log_lr, 
     if history.diverged:  # stopped cleanly: exactly the parameters of the steps it reports
         reference, _, _ = run(len(history))
         assert model.state_dict() == reference.state_dict()
+
+
+def test_numpy_integers_are_step_counts_and_batch_sizes():
+    X, y = make_moons(20)
+    history = fit(MLP(2, [3, 1], seed=0), X, y, steps=np.int64(3), batch_size=np.int32(5), seed=1, progress=False)
+    assert len(history) == 3
