@@ -8,6 +8,7 @@ micrograd's code runs with only its imports changed:
 
 The pieces, one file per idea:
 
+- checks.py    the argument checks the others share (each rule once)
 - module.py    `Module`, `Neuron`, `Layer`, `MLP`
 - losses.py    MSE, binary cross-entropy (from probabilities or logits), hinge,
                softmax and cross-entropy (one example or a batch), L2, accuracy
