@@ -305,3 +305,9 @@ def test_the_logistic_loss_has_the_second_derivative_of_the_engines_sigmoid(z, t
     (row,) = hessian(lambda v: binary_cross_entropy_with_logits([v], [t]), [z])
     s = Value(z).sigmoid().data
     assert row[0].data == pytest.approx(s * (1 - s), rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("label", [1.5, "1", 3, -1, True])
+def test_a_class_label_that_is_no_class_index_is_refused_not_counted_wrong(label):
+    with pytest.raises(ValueError, match=r"accuracy: labels\[0\] = .* is not a class index for 3 scores"):
+        accuracy([[0.1, 2.0, -1.0]], [label])
