@@ -15,6 +15,7 @@ import random
 from numbers import Integral
 import signal
 import sys
+import textwrap
 import threading
 import warnings
 from contextlib import contextmanager
@@ -171,8 +172,10 @@ def _divergence_message(k: int, steps: int, problem: Exception, history: History
         lr = f" (lr was {optimizer.current_lr():.4g})"
     except ValueError:  # a schedule that cannot say; the problem itself is reported above
         lr = ""
-    return (f"fit: training diverged at step {k} of {steps}: {problem}. Stopped; {kept}. "
-            f"Try a smaller learning rate{lr}.")
+    lines = [f"fit: training diverged at step {k} of {steps}:"]  # wrapped to fit a terminal's 80 columns
+    for sentence in (str(problem), f"Stopped; {kept}.", f"Try a smaller learning rate{lr}."):
+        lines += textwrap.wrap(sentence, width=78, initial_indent="  ", subsequent_indent="    ")
+    return "\n".join(lines)
 
 
 @contextmanager
