@@ -28,7 +28,6 @@ import math
 import os
 import random
 import stat
-from pathlib import Path
 from typing import Union
 
 from engine.files import check_target, write_atomically
