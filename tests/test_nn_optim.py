@@ -109,7 +109,7 @@ def test_optimizers_match_torch(torch, ours, theirs):
     assert [p.data for p in params] == pytest.approx(tensor.detach().tolist(), rel=1e-12, abs=1e-12)
 
 
-# ---- regressions: any real number, no duplicates, all-or-nothing steps -----------------
+# ---- regressions: any real number, each parameter once, all-or-nothing steps ----------
 
 
 def test_a_parameter_listed_twice_is_refused():
