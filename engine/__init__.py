@@ -2,8 +2,8 @@
 
 Standard library only. Read it in this order (about 30 minutes; lines):
 
-1. __init__.py       35  this map
-2. value.py         200  `Value`: a number that remembers its parents and local derivatives
+1. __init__.py       33  this map
+2. value.py         210  `Value`: a number that remembers its parents and local derivatives
 3. primitives.py    135  the op table: one row per op (forward, local derivatives, domain, kinks)
 4. op.py            225  `Op.__call__`: lift the inputs, check the domain, run forward,
                          record the local derivatives; below it, the same steps for speed
