@@ -114,6 +114,14 @@ def test_backward_names_the_edge_where_a_leaf_gradient_becomes_infinite():
         list(backward_steps(y))
 
 
+def test_comparisons_still_accept_infinity_as_a_bound():
+    loss, best = Value(0.25), float("inf")
+    assert loss < best and not loss > best and Value(-1e308) > -INF
+    assert not (Value(1.0) < NAN) and not (Value(1.0) >= NAN)  # nan compares false, as floats do
+    with pytest.raises(TypeError, match="comparison needs a real number, got str"):
+        Value(1.0) < "2"
+
+
 # ---- item 6: pow's derivative and domain errors name the op; 0 ** 0 ------------------
 
 
