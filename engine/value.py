@@ -186,11 +186,16 @@ def _checked_edges(op, parents, local_grads) -> tuple[tuple, tuple]:
             f"{op or 'Value'}: {len(parents)} parents but {len(local_grads)} local gradients; "
             "each parent needs exactly one local derivative"
         )
-    for position, parent in enumerate(parents):
+    for position, (parent, local) in enumerate(zip(parents, local_grads)):
         if not isinstance(parent, Value):
             raise TypeError(
                 f"{op or 'Value'}: parent {position} must be a Value, got {type(parent).__name__}: "
                 f"{_short(parent)} (wrap a number as Value(number))"
+            )
+        if isinstance(local, bool) or not isinstance(local, Real):
+            raise TypeError(
+                f"{op or 'Value'}: local gradient {position} must be a number, got {type(local).__name__}: "
+                f"{_short(local)}" + (" (use its .data)" if isinstance(local, Value) else "")
             )
     return parents, local_grads
 

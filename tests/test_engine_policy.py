@@ -255,6 +255,14 @@ def test_a_hand_made_node_with_a_number_for_a_parent_is_refused_at_once():
         Value(8.0, op="cube", parents=(x, 2.0), local_grads=(3.0, 0.0))
 
 
+def test_a_hand_made_node_with_a_local_gradient_that_is_not_a_number_is_refused_at_once():
+    x = Value(1.0)
+    with pytest.raises(TypeError, match=r"cube: local gradient 0 must be a number, got Value: .* \(use its .data\)"):
+        Value(1.0, op="cube", parents=(x,), local_grads=(Value(3.0),))
+    with pytest.raises(TypeError, match="local gradient 0 must be a number, got str"):
+        Value(1.0, op="cube", parents=(x,), local_grads=("3",))
+
+
 def test_a_cycle_made_by_editing_parents_is_found_by_the_walk():
     a = Value(1.0, "a")
     b = a * 2.0
