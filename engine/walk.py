@@ -83,17 +83,16 @@ class BackwardStep(NamedTuple):
     parent_grad: float         #: parent.grad after: parent_grad_before + contribution
 
     def caption(self, fmt: str = ".4f", name=None) -> str:
-        """The step's arithmetic, e.g.
-        ``a.grad += ∂c/∂a × c.grad = (-3.0000) × (1.0000) = -3.0000  →  a.grad = -3.0000``.
+        """The step's arithmetic, as a student writes it (see `engine.names.step_caption`):
+        ``w2.grad += ∂(x2·w2)/∂w2 × (x2·w2).grad = x2 × 0.5 = 0 × 0.5 = 0  →  w2.grad = 0 + 0 = 0``.
 
-        `name(value)` gives a node's name; by default its label, or its op.
+        `name(value)` gives a node's name (by default, `engine.names.node_names`
+        of the node's own graph). Numbers are always in their shortest faithful
+        form (`engine.names.number`); `fmt` is accepted for older callers only.
         """
-        name = name or (lambda v: v.label or v.op or "leaf")
-        n, p = name(self.node), name(self.parent)
-        return (
-            f"{p}.grad += ∂{n}/∂{p} × {n}.grad = ({self.local_grad:{fmt}}) × ({self.upstream:{fmt}})"
-            f" = {self.contribution:{fmt}}  →  {p}.grad = {self.parent_grad:{fmt}}"
-        )
+        from .names import step_caption  # names need the walk; the walk needs names only here
+
+        return step_caption(self, name)
 
 
 def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None:
