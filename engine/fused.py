@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 from typing import Iterable, Optional, Sequence
 
+from .primitives import SUM
 from .value import Value, _node, as_float, lift
 
 
@@ -25,7 +26,7 @@ def add_all(values: Iterable, start=0.0) -> Value:
         parents.insert(0, start)
         start = 0.0
     total = sum([p.data for p in parents], as_float(start, "add_all start"))
-    return _node(_finite(total, "add_all", parents), "Σ", tuple(parents), (1.0,) * len(parents))
+    return _node(_finite(total, "add_all", parents), SUM, tuple(parents), (1.0,) * len(parents))
 
 
 def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> Value:

@@ -14,7 +14,7 @@ import operator
 from functools import lru_cache
 
 from .op import Op, define_op, generic_log
-from .value import Value, as_float
+from .value import Value, _node, as_float
 
 # ---- domains: why an input is refused (None: allowed) ---------------------------
 
@@ -63,6 +63,47 @@ tanh = define_op("tanh",    math.tanh,     lambda x, out: (1 - out * out,))
 sigmoid = define_op("sigmoid", _sigmoid,   lambda x, out: (out * (1 - out),),     symbol="σ")
 relu = define_op("relu", lambda x: 0.0 if x <= 0 else x, lambda x, out: (0.0,) if x <= 0 else (1.0,),
                  kinks=(0.0,), symbol="ReLU")
+
+#: The op of every n-ary sum node: `add_all`'s (fused.py), and a builtin sum() folded
+#: into one node (value.py, "A running sum is one node"). Its every local derivative is 1.
+SUM = "Σ"
+
+
+# ---- the three commonest rows, written out for speed -------------------------------
+# Nearly every node of a network is a * or a + of two Values, or a relu. For
+# those, these do the row's four steps with its rules written in place of the
+# calls (x * y and (y, x) for mul): two Values need no lifting, these ops have no
+# domain, and a finite result needs no checking beyond `out - out == 0.0`. Anything
+# else (a plain number, an overflow) takes the op's general `apply`, which lifts,
+# checks and names the problem. A test checks they build the same nodes as `Op.__call__`.
+
+
+def _add_two_values(a, b, general=add.apply) -> Value:
+    if type(a) is Value and type(b) is Value:
+        out = a.data + b.data
+        if out - out == 0.0:  # finite
+            return _node(out, add, (a, b), _ONE_ONE)
+    return general(a, b)
+
+
+def _mul_two_values(a, b, general=mul.apply) -> Value:
+    if type(a) is Value and type(b) is Value:
+        x, y = a.data, b.data
+        out = x * y
+        if out - out == 0.0:
+            return _node(out, mul, (a, b), (y, x))
+    return general(a, b)
+
+
+def _relu_of_a_value(a, general=relu.apply) -> Value:
+    if type(a) is Value:
+        x = a.data
+        return _node(0.0, relu, (a,), _ZERO) if x <= 0 else _node(x, relu, (a,), _ONE)
+    return general(a)
+
+
+_ONE_ONE, _ONE, _ZERO = (1.0, 1.0), (1.0,), (0.0,)
+add.apply, mul.apply, relu.apply = _add_two_values, _mul_two_values, _relu_of_a_value
 
 
 # ---- powers ---------------------------------------------------------------------

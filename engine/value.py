@@ -12,6 +12,8 @@ Every operator below hands over to one row of the op table (primitives.py).
 
 from __future__ import annotations
 
+import dis
+import sys
 from numbers import Real
 
 
@@ -45,9 +47,18 @@ class Value:
 
     # --- arithmetic: each operator is one row of the op table ---
     def __add__(self, other):
+        # Inside builtin sum(), the partial sum is folded into one Σ node
+        # (see "A running sum is one node" below); everything else is the add row.
+        if ((self.op is _add_op or self.op is SUM) and getrefcount(self) == _ONLY_THE_SUM_HOLDS_IT
+                and _asked_by_a_function_call()):
+            folded = _fold(self, other)
+            if folded is not None:
+                return folded
         return add(self, other)
 
     def __radd__(self, other):
+        if other == 0 and type(other) is int and _asked_by_a_function_call():
+            return _node(other + self.data, SUM, (self,), _ONES[1])  # sum()'s starting 0: no node
         return add(other, self)
 
     def __sub__(self, other):
@@ -224,12 +235,82 @@ def _node(data: float, op, parents: tuple, local_grads: tuple) -> Value:
 
 _new_value = object.__new__
 
+# ---- A running sum is one node ----------------------------------------------
+# Builtin `sum(values)` computes 0 + v0, then (0 + v0) + v1, then ... : a chain of
+# `+` nodes, each partial sum a node of its own that only `sum()` ever holds and
+# that is dropped the moment the next `+` is done. Nobody can see those partial
+# sums, so they need not be nodes: the running sum is kept as ONE Σ node (the
+# node `add_all` makes), and each `+` appends the next term to it, in place.
+#
+# It is exactly the chain's arithmetic: the data is the same floats added in the
+# same order (total.data + v.data, term by term), and each term's local
+# derivative is 1.0, as through the chain (1.0 × 1.0 × ... is exactly 1.0), so
+# every gradient receives the same contributions. What changes is the graph: one
+# node with a parent per term instead of a node per term, so fewer nodes to make,
+# sort and walk (microgpt's model: about 56,000 nodes become about 32,000).
+#
+# The partial sum is folded only when all of these hold (otherwise `+` is the add row):
+# - it is a `+` or Σ node an op made;
+# - nothing else holds it: its reference count is that of a temporary (measured
+#   below, once, on this Python; where a temporary cannot be told from a named
+#   variable, as with Python 3.14's borrowed references, nothing is ever folded);
+# - the `+` was asked for by a function the code called (sum(), functools.reduce),
+#   not written as `+` in the code: `x1*w1 + x2*w2 + b` stays the two `+` nodes a
+#   student wrote and expects to see;
+# - the sum has fewer than _MOST_TERMS terms (each fold copies the parents tuple,
+#   so a very long sum() continues in a fresh Σ node instead of growing one tuple).
+
+getrefcount = sys.getrefcount
+_MOST_TERMS = 256
+_ONES = tuple((1.0,) * n for n in range(_MOST_TERMS + 1))  # shared: Σ's local derivatives
+_CALLS = frozenset(dis.opmap[name] for name in ("PRECALL", "CALL", "CALL_FUNCTION_EX", "CALL_KW") if name in dis.opmap)
+
+
+def _fold(total: Value, other) -> Value | None:
+    """Append `other` to the running sum `total`, in place; None if this `+` is not a running sum's."""
+    if type(other) is not Value or len(total.parents) >= _MOST_TERMS:
+        return None
+    data = total.data + other.data  # the add row's forward, on the same two floats
+    if data - data != 0.0:  # nan or ±inf: the add row says why
+        return None
+    parents = total.parents + (other,)
+    total.data, total.op, total.parents, total.local_grads = data, SUM, parents, _ONES[len(parents)]
+    return total
+
+
+def _asked_by_a_function_call() -> bool:
+    """Is the `+` in progress being done for a function the code called (sum(), reduce()),
+    rather than written as `+`? Frame 0 is this check, 1 the operator (`__add__` or
+    `__radd__`), 2 the code that asked for the `+`: it is stopped either at a call
+    instruction or at the `+` itself."""
+    try:
+        frame = sys._getframe(2)
+    except ValueError:  # no Python code asked (C code embedding Python): leave it alone
+        return False
+    return frame.f_code.co_code[frame.f_lasti] in _CALLS
+
+
+class _Probe:
+    """Measures, once, how many references a temporary has inside `__add__`."""
+
+    def __add__(self, other):
+        return getrefcount(self)
+
+
+_named = _Probe()
+_ONLY_THE_SUM_HOLDS_IT = _Probe() + 0
+if not _ONLY_THE_SUM_HOLDS_IT < _named + 0:  # a temporary looks like a named variable here
+    _ONLY_THE_SUM_HOLDS_IT = -1              # so no count ever matches: nothing is folded
+del _named
+
 # The ops need `Value` to exist first, and `Value`'s operators need the ops: this
 # import at the bottom is the engine's one import loop.
 from . import primitives as _ops  # noqa: E402
+from .primitives import SUM  # noqa: E402
 
 # Each operator calls its op's `apply`: the same four steps as `Op.__call__`,
 # written out for one or two inputs (op.py).
+_add_op = _ops.add
 add, sub, mul, div = _ops.add.apply, _ops.sub.apply, _ops.mul.apply, _ops.div.apply
 neg, absolute, power = _ops.neg.apply, _ops.absolute.apply, _ops.power
 exp, log, sqrt = _ops.exp.apply, _ops.log.apply, _ops.sqrt.apply
