@@ -14,7 +14,7 @@ import operator
 from functools import lru_cache
 
 from .op import Op, define_op, generic_log
-from .value import Value, _node, as_float
+from .value import Value, _new_value, _node, as_float
 
 # ---- domains: why an input is refused (None: allowed) ---------------------------
 
@@ -67,6 +67,12 @@ relu = define_op("relu", lambda x: 0.0 if x <= 0 else x, lambda x, out: (0.0,) i
 #: The op of every n-ary sum node: `add_all`'s (fused.py), and a builtin sum() folded
 #: into one node (value.py, "A running sum is one node"). Its every local derivative is 1.
 SUM = "Σ"
+#: The op of a builtin sum() of products folded into one node (value.py): parents in
+#: pairs (w0, x0, w1, x1, ...), local derivatives (x0, w0, x1, w1, ...), so the
+#: partner of parents[i] is parents[i ^ 1]; with an odd number of parents, parents[0]
+#: is a plain first term (local derivative 1) and the pairs follow it. The data is
+#: first + w0·x0 + w1·x1 + ..., left to right (first: 0, or the plain term).
+SUM_OF_PRODUCTS = "Σw·x"
 
 
 # ---- the three commonest rows, written out for speed -------------------------------
@@ -91,7 +97,10 @@ def _mul_two_values(a, b, general=mul.apply) -> Value:
         x, y = a.data, b.data
         out = x * y
         if out - out == 0.0:
-            return _node(out, mul, (a, b), (y, x))
+            node = _new_value(Value)  # `_node`'s lines, in place: this runs for most nodes of a network
+            node.data, node.grad, node.label, node.op = out, 0.0, "", mul
+            node.parents, node.local_grads = (a, b), (y, x)
+            return node
     return general(a, b)
 
 

@@ -115,8 +115,22 @@ def test_sum_with_a_value_start_folds_after_the_start_and_leaves_the_start_alone
     assert (s.data, s.op, s.parents) == before
     assert total.op == "Σ" and total.parents == (s, *xs[1:])
     assert total.data == _chain(xs[1:], s).data
-    micrograd_neuron = sum((w * x for w, x in zip(xs, xs)), b)  # micrograd's Neuron: sum(..., self.b)
-    assert micrograd_neuron.op == "Σ" and micrograd_neuron.parents[0] is b and len(micrograd_neuron.parents) == 5
+
+
+def test_micrograd_s_neuron_is_one_node_its_bias_first_then_weight_input_pairs():
+    ws, xs, b = _leaves(16, seed=3), _leaves(16, seed=4), Value(0.25, label="b")
+    act = sum((wi * xi for wi, xi in zip(ws, xs)), b)  # micrograd's Neuron.__call__, verbatim
+    assert act.op == "Σw·x" and act.parents == (b, *[p for pair in zip(ws, xs) for p in pair])
+    assert act.local_grads == (1.0, *[g for w, x in zip(ws, xs) for g in (x.data, w.data)])
+    assert act.data == _chain([w * x for w, x in zip(ws, xs)], b).data
+
+
+def test_products_that_somebody_holds_stay_nodes():
+    ws, xs = _leaves(5, seed=5), _leaves(5, seed=6)
+    products = [w * x for w, x in zip(ws, xs)]  # the list holds them: they are not dropped
+    total = sum(products)
+    assert total.op == "Σ" and total.parents == tuple(products)
+    assert total.data == sum(w * x for w, x in zip(ws, xs)).data
 
 
 def test_a_sum_written_with_plus_stays_the_nodes_a_student_wrote():
@@ -132,8 +146,28 @@ def test_a_sum_written_with_plus_stays_the_nodes_a_student_wrote():
 def test_reduce_folds_like_sum():
     xs = _leaves(10)
     total = functools.reduce(operator.add, (x * x for x in xs))
-    assert total.op == "Σ" and len(total.parents) == 10
+    assert total.op == "Σw·x" and total.parents == tuple(x for x in xs for _ in range(2))
     assert total.data == _chain([x * x for x in xs[1:]], xs[0] * xs[0]).data
+    total.backward()
+    assert [x.grad for x in xs] == [2 * x.data for x in xs]  # x·1 + 1·x, as through x * x
+
+
+@pytest.mark.parametrize("n", [1, 127, 128, 129, 400])
+def test_a_long_sum_of_products_goes_on_in_a_new_node_with_the_chain_s_floats(n):
+    ws, xs = _leaves(n, seed=7), _leaves(n, seed=8)
+    folded = sum(w * x for w, x in zip(ws, xs))
+    chain = _chain([w * x for w, x in zip(ws, xs)])
+    assert folded.data == chain.data
+    for node in topological_order(folded):
+        if node.parents:  # each Σw·x node holds at most 256 parents: a plain first term, then pairs
+            assert node.op == "Σw·x" and len(node.parents) <= 257
+    results = []
+    for root in (folded, chain):
+        for v in ws + xs:
+            v.grad = 0.0
+        root.backward()
+        results.append([v.grad for v in ws + xs])
+    assert results[0] == results[1] == [x.data for x in xs] + [w.data for w in ws]
 
 
 def test_a_sum_that_overflows_is_refused_by_name():
