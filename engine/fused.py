@@ -37,9 +37,17 @@ def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> V
     xᵢ, for xᵢ it is wᵢ, for the bias 1. Plain numbers take part in the sum but
     are not parents: a data point's features need no node of their own.
     """
-    weights, inputs = list(weights), list(inputs)
+    weights, inputs = tuple(weights), tuple(inputs)
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
+    if {*map(type, weights), *map(type, inputs)} == _VALUES_ONLY and (bias is None or type(bias) is Value):
+        return _dot_of_values(weights, inputs, bias)
+    return _dot(weights, inputs, bias)
+
+
+def _dot(weights: tuple, inputs: tuple, bias) -> Value:
+    """`dot`'s general steps: any mix of numbers and `Value`s."""
+    weights, inputs = list(weights), list(inputs)
     w_data, w_nodes = _numbers_and_nodes(weights, "dot weight")
     x_data, x_nodes = _numbers_and_nodes(inputs, "dot input")
     parents = w_nodes + x_nodes
@@ -53,6 +61,23 @@ def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> V
     elif bias is not None:
         total += as_float(bias, "dot bias")
     return _node(_finite(total, "dot", parents), "Σw·x+b", tuple(parents), tuple(local_grads))
+
+
+def _dot_of_values(weights: tuple, inputs: tuple, bias: Optional[Value]) -> Value:
+    """`_dot`'s steps written out for speed, for the commonest case: every weight and
+    input is a `Value` (a hidden layer, an attention row), so every one is a parent
+    and no number needs checking. A test checks that both build the same node."""
+    w_data, x_data = list(map(_data, weights)), list(map(_data, inputs))
+    total = sum(map(operator.mul, w_data, x_data))
+    parents, local_grads = weights + inputs, x_data + w_data  # ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ
+    if bias is not None:
+        parents += (bias,)
+        local_grads.append(1.0)
+        total += bias.data
+    return _node(_finite(total, "dot", parents), "Σw·x+b", parents, tuple(local_grads))
+
+
+_VALUES_ONLY = {Value}
 
 
 def _finite(total, name: str, parents: list) -> float:

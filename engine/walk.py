@@ -33,36 +33,40 @@ def topological_order(root: Value) -> list[Value]:
     marker, with its unplaced parents on top; by the time the marker comes off
     again, every parent has been placed, so the node can follow them. Parents
     are visited in argument order, so the order is the same every run. A node
-    met again while its own parents are being placed is its own ancestor: a
+    popped again while its own parents are being placed is its own ancestor: a
     cycle, which only a hand-edited `parents` tuple can make.
     """
     if not isinstance(root, Value):
         raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
     order: list[Value] = []
-    placed: dict[Value, bool] = {}  # True once placed; False while its parents are being placed
+    placed: set[Value] = set()
+    opened: set[Value] = set()  # nodes whose parents have gone on the stack
     stack: list = [root]
-    state_of = placed.get  # (bound once: these lines run for every node and edge of the graph)
     while stack:
         node = stack.pop()
         if node is _PARENTS_DONE:
             node = stack.pop()
-            placed[node] = True
+            placed.add(node)
             order.append(node)
         elif node not in placed:
             if not node.parents:  # a leaf waits for nothing: place it at once
-                placed[node] = True
+                placed.add(node)
                 order.append(node)
                 continue
-            placed[node] = False
+            if node in opened:  # its parents are still being placed: it is its own ancestor
+                raise ValueError(_cycle_message(_child_that_pushed(stack), node))
+            opened.add(node)
             stack.append(node)
             stack.append(_PARENTS_DONE)
             for parent in reversed(node.parents):
-                state = state_of(parent)
-                if state is None:  # not met yet
+                if parent not in placed:
                     stack.append(parent)
-                elif not state:  # met again before it is placed: it is an ancestor
-                    raise ValueError(_cycle_message(node, parent))
     return order
+
+
+def _child_that_pushed(stack: list) -> Value:
+    """The node whose parents are on top of the stack: the one under the topmost marker."""
+    return stack[len(stack) - 1 - stack[::-1].index(_PARENTS_DONE) - 1]
 
 
 #: The stack marker in `topological_order` (not a Value, so never confused with one).

@@ -211,3 +211,32 @@ def test_backward_names_the_edge_where_a_gradient_overflows():
             walk()
         messages.append(str(caught.value))
     assert messages[0] == messages[1] and "'x'" in messages[0]
+
+
+# ---- dot written out -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bias", [None, "value"])
+@pytest.mark.parametrize("n", [0, 1, 16])
+def test_dot_of_values_builds_the_general_node(n, bias):
+    from engine.fused import _dot, _dot_of_values
+    ws, xs = tuple(_leaves(n, seed=9)), tuple(_leaves(n, seed=10))
+    b = Value(0.5) if bias else None
+    fast, general = _dot_of_values(ws, xs, b), _dot(ws, xs, b)
+    _same_node(fast, general)
+    _same_node(engine.dot(list(ws), iter(xs), b), general)  # dot() takes any sequences
+
+
+def test_dot_with_numbers_among_the_values_takes_the_general_steps():
+    w, x = Value(2.0), Value(3.0)
+    node = engine.dot([w, 4.0], [x, x], 1.5)  # 2·3 + 4·3 + 1.5: the 4.0 is not a parent
+    assert node.data == 19.5 and node.parents == (w, x, x) and node.local_grads == (3.0, 2.0, 4.0)
+
+
+def test_a_cycle_made_by_hand_is_still_refused_by_name():
+    a = Value(1.0, label="a")
+    b = a * 2.0
+    c = b + 1.0
+    a.parents, a.local_grads = (c,), (1.0,)  # a now depends on c, which depends on a
+    with pytest.raises(ValueError, match=r"cycle: .* is a parent of 'a' = 1.0 and also depends on it"):
+        topological_order(c)
