@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 from typing import Iterable, Optional, Sequence
 
+from .hot_paths import written_out_dot
 from .primitives import SUM
 from .value import Value, _node, as_float, lift
 
@@ -26,7 +27,9 @@ def add_all(values: Iterable, start=0.0) -> Value:
         parents.insert(0, start)
         start = 0.0
     total = sum([p.data for p in parents], as_float(start, "add_all start"))
-    return _node(_finite(total, "add_all", parents), SUM, tuple(parents), (1.0,) * len(parents))
+    if total - total != 0.0:  # nan or ±inf
+        total = _finite(total, "add_all", [p.data for p in parents])
+    return _node(total, SUM, tuple(parents), (1.0,) * len(parents))
 
 
 def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> Value:
@@ -41,7 +44,7 @@ def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> V
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
     if {*map(type, weights), *map(type, inputs)} == _VALUES_ONLY and (bias is None or type(bias) is Value):
-        return _dot_of_values(weights, inputs, bias)
+        return _dot_of_values(weights, inputs, bias)  # the same node, its steps written out (hot_paths.py)
     return _dot(weights, inputs, bias)
 
 
@@ -60,31 +63,18 @@ def _dot(weights: tuple, inputs: tuple, bias) -> Value:
         total += bias.data
     elif bias is not None:
         total += as_float(bias, "dot bias")
-    return _node(_finite(total, "dot", parents), "Σw·x+b", tuple(parents), tuple(local_grads))
+    if type(total) is not float or total - total != 0.0:  # no terms at all (0), or not finite
+        total = _finite(total, "dot", w_data + x_data)
+    return _node(total, "Σw·x+b", tuple(parents), tuple(local_grads))
 
 
-def _dot_of_values(weights: tuple, inputs: tuple, bias: Optional[Value]) -> Value:
-    """`_dot`'s steps written out for speed, for the commonest case: every weight and
-    input is a `Value` (a hidden layer, an attention row), so every one is a parent
-    and no number needs checking. A test checks that both build the same node."""
-    w_data, x_data = list(map(_data, weights)), list(map(_data, inputs))
-    total = sum(map(operator.mul, w_data, x_data))
-    parents, local_grads = weights + inputs, x_data + w_data  # ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ
-    if bias is not None:
-        parents += (bias,)
-        local_grads.append(1.0)
-        total += bias.data
-    return _node(_finite(total, "dot", parents), "Σw·x+b", parents, tuple(local_grads))
-
-
-_VALUES_ONLY = {Value}
-
-
-def _finite(total, name: str, parents: list) -> float:
-    """`total` as a float, or the policy's error: a sum too large for a float."""
+def _finite(total, name: str, numbers: list[float]) -> float:
+    """`total` as a float, or the policy's error for a sum that is not finite."""
     total = float(total)  # sum() of an empty list is the int 0
     if total - total != 0.0:  # nan or ±inf
-        shown = ", ".join(repr(p.data) for p in parents[:4]) + (", ..." if len(parents) > 4 else "")
+        shown = ", ".join(repr(x) for x in numbers[:4]) + (", ..." if len(numbers) > 4 else "")
+        if total != total:
+            raise ValueError(f"{name}({shown}): the result is not a number (nan)")
         raise OverflowError(f"{name}({shown}): the result is too large for a float")
     return total
 
@@ -109,3 +99,7 @@ def _partners(items: list, nodes: list[Value], partner_numbers: list[float]) -> 
 
 
 _data = operator.attrgetter("data")
+
+
+_VALUES_ONLY = {Value}
+_dot_of_values = written_out_dot(_node, _finite, "Σw·x+b")

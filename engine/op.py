@@ -107,8 +107,8 @@ class Op(str):
         args = ", ".join(repr(x) for x in xs)
         message = str(problem)
         if isinstance(problem, OverflowError) and message.startswith(_PYTHONS_OVERFLOW):
-            message = "the result is too large for a float"
-        if where:
+            message = f"{where or 'the result'} is too large for a float"
+        elif where:
             message = f"{where}: {message}"
         if message.startswith("the result"):  # "exp(1000.0): exp's result is too large ..."
             message = f"{self.name}'s result" + message[len("the result"):]
@@ -135,8 +135,10 @@ class Op(str):
 # ---- the same steps, written out for speed ------------------------------------
 # Nearly every node comes from a one- or two-input op, and these run for each of
 # them: the op's rules are local variables, no argument packing, no generator, no
-# length checks. `Value`'s operators call them (`op.apply`); a test checks that
-# they build the same nodes as `Op.__call__`.
+# length checks, and the result is trusted to be a float (true of every row of the
+# table; `op(...)` also converts what a student's forward rule returns). `Value`'s
+# operators call them (`op.apply`); a test checks they build the same nodes as
+# `Op.__call__`.
 
 
 def _written_out_for_speed(op: Op) -> Callable[..., Value]:
@@ -153,7 +155,7 @@ def _written_out_for_speed(op: Op) -> Callable[..., Value]:
             out = forward(x)
         except _ARITHMETIC as problem:
             raise error(problem, (x,)) from None
-        if type(out) is not float or out - out != 0.0:  # out - out is 0.0 unless out is nan or ±inf
+        if out - out != 0.0:  # 0.0 unless out is nan or ±inf (the table's forward rules return floats)
             out = result(out, (x,))
         try:  # 4. local derivatives
             local_grads = derivatives(x, out)
@@ -173,7 +175,7 @@ def _written_out_for_speed(op: Op) -> Callable[..., Value]:
             out = forward(x, y)
         except _ARITHMETIC as problem:
             raise error(problem, (x, y)) from None
-        if type(out) is not float or out - out != 0.0:
+        if out - out != 0.0:
             out = result(out, (x, y))
         try:
             local_grads = derivatives(x, y, out)

@@ -13,8 +13,9 @@ import math
 import operator
 from functools import lru_cache
 
+from . import hot_paths
 from .op import Op, define_op, generic_log
-from .value import Value, _new_value, _node, as_float
+from .value import Value, as_float
 
 # ---- domains: why an input is refused (None: allowed) ---------------------------
 
@@ -63,56 +64,15 @@ tanh = define_op("tanh",    math.tanh,     lambda x, out: (1 - out * out,))
 sigmoid = define_op("sigmoid", _sigmoid,   lambda x, out: (out * (1 - out),),     symbol="σ")
 relu = define_op("relu", lambda x: 0.0 if x <= 0 else x, lambda x, out: (0.0,) if x <= 0 else (1.0,),
                  kinks=(0.0,), symbol="ReLU")
+# Two n-ary nodes that are not rows: add_all's Σ (every local derivative 1), and a
+# builtin sum() of products folded into one node, Σw·x: parents in pairs (w0, x0,
+# w1, x1, ...) with local derivatives (x0, w0, x1, w1, ...), so the partner of
+# parents[i] is parents[i ^ 1]; an odd count means parents[0] is a plain first term
+# (derivative 1). Its data is first + w0·x0 + w1·x1 + ..., left to right (hot_paths.py).
+SUM, SUM_OF_PRODUCTS = hot_paths.SUM, hot_paths.SUM_OF_PRODUCTS
 
-#: The op of every n-ary sum node: `add_all`'s (fused.py), and a builtin sum() folded
-#: into one node (value.py, "A running sum is one node"). Its every local derivative is 1.
-SUM = "Σ"
-#: The op of a builtin sum() of products folded into one node (value.py): parents in
-#: pairs (w0, x0, w1, x1, ...), local derivatives (x0, w0, x1, w1, ...), so the
-#: partner of parents[i] is parents[i ^ 1]; with an odd number of parents, parents[0]
-#: is a plain first term (local derivative 1) and the pairs follow it. The data is
-#: first + w0·x0 + w1·x1 + ..., left to right (first: 0, or the plain term).
-SUM_OF_PRODUCTS = "Σw·x"
-
-
-# ---- the three commonest rows, written out for speed -------------------------------
-# Nearly every node of a network is a * or a + of two Values, or a relu. For
-# those, these do the row's four steps with its rules written in place of the
-# calls (x * y and (y, x) for mul): two Values need no lifting, these ops have no
-# domain, and a finite result needs no checking beyond `out - out == 0.0`. Anything
-# else (a plain number, an overflow) takes the op's general `apply`, which lifts,
-# checks and names the problem. A test checks they build the same nodes as `Op.__call__`.
-
-
-def _add_two_values(a, b, general=add.apply) -> Value:
-    if type(a) is Value and type(b) is Value:
-        out = a.data + b.data
-        if out - out == 0.0:  # finite
-            return _node(out, add, (a, b), _ONE_ONE)
-    return general(a, b)
-
-
-def _mul_two_values(a, b, general=mul.apply) -> Value:
-    if type(a) is Value and type(b) is Value:
-        x, y = a.data, b.data
-        out = x * y
-        if out - out == 0.0:
-            node = _new_value(Value)  # `_node`'s lines, in place: this runs for most nodes of a network
-            node.data, node.grad, node.label, node.op = out, 0.0, "", mul
-            node.parents, node.local_grads = (a, b), (y, x)
-            return node
-    return general(a, b)
-
-
-def _relu_of_a_value(a, general=relu.apply) -> Value:
-    if type(a) is Value:
-        x = a.data
-        return _node(0.0, relu, (a,), _ZERO) if x <= 0 else _node(x, relu, (a,), _ONE)
-    return general(a)
-
-
-_ONE_ONE, _ONE, _ZERO = (1.0, 1.0), (1.0,), (0.0,)
-add.apply, mul.apply, relu.apply = _add_two_values, _mul_two_values, _relu_of_a_value
+# The three commonest rows, and a running sum(), written out for speed (hot_paths.py).
+add.apply, mul.apply, relu.apply = hot_paths.written_out_ops(Value, add, mul, relu)
 
 
 # ---- powers ---------------------------------------------------------------------
@@ -175,4 +135,9 @@ def power(base, exponent) -> Value:
     """base ** exponent, where either side may be a number or a `Value`."""
     if isinstance(exponent, Value):
         return pow_op.apply(base, exponent)
-    return power_by(as_float(exponent, "pow exponent")).apply(base)
+    try:
+        n = as_float(exponent, "pow exponent")
+    except ValueError:  # nan or ±inf: x ** inf has no derivative worth the name
+        shown = base.data if isinstance(base, Value) else base
+        raise ValueError(f"pow({shown!r}, {exponent!r}): the exponent must be a finite number") from None
+    return power_by(n).apply(base)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Iterator, NamedTuple
 
+from .hot_paths import backward_without_records
 from .value import Value, as_float
 
 
@@ -101,37 +102,10 @@ class BackwardStep(NamedTuple):
 
 
 def backward(root: Value, grad: float = 1.0) -> None:
-    """Accumulate d root / d leaf into every leaf's `.grad` (see `Value.backward`).
-
-    The same steps as `_chain_rule` below, written out for speed: no step records,
-    so no positions or indices to count, and a node with a zero gradient (every
-    contribution would be 0) or no parents is skipped. A test checks that both
-    give the same gradients, bit for bit.
-    """
+    """Accumulate d root / d leaf into every leaf's `.grad` (see `Value.backward`):
+    `_chain_rule` below without records, its steps written out (hot_paths.py)."""
     grad = _seed(root, grad)
-    order = topological_order(root)
-    for node in order:
-        if node.parents:  # interior gradients are recomputed; leaves accumulate
-            node.grad = 0.0
-    root.grad += grad
-    for node in reversed(order):
-        upstream = node.grad
-        if upstream == 0.0:
-            continue
-        for parent, local in zip(node.parents, node.local_grads):
-            after = parent.grad + local * upstream
-            if after - after != 0.0:  # nan or ±inf: the policy decides (and names the edge)
-                position = _position(node, parent, local)
-                after = _by_the_policy(node, parent, position, local, upstream, parent.grad)[1]
-            parent.grad = after
-
-
-def _position(node: Value, parent: Value, local: float) -> int:
-    """Which of `node`'s edges leads to `parent` with this local derivative (for error messages)."""
-    for position, (p, g) in enumerate(zip(node.parents, node.local_grads)):
-        if p is parent and (g == local or g != g):
-            return position
-    return node.parents.index(parent)
+    backward_without_records(root, grad, topological_order(root), _by_the_policy)
 
 
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
