@@ -238,8 +238,8 @@ def backward_without_records(root, grad: float, order: list, by_the_policy) -> N
     root.grad += grad
     for node in reversed(order):
         upstream = node.grad
-        if upstream == 0.0:
-            continue
+        if upstream == 0.0 or not node.parents:
+            continue  # nothing to pass back: every contribution would be 0, or there is no parent
         for parent, local in zip(node.parents, node.local_grads):
             after = parent.grad + local * upstream
             if after - after != 0.0:  # nan or ±inf: the policy decides (and names the edge)

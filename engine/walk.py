@@ -33,41 +33,36 @@ def topological_order(root: Value) -> list[Value]:
     node is first popped it goes back on the stack under a `_PARENTS_DONE`
     marker, with its unplaced parents on top; by the time the marker comes off
     again, every parent has been placed, so the node can follow them. Parents
-    are visited in argument order, so the order is the same every run. A node
-    popped again while its own parents are being placed is its own ancestor: a
-    cycle, which only a hand-edited `parents` tuple can make.
+    are visited in argument order, so the order is the same every run. A parent
+    that is still open (its own parents not all placed yet) is on the path that
+    led here: a cycle, which only a hand-edited `parents` tuple can make.
     """
     if not isinstance(root, Value):
         raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
     order: list[Value] = []
-    placed: set[Value] = set()
-    opened: set[Value] = set()  # nodes whose parents have gone on the stack
+    visited: set[Value] = set()
+    open_nodes: set[Value] = set()  # visited, parents not yet all placed: the current path
     stack: list = [root]
     while stack:
         node = stack.pop()
         if node is _PARENTS_DONE:
             node = stack.pop()
-            placed.add(node)
+            open_nodes.discard(node)
             order.append(node)
-        elif node not in placed:
+        elif node not in visited:
+            visited.add(node)
             if not node.parents:  # a leaf waits for nothing: place it at once
-                placed.add(node)
                 order.append(node)
                 continue
-            if node in opened:  # its parents are still being placed: it is its own ancestor
-                raise ValueError(_cycle_message(_child_that_pushed(stack), node))
-            opened.add(node)
+            open_nodes.add(node)
             stack.append(node)
             stack.append(_PARENTS_DONE)
             for parent in reversed(node.parents):
-                if parent not in placed:
+                if parent not in visited:
                     stack.append(parent)
+                elif parent in open_nodes:  # its own descendant: a cycle
+                    raise ValueError(_cycle_message(node, parent))
     return order
-
-
-def _child_that_pushed(stack: list) -> Value:
-    """The node whose parents are on top of the stack: the one under the topmost marker."""
-    return stack[len(stack) - 1 - stack[::-1].index(_PARENTS_DONE) - 1]
 
 
 #: The stack marker in `topological_order` (not a Value, so never confused with one).
