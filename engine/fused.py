@@ -12,8 +12,7 @@ from __future__ import annotations
 import operator
 from typing import Iterable, Optional, Sequence
 
-from .hot_paths import written_out_dot
-from .primitives import SUM
+from . import hot_paths
 from .value import Value, _node, as_float, lift
 
 
@@ -65,7 +64,89 @@ def _dot(weights: tuple, inputs: tuple, bias) -> Value:
         total += as_float(bias, "dot bias")
     if type(total) is not float or total - total != 0.0:  # no terms at all (0), or not finite
         total = _finite(total, "dot", w_data + x_data)
-    return _node(total, "Σw·x+b", tuple(parents), tuple(local_grads))
+    # the op that knows the layout (for gradients of gradients): one of two shared ones, nearly always
+    if not w_nodes or not x_nodes:
+        op = DOT_WITH_NUMBER_PARTNERS
+    elif len(w_nodes) == len(weights) and len(x_nodes) == len(inputs):
+        op = DOT_OF_VALUES
+    else:
+        op = _mixed_dot_op(weights, inputs)
+    return _node(total, op, tuple(parents), tuple(local_grads))
+
+
+# ---- the op on a fused node: its symbol, and its Value-aware derivative rule ----------
+# The float pass reads the recorded local derivatives like any node's. For gradients
+# of gradients (backward(create_graph=True)) the walk asks the node's op for the same
+# derivatives as Values: `op.derivatives(*parents, out)`, as for every `Op`. The
+# objects are shared, one per layout, so a dot costs no more than before.
+
+
+class FusedOp(str):
+    """The `op` of an `add_all` or `dot` node: a str (its symbol, as before) that also
+    knows the node's derivative rule, written on Values."""
+
+    def __new__(cls, symbol: str, derivatives):
+        op = super().__new__(cls, symbol)
+        op.derivatives = derivatives
+        return op
+
+
+def _every_one(*parents_and_out) -> tuple:
+    """Σ's rule: the derivative of a sum by each term is 1."""
+    return (1.0,) * (len(parents_and_out) - 1)
+
+
+def _recorded(*parents_and_out) -> tuple:
+    """A dot whose every partner is a plain number: its recorded derivatives are constants."""
+    return parents_and_out[-1].local_grads
+
+
+def _paired(*parents_and_out) -> tuple:
+    """A dot of Values with Values: parents w₁…wₙ, x₁…xₙ (and b); ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1."""
+    *parents, out = parents_and_out
+    n = len(parents) // 2
+    return tuple(parents[n:2 * n]) + tuple(parents[:n]) + (1.0,) * (len(parents) % 2)
+
+
+def _with_partners(partners: tuple):
+    """The rule of a dot mixing Values and numbers: `partners[k]` is the index of
+    parent k's partner among the parents, or None when the partner is a number."""
+    def derivatives(*parents_and_out) -> tuple:
+        *parents, out = parents_and_out
+        recorded = out.local_grads
+        return tuple(recorded[k] if j is None else parents[j] for k, j in enumerate(partners)) \
+            + recorded[len(partners):]  # the bias: 1
+    return derivatives
+
+
+def _in_pairs(*parents_and_out) -> tuple:
+    """Σw·x's rule (a sum() of products folded into one node, hot_paths.py): parents in
+    pairs (w, x), after a plain first term when their number is odd; ∂/∂w = x, ∂/∂x = w,
+    ∂/∂first = 1."""
+    *parents, out = parents_and_out
+    first = len(parents) % 2
+    return (1.0,) * first + tuple(parents[i + 1 if (i - first) % 2 == 0 else i - 1]
+                                  for i in range(first, len(parents)))
+
+
+SUM = FusedOp("Σ", _every_one)
+SUM_OF_PRODUCTS = FusedOp("Σw·x", _in_pairs)
+hot_paths.running_sums_make(SUM, SUM_OF_PRODUCTS)  # a builtin sum() folded into one node makes these
+DOT = "Σw·x+b"
+DOT_WITH_NUMBER_PARTNERS = FusedOp(DOT, _recorded)
+DOT_OF_VALUES = FusedOp(DOT, _paired)
+
+
+def _mixed_dot_op(weights: list, inputs: list) -> FusedOp:
+    """The op of a dot with Values and numbers mixed: per Value, where its partner is among the parents."""
+    position, at = 0, []
+    for item in weights + inputs:
+        at.append(position if isinstance(item, Value) else None)
+        position += isinstance(item, Value)
+    n = len(weights)
+    partners = tuple(at[n + i] for i, w in enumerate(weights) if isinstance(w, Value)) \
+        + tuple(at[i] for i, x in enumerate(inputs) if isinstance(x, Value))
+    return FusedOp(DOT, _with_partners(partners))
 
 
 def _finite(total, name: str, numbers: list[float]) -> float:
@@ -102,4 +183,4 @@ _data = operator.attrgetter("data")
 
 
 _VALUES_ONLY = {Value}
-_dot_of_values = written_out_dot(_node, _finite, "Σw·x+b")
+_dot_of_values = hot_paths.written_out_dot(_node, _finite, DOT_OF_VALUES)

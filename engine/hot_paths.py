@@ -93,7 +93,7 @@ _ZERO = (0.0,)
 #   (w0, x0, w1, x1, ...) with their local derivatives (x0, w0, x1, w1, ...) - the
 #   chain rule through a product that only passes its gradient on: ∂total/∂w = 1 × x.
 #   A first term that is not a product (micrograd's bias) comes first, with local
-#   derivative 1, so the node has an odd number of parents (primitives.SUM_OF_PRODUCTS).
+#   derivative 1, so the node has an odd number of parents (fused.SUM_OF_PRODUCTS).
 #
 # It is exactly the chain's arithmetic: the data is the same floats added in the
 # same order (total.data + term.data, term by term, each product made by the mul
@@ -119,8 +119,17 @@ getrefcount = sys.getrefcount
 MOST_TERMS = 256
 _ONES = tuple((1.0,) * n for n in range(MOST_TERMS + 2))  # shared: Σ's local derivatives
 _CALLS = frozenset(dis.opmap[name] for name in ("PRECALL", "CALL", "CALL_FUNCTION_EX", "CALL_KW") if name in dis.opmap)
-SUM = "Σ"            # the op of an n-ary sum: every local derivative 1 (primitives.py)
-SUM_OF_PRODUCTS = "Σw·x"  # the op of a sum of products: parents in pairs (primitives.py)
+SUM, SUM_OF_PRODUCTS = "Σ", "Σw·x"  # the ops of the nodes a running sum makes (fused.py's, below)
+
+
+def running_sums_make(sum_op, sum_of_products_op) -> None:
+    """Use fused.py's ops (which also know their derivative rules, written on Values) for
+    the nodes a running sum makes: Σ (every local derivative 1) and Σw·x (parents in
+    pairs (w0, x0, w1, x1, ...), local derivatives (x0, w0, x1, w1, ...), a plain first
+    term before them when their number is odd; data first + w0·x0 + w1·x1 + ..., left
+    to right)."""
+    global SUM, SUM_OF_PRODUCTS
+    SUM, SUM_OF_PRODUCTS = sum_op, sum_of_products_op
 
 
 def _running_sum(total, term, total_unseen: bool, term_unseen: bool, add, mul, node):

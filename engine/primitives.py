@@ -14,7 +14,7 @@ import operator
 from functools import lru_cache
 
 from . import hot_paths
-from .op import Op, define_op, generic_log
+from .op import Op, define_op, generic_cos, generic_log, generic_sin
 from .value import Value, as_float
 
 # ---- domains: why an input is refused (None: allowed) ---------------------------
@@ -30,6 +30,51 @@ def _positive(x):
 
 def _non_negative(x):
     return None if x >= 0 else ValueError("sqrt needs a non-negative input")
+
+
+def _nonzero_modulus(x, y):
+    return ZeroDivisionError("modulo by zero") if y == 0 else None
+
+
+def _in_unit_interval(name: str):
+    def domain(x):
+        return None if -1.0 <= x <= 1.0 else ValueError(f"{name} needs an input in [-1, 1]")
+    return domain
+
+
+def _not_the_origin(y, x):
+    return ValueError("the angle of (0, 0) has no derivative") if y == 0 and x == 0 else None
+
+
+# ---- kinks that depend on both inputs: the distance to the nearest one ------------
+
+
+def _distance_to_the_negative_x_axis(y, x) -> float:
+    """arctan2 jumps from π to −π across the ray y = 0, x < 0."""
+    return abs(y) if x < 0 else math.hypot(y, x)
+
+
+def _distance_to_a_jump_of_mod(x, y) -> float:
+    """x % y jumps where x / y is whole: how far (x, y) is from there, moving x or moving y."""
+    quotient = x / y
+    off = abs(quotient - round(quotient))  # in units of the quotient
+    along_y = off * y * y / abs(x) if x != 0 else math.inf
+    return min(off * abs(y), along_y)
+
+
+# ---- pieces of derivative rules -------------------------------------------------
+# Each works on floats and on Values, so the rules can be differentiated again.
+
+
+def _one_over_sqrt_one_minus_square(x):
+    """1 / √(1 − x²), the slope of arcsin; infinite at x = ±1, where the curve stands upright."""
+    return (1 - x * x) ** -0.5 if x * x < 1 else math.inf
+
+
+def _number(x) -> float:
+    """The number in a Value, or the number itself: x // y is constant between
+    the jumps of x % y, so it enters the rule as a plain number."""
+    return x.data if isinstance(x, Value) else x
 
 
 def _sign(x) -> float:
@@ -64,12 +109,20 @@ tanh = define_op("tanh",    math.tanh,     lambda x, out: (1 - out * out,))
 sigmoid = define_op("sigmoid", _sigmoid,   lambda x, out: (out * (1 - out),),     symbol="σ")
 relu = define_op("relu", lambda x: 0.0 if x <= 0 else x, lambda x, out: (0.0,) if x <= 0 else (1.0,),
                  kinks=(0.0,), symbol="ReLU")
-# Two n-ary nodes that are not rows: add_all's Σ (every local derivative 1), and a
-# builtin sum() of products folded into one node, Σw·x: parents in pairs (w0, x0,
-# w1, x1, ...) with local derivatives (x0, w0, x1, w1, ...), so the partner of
-# parents[i] is parents[i ^ 1]; an odd count means parents[0] is a plain first term
-# (derivative 1). Its data is first + w0·x0 + w1·x1 + ..., left to right (hot_paths.py).
-SUM, SUM_OF_PRODUCTS = hot_paths.SUM, hot_paths.SUM_OF_PRODUCTS
+# angles: numpy's names, so np.sin on an object array of Values calls Value.sin
+sin = define_op("sin",      math.sin,      lambda x, out: (generic_cos(x),))
+cos = define_op("cos",      math.cos,      lambda x, out: (-generic_sin(x),))
+tan = define_op("tan",      math.tan,      lambda x, out: (1 + out * out,))
+arcsin = define_op("arcsin", math.asin,    lambda x, out: (_one_over_sqrt_one_minus_square(x),),
+                   domain=_in_unit_interval("arcsin"))
+arccos = define_op("arccos", math.acos,    lambda x, out: (-_one_over_sqrt_one_minus_square(x),),
+                   domain=_in_unit_interval("arccos"))
+arctan = define_op("arctan", math.atan,    lambda x, out: (1 / (1 + x * x),))
+arctan2 = define_op("arctan2", math.atan2, lambda y, x, out: (x / (x * x + y * y), -y / (x * x + y * y)),
+                    arity=2, domain=_not_the_origin, kinks=_distance_to_the_negative_x_axis)
+# Python's float modulo: x = (x // y)·y + x % y, so ∂/∂x = 1 and ∂/∂y = −(x // y)
+mod = define_op("mod",      operator.mod,  lambda x, y, out: (1.0, -(_number(x) // _number(y))),
+                arity=2, symbol="%", domain=_nonzero_modulus, kinks=_distance_to_a_jump_of_mod)
 
 # The three commonest rows, and a running sum(), written out for speed (hot_paths.py).
 add.apply, mul.apply, relu.apply = hot_paths.written_out_ops(Value, add, mul, relu)
@@ -84,7 +137,8 @@ add.apply, mul.apply, relu.apply = hot_paths.written_out_ops(Value, add, mul, re
 
 def _zero_base_slope(n) -> float:
     """d(x ** n)/dx at x = 0, for n >= 0: 0 for n = 0, infinite below 1, then 1, then 0."""
-    return 0.0 if n == 0 else math.inf if n < 1 else 1.0 if n == 1 else 0.0
+    # (only < and <=: n may be a Value, where == would compare identity)
+    return 0.0 if n <= 0 else math.inf if n < 1 else 1.0 if n <= 1 else 0.0
 
 
 def _pow_domain(x, y):
@@ -101,6 +155,8 @@ def _pow_domain(x, y):
 def _pow_derivatives(x, y, out):
     if x > 0:
         return (y * x ** (y - 1), out * generic_log(x))
+    if y >= 1:  # at x = 0, y·x^(y−1) is still a formula (its own derivatives are needed higher up)
+        return (y * x ** (y - 1), 0.0)
     return (_zero_base_slope(y), 0.0)
 
 
@@ -122,7 +178,9 @@ def power_by(n: float) -> Op:
     def derivatives(x, out):
         if n == 0:
             return (0.0,)
-        if x > 0 or x < 0:  # (x != 0 would compare identity on a Value)
+        # at x = 0 the formula still holds for n >= 1, and its own derivative is needed
+        # higher up (x² has slope 0 but curvature 2 there); (x != 0 compares identity on a Value)
+        if n >= 1 or x > 0 or x < 0:
             return (n * x ** (n - 1),)
         return (_zero_base_slope(n),)
 

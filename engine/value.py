@@ -59,6 +59,8 @@ class Value:
     def __rtruediv__(self, other): return div(other, self)
     def __pow__(self, exponent): return power(self, exponent)
     def __rpow__(self, base): return power(base, self)
+    def __mod__(self, other): return mod(self, other)
+    def __rmod__(self, other): return mod(other, self)
     def __neg__(self): return neg(self)
     def __abs__(self): return absolute(self)
 
@@ -86,16 +88,46 @@ class Value:
         """Square root; needs self >= 0."""
         return sqrt(self)
 
-    def backward(self, grad: float = 1.0) -> None:
+    def sin(self) -> Value:
+        """Sine (of an angle in radians)."""
+        return sin(self)
+
+    def cos(self) -> Value:
+        """Cosine (of an angle in radians)."""
+        return cos(self)
+
+    def tan(self) -> Value:
+        """Tangent (of an angle in radians)."""
+        return tan(self)
+
+    def arcsin(self) -> Value:
+        """Inverse sine, in [-π/2, π/2]; needs -1 <= self <= 1."""
+        return arcsin(self)
+
+    def arccos(self) -> Value:
+        """Inverse cosine, in [0, π]; needs -1 <= self <= 1."""
+        return arccos(self)
+
+    def arctan(self) -> Value:
+        """Inverse tangent, in (-π/2, π/2)."""
+        return arctan(self)
+
+    def arctan2(self, x) -> Value:
+        """The angle of the point (x, self), in (-π, π]: numpy's arctan2(y, x), self as y."""
+        return arctan2(self, x)
+
+    def backward(self, grad: float = 1.0, create_graph: bool = False) -> None:
         """Fill in `.grad` of every value this one depends on (reverse mode).
 
         Leaves accumulate across calls, as in PyTorch; interior gradients are
         recomputed each time, so two calls give exactly twice the leaf gradients.
+        With `create_graph=True` every gradient it fills is a `Value` whose graph
+        computes it from the leaves: its own `backward()` gives second derivatives.
         The walk itself is one page: walk.py.
         """
         from .walk import backward  # walk.py imports Value; looked up here, there is no import loop
 
-        backward(self, grad)
+        backward(self, grad, create_graph)
 
     # --- comparisons look at the numbers; == and hash stay identity (dict keys) ---
     def __lt__(self, other): return self.data < _number(other)
@@ -206,3 +238,6 @@ add, sub, mul, div = _ops.add.apply, _ops.sub.apply, _ops.mul.apply, _ops.div.ap
 neg, absolute, power = _ops.neg.apply, _ops.absolute.apply, _ops.power
 exp, log, sqrt = _ops.exp.apply, _ops.log.apply, _ops.sqrt.apply
 tanh, sigmoid, relu = _ops.tanh.apply, _ops.sigmoid.apply, _ops.relu.apply
+sin, cos, tan = _ops.sin.apply, _ops.cos.apply, _ops.tan.apply
+arcsin, arccos, arctan = _ops.arcsin.apply, _ops.arccos.apply, _ops.arctan.apply
+arctan2, mod = _ops.arctan2.apply, _ops.mod.apply

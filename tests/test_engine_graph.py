@@ -131,7 +131,7 @@ def test_step_caption_shows_the_arithmetic():
     f.label = "f"
     first = next(backward_steps(f))
     assert first.caption() == (
-        "x.grad += ∂f/∂x × f.grad = (-3.0000) × (1.0000) = -3.0000  →  x.grad = -3.0000"
+        "x.grad += ∂f/∂x × f.grad = y × 1 = (-3) × 1 = -3  →  x.grad = 0 + (-3) = -3"
     )
 
 

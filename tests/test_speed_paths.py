@@ -217,7 +217,7 @@ def test_backward_names_the_edge_where_a_gradient_overflows():
 
 
 @pytest.mark.parametrize("bias", [None, "value"])
-@pytest.mark.parametrize("n", [0, 1, 16])
+@pytest.mark.parametrize("n", [1, 16])  # (an empty dot takes the general steps)
 def test_dot_of_values_builds_the_general_node(n, bias):
     from engine.fused import _dot, _dot_of_values
     ws, xs = tuple(_leaves(n, seed=9)), tuple(_leaves(n, seed=10))
@@ -240,3 +240,39 @@ def test_a_cycle_made_by_hand_is_still_refused_by_name():
     a.parents, a.local_grads = (c,), (1.0,)  # a now depends on c, which depends on a
     with pytest.raises(ValueError, match=r"cycle: .* is a parent of 'a' = 1.0 and also depends on it"):
         topological_order(c)
+
+
+# ---- gradients of gradients through a folded sum ------------------------------------
+
+
+def _tail(total, xs):
+    return (total * xs[0]).tanh() + total * total
+
+
+@pytest.mark.parametrize("start", [None, "bias"])
+def test_second_derivatives_through_a_folded_sum_are_the_chain_s(start):
+    """The Σw·x and Σ nodes know their derivative rules on Values (for backward(create_graph=True))."""
+    from engine.functional import hessian
+
+    def folded(*v):
+        ws, xs = v[:3], v[3:]
+        first = (v[0] * 0.5,) if start else ()
+        total = sum((w * x for w, x in zip(ws, xs)), *first) + sum(x.exp() for x in xs)
+        return _tail(total, xs)
+
+    def chain(*v):
+        ws, xs = v[:3], v[3:]
+        total = v[0] * 0.5 if start else 0
+        for w, x in zip(ws, xs):
+            total = total + w * x
+        exps = 0
+        for x in xs:
+            exps = exps + x.exp()
+        return _tail(total + exps, xs)
+
+    point = [0.3, -0.7, 1.1, 0.4, 0.9, -0.2]
+    ops = {str(n.op) for n in topological_order(folded(*[Value(p) for p in point]))}
+    assert {"Σw·x", "Σ"} <= ops  # the folds happened
+    got = [h.data for row in hessian(folded, point) for h in row]
+    want = [h.data for row in hessian(chain, point) for h in row]
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
