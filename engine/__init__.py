@@ -15,9 +15,10 @@ from .primitives import add_all, dot
 from .graph import forward_grad, topological_order, zero_grad
 from .backward import BackwardStep, backward, backward_steps
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck
+from .parse import FormulaError, parse
 
 __all__ = [
     "Value", "Op", "OPS", "define_op", "generic_exp", "generic_log", "add_all", "dot",
     "topological_order", "forward_grad", "zero_grad", "backward", "backward_steps", "BackwardStep",
-    "gradcheck", "GradcheckReport", "GradcheckError",
+    "gradcheck", "GradcheckReport", "GradcheckError", "parse", "FormulaError",
 ]
