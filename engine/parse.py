@@ -8,7 +8,7 @@ A teacher types the example on the board instead of writing Python:
     0.7071
     >>> o.backward()
     >>> [(v.label, round(v.grad, 4)) for v in o.parents[0].parents]
-    [('x1*w1+x2*w2', 0.5), ('b', 0.5)]
+    [('(x1*w1+x2*w2)', 0.5), ('b', 0.5)]
 
 What a formula may contain, and nothing else:
 
@@ -29,9 +29,10 @@ under the offending part. So is an op's domain error (`log(x)` at x = -1), and a
 missing or unused value (all of them listed).
 
 Labels: each name's leaf is labelled with the name; a definition labels its
-node; any other node whose text is at most `LABEL_LIMIT` characters is labelled
-with that text, spaces removed (`x1*w1`); an unlabelled result is called `f`
-(or `out`, if the formula already uses `f`). Pictures and captions then read
+node; the result of a final expression is called `f` (or `out`, if the formula
+already uses `f`); any other node whose text is at most `LABEL_LIMIT` characters
+is labelled with that text, spaces removed, in parentheses unless it is a call:
+`(x1*w1)`, `tanh(n)`, so a caption's `∂(x1*w1+b)/∂(x1*w1)` reads one way only. Pictures and captions then read
 like the formula. Plain numbers combined with plain numbers are worked out
 (`x ** (1/2)` is x ** 0.5, `x * -1` multiplies by the number -1); a number next
 to a `Value` becomes a constant leaf, as in any stepgrad expression.
@@ -55,8 +56,8 @@ MAX_LENGTH = 4000
 #: The deepest nesting accepted: parentheses, calls, unary signs and right-hand
 #: operands inside each other (a long flat sum `a + b + c + ...` is not nesting).
 MAX_NESTING = 100
-#: Sub-expressions up to this many characters (spaces removed) label their node.
-LABEL_LIMIT = 16
+#: Sub-expressions up to this many characters (spaces removed, parentheses added) label their node.
+LABEL_LIMIT = 24
 
 #: What a formula may do, said once, for every error message that needs it.
 ALLOWED = "a formula may use numbers, names, + - * / **, parentheses and calls like tanh(x)"
@@ -299,8 +300,8 @@ class _Formula:
                 defined[name] = result
         if not isinstance(result, Value):
             result = Value(result)
-        if not result.label:
-            result.label = "out" if "f" in self.names() else "f"
+        if isinstance(statement, ast.Expr) and not isinstance(statement.value, ast.Name):
+            result.label = "out" if "f" in self.names() else "f"  # the result is the function
         return result
 
     def names(self) -> list[str]:
@@ -386,6 +387,8 @@ class _Formula:
             raise self.error(f"{_segment(self.text, node)} = {out.data} here: too large for a float", node)
         if out is not args[0] and not out.label:
             text = _compact(_segment(self.text, node))
+            if not isinstance(node, ast.Call):
+                text = f"({text})"  # so that a caption's ∂(x1*w1+b)/∂(x1*w1) reads one way only
             if len(text) <= LABEL_LIMIT:
                 out.label = text
         return out

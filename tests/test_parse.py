@@ -42,10 +42,16 @@ def test_every_name_is_one_leaf_so_its_uses_add_up():
 def test_labels_read_like_the_formula():
     o = parse("tanh(x1*w1 + x2*w2 + b)", x1=2, x2=0, w1=-3, w2=1, b=1)
     labels = [v.label for v in topological_order(o)]
-    assert {"x1", "w1", "x2", "w2", "b", "x1*w1", "x2*w2", "x1*w1+x2*w2", "x1*w1+x2*w2+b"} <= set(labels)
-    assert o.label == "f"  # "tanh(x1*w1+x2*w2+b)" is longer than LABEL_LIMIT
-    assert len("tanh(x1*w1+x2*w2+b)") > LABEL_LIMIT
-    assert parse("f * g", f=1, g=2).label == "f*g" and parse("f*g*h*i*j*k*l*m*n", **dict.fromkeys("fghijklmn", 1)).label == "out"
+    assert labels[-1] == o.label == "f"
+    assert {"x1", "w1", "x2", "w2", "b", "(x1*w1)", "(x2*w2)", "(x1*w1+x2*w2)", "(x1*w1+x2*w2+b)"} <= set(labels)
+    assert parse("f * g", f=1, g=2).label == "out"  # f is taken
+    inner = parse("exp(tanh(x) + sqrt(x)) * 2", x=1.0).parents[0]
+    assert inner.label == "exp(tanh(x)+sqrt(x))" and inner.parents[0].label == "(tanh(x)+sqrt(x))"
+    terms = " + ".join(["x"] * 13)
+    long = parse(f"2 * ({terms})", x=1.0).parents[1]
+    assert long.label == "" and len("(" + terms.replace(" ", "") + ")") > LABEL_LIMIT
+    labels = {v.label for v in topological_order(long)}
+    assert "(" + "+".join(["x"] * 11) + ")" in labels and "(" + "+".join(["x"] * 12) + ")" not in labels
 
 
 def test_definitions_name_their_nodes_and_the_last_one_is_the_result():
