@@ -11,6 +11,7 @@ from types import ModuleType
 NAMES = (
     "chain_rule", "neuron", "topo_order", "delta_rule", "logistic", "symmetry",
     "tiny_net", "linear_chain", "forward_vs_reverse", "window_ner", "moons",
+    "to_pytorch",
 )
 
 
