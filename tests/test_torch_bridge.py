@@ -13,8 +13,7 @@ from nn import MLP, Layer, Neuron, from_torch, hinge_loss, l2, make_moons, mse_l
 
 # The same tolerance as tests/test_nn_parity.py: PyTorch adds a dot product's terms in its own order.
 CLOSE = dict(rel=1e-9, abs=1e-12)
-torch_in_property = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-                             max_examples=40)
+torch_in_property = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 def linears(net, torch):
