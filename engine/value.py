@@ -6,27 +6,13 @@ to it (`grad`), and how it was made: the `op` that produced it, its `parents`
 derivative of this value with respect to each parent, computed once, in the
 forward pass). Those two tuples are the whole graph: there are no closures, so a
 node holds nothing but numbers and references to its parents.
+
+Every operator below hands over to one row of the op table (primitives.py).
 """
 
 from __future__ import annotations
 
 from numbers import Real
-
-
-def as_float(data: object, what: str = "Value") -> float:
-    """Return `data` as a float, or raise `TypeError` naming its type.
-
-    Real numbers (int, float, numpy scalars, fractions) are accepted; bool, str,
-    None, complex, lists and everything else are refused.
-    """
-    if type(data) is float:  # the common case, decided without the slower ABC check below
-        return data
-    if isinstance(data, bool) or not isinstance(data, Real):
-        shown = repr(data)
-        if len(shown) > 40:
-            shown = shown[:37] + "..."
-        raise TypeError(f"{what} needs a real number, got {type(data).__name__}: {shown}")
-    return float(data)
 
 
 class Value:
@@ -40,34 +26,24 @@ class Value:
     (-3.0, 4.0)
 
     `op`, `parents` and `local_grads` are set by the operations that make new
-    values. A user can make a node of a new op by giving all three (see
-    `engine.define_op` for the version with a domain and a name in the op table).
+    values; on a node an op made, `op` is the `Op` itself (a str equal to its
+    symbol, so `f.op == "*"`). A user can make a node of a new op by hand by
+    giving all three (`engine.define_op` is the version with a domain and a
+    row in the op table).
     """
 
     __slots__ = ("data", "grad", "label", "op", "parents", "local_grads")
 
     def __init__(self, data, label: str = "", op: str = "", parents: tuple = (), local_grads: tuple = ()):
-        if type(data) is not float:  # the fast path: every op's result is already a float
-            data = as_float(data)
+        self.data = as_float(data)
+        self.grad = 0.0
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
-        if type(parents) is not tuple:  # a hand-made node may pass lists: the graph is tuples
-            parents = tuple(parents)
-        if type(local_grads) is not tuple:
-            local_grads = tuple(local_grads)
-        if len(parents) != len(local_grads):
-            raise ValueError(
-                f"{op or 'Value'}: {len(parents)} parents but {len(local_grads)} local gradients; "
-                "each parent needs exactly one local derivative"
-            )
-        self.data = data
-        self.grad = 0.0
         self.label = label
         self.op = op
-        self.parents = parents
-        self.local_grads = local_grads
+        self.parents, self.local_grads = _checked_edges(op, parents, local_grads)
 
-    # --- arithmetic: each operator hands over to its op in engine.primitives ---
+    # --- arithmetic: each operator is one row of the op table ---
     def __add__(self, other):
         return add(self, other)
 
@@ -133,7 +109,10 @@ class Value:
 
         Leaves accumulate across calls, as in PyTorch; interior gradients are
         recomputed each time, so two calls give exactly twice the leaf gradients.
+        The walk itself is one page: walk.py.
         """
+        from .walk import backward  # walk.py imports Value; looked up here, there is no import loop
+
         backward(self, grad)
 
     # --- comparisons look at the numbers; == and hash stay identity (dict keys) ---
@@ -152,9 +131,12 @@ class Value:
     __eq__ = object.__eq__
     __hash__ = object.__hash__
 
-    # --- a Value reads like the float it holds ---
-    def __float__(self) -> float:
-        return self.data
+    # --- a Value prints like the float it holds, but never silently becomes one ---
+    def __float__(self):
+        raise TypeError(_LEAVES_THE_GRAPH.format(what="float(value)"))
+
+    def __int__(self):
+        raise TypeError(_LEAVES_THE_GRAPH.format(what="int(value)"))
 
     def __format__(self, spec: str) -> str:
         return format(self.data, spec)
@@ -167,16 +149,87 @@ class Value:
         return f"Value({label}data={self.data!r}, grad={self.grad!r})"
 
 
+_LEAVES_THE_GRAPH = (
+    "{what} would take the number out of the graph, and every gradient through it "
+    "would be silently wrong: use value.data for the plain number, or the Value's own "
+    "methods (.exp(), .log(), .tanh(), .sqrt(), ...) instead of math.*"
+)
+
+
+def as_float(data: object, what: str = "Value") -> float:
+    """Return `data` as a finite float, or raise naming the problem.
+
+    Real numbers (int, float, numpy scalars, fractions) are accepted; bool, str,
+    None, complex, lists and everything else are a `TypeError`; nan and ±inf are
+    a `ValueError` (the engine's numbers are always finite: see the README's
+    "Numbers: the policy").
+    """
+    if type(data) is not float:  # float is the common case, decided without the ABC check
+        if isinstance(data, bool) or not isinstance(data, Real):
+            raise TypeError(f"{what} needs a real number, got {type(data).__name__}: {_short(data)}")
+        try:
+            data = float(data)
+        except OverflowError:  # an int or Fraction beyond the float range
+            raise ValueError(f"{what} needs a finite number, got {_short(data)} (too large for a float)") from None
+    if data - data != 0.0:  # true for nan and ±inf only, without a function call
+        raise ValueError(f"{what} needs a finite number, got {data!r}")
+    return data
+
+
+def lift(x) -> Value:
+    """A plain number becomes a constant leaf; a `Value` stays itself."""
+    return x if isinstance(x, Value) else Value(x)
+
+
+def _checked_edges(op, parents, local_grads) -> tuple[tuple, tuple]:
+    """A hand-made node's parents and local derivatives, checked: tuples, aligned, Values."""
+    if type(parents) is not tuple:  # a hand-made node may pass lists: the graph is tuples
+        parents = tuple(parents)
+    if type(local_grads) is not tuple:
+        local_grads = tuple(local_grads)
+    if len(parents) != len(local_grads):
+        raise ValueError(
+            f"{op or 'Value'}: {len(parents)} parents but {len(local_grads)} local gradients; "
+            "each parent needs exactly one local derivative"
+        )
+    for position, parent in enumerate(parents):
+        if not isinstance(parent, Value):
+            raise TypeError(
+                f"{op or 'Value'}: parent {position} must be a Value, got {type(parent).__name__}: "
+                f"{_short(parent)} (wrap a number as Value(number))"
+            )
+    return parents, local_grads
+
+
+def _short(x: object) -> str:
+    shown = repr(x)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
 def _number(other) -> float:
     return other.data if isinstance(other, Value) else as_float(other, "comparison")
 
 
-# The ops need `Value` to exist first, and `Value`'s operators need the ops:
-# importing them at the bottom breaks the cycle. The operators call each op's
-# `apply` directly: it is the op, minus one function call per node.
-from . import primitives as _ops  # noqa: E402
-from .backward import backward  # noqa: E402
+def _node(data: float, op, parents: tuple, local_grads: tuple) -> Value:
+    """A node made by an op: the op lifted its parents and checked its result, so nothing is checked again."""
+    node = _new_value(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node.op = op
+    node.parents = parents
+    node.local_grads = local_grads
+    return node
 
+
+_new_value = object.__new__
+
+# The ops need `Value` to exist first, and `Value`'s operators need the ops: this
+# import at the bottom is the engine's one import loop.
+from . import primitives as _ops  # noqa: E402
+
+# Each operator calls its op's `apply`: the same four steps as `Op.__call__`,
+# written out for one or two inputs (op.py).
 add, sub, mul, div = _ops.add.apply, _ops.sub.apply, _ops.mul.apply, _ops.div.apply
 neg, absolute, power = _ops.neg.apply, _ops.absolute.apply, _ops.power
 exp, log, sqrt = _ops.exp.apply, _ops.log.apply, _ops.sqrt.apply

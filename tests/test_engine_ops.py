@@ -100,9 +100,14 @@ def test_power_by_a_value_exponent_takes_both_derivatives():
 
 def test_zero_base_powers_have_the_one_sided_slopes():
     for n, slope in ((2, 0.0), (1, 1.0), (0.5, math.inf)):
+        assert (Value(0.0) ** n).local_grads == (slope,)
+    for n, slope in ((2, 0.0), (1, 1.0)):
         x = Value(0.0)
         (x**n).backward()
         assert x.grad == slope
+    # an infinite slope reaching a leaf is not a number a student can use: the pass says so
+    with pytest.raises(OverflowError, match=r"gradient became ±inf on the edge from \*\*0.5 = 0.0 to its input 0"):
+        (Value(0.0) ** 0.5).backward()
 
 
 def test_comparisons_look_at_data_but_equality_and_hash_are_identity():
@@ -114,7 +119,7 @@ def test_comparisons_look_at_data_but_equality_and_hash_are_identity():
 
 def test_a_value_reads_like_a_float():
     v = Value(3.14159, label="pi")
-    assert f"{v:.3f}" == "3.142" and float(v) == 3.14159 and round(v, 2) == 3.14
+    assert f"{v:.3f}" == "3.142" and round(v, 2) == 3.14 and round(v) == 3 and v.data == 3.14159
     v.grad = 0.5
     assert repr(v) == "Value(label='pi', data=3.14159, grad=0.5)"
     assert repr(Value(2)) == "Value(data=2.0, grad=0.0)"
