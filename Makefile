@@ -41,7 +41,7 @@ docs: install graphviz
 			echo "docs/$$name.html: skipped, there is no demo called $$name yet"; \
 		fi; \
 	done
-	$(PY) docs/make_screenshots.py $(DOC_PAGES)
+	$(PY) docs/build_site.py $(DOC_PAGES)
 
 install-demo: $(DEMO_STAMP)
 
@@ -63,13 +63,18 @@ $(TEST_STAMP): pyproject.toml $(VENV_STAMP)
 # separately (package python3-venv). Install it when we can (root or
 # passwordless sudo with apt-get), as for Graphviz; otherwise say how, and stop.
 python-venv:
-	@if $(PYTHON) -c "import ensurepip, venv" >/dev/null 2>&1; then exit 0; fi; \
-	if ! command -v $(PYTHON) >/dev/null 2>&1; then \
+	@if ! command -v $(PYTHON) >/dev/null 2>&1; then \
 		echo "stepgrad needs Python 3.10 or newer as '$(PYTHON)', and it is not on PATH."; \
 		echo "  Debian/Ubuntu:  sudo apt-get install python3 python3-venv"; \
 		echo "  or run: make PYTHON=/path/to/python3 ..."; \
 		exit 1; \
 	fi; \
+	if ! $(PYTHON) -c "import sys; sys.exit(sys.version_info < (3, 10))" >/dev/null 2>&1; then \
+		echo "stepgrad needs Python 3.10 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
+		echo "  run: make PYTHON=python3.11 ...   (or any Python >= 3.10 on PATH)"; \
+		exit 1; \
+	fi; \
+	if $(PYTHON) -c "import ensurepip, venv" >/dev/null 2>&1; then exit 0; fi; \
 	pkg="python3-venv"; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "Installing Python's venv module (Debian package '$$pkg')..."; \
