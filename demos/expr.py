@@ -99,9 +99,19 @@ def step_name(value: Value) -> str:
 
 
 def say_wrapped(session: Session, text: str, indent: str) -> None:
-    """Print `text` wrapped to WIDTH columns, continuation lines indented a little more."""
-    for line in textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "    ",
-                              break_long_words=False, break_on_hyphens=False):
+    """Print `text` wrapped to WIDTH columns, continuation lines indented a little more.
+
+    A step's result (`→  x.grad = -3`) that does not fit goes whole onto a line of its own."""
+    more = indent + "      "
+    head, arrow, result = text.partition("  →  ")
+    if len(indent + text) <= WIDTH or not arrow:
+        head, result = text, ""
+    lines = textwrap.wrap(head, WIDTH, initial_indent=indent, subsequent_indent=more,
+                          break_long_words=False, break_on_hyphens=False)
+    if result:
+        lines += textwrap.wrap("→  " + result, WIDTH, initial_indent=more, subsequent_indent=more,
+                               break_long_words=False, break_on_hyphens=False)
+    for line in lines:
         session.say(line)
 
 
