@@ -65,9 +65,9 @@ ALLOWED = "a formula may use numbers, names, + - * / **, parentheses and calls l
 Number = Union[int, float]
 Operand = Union[Value, float]
 
-_ARITHMETIC: dict[type, tuple[str, Callable]] = {
-    ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
-    ast.Div: ("/", operator.truediv), ast.Pow: ("**", operator.pow),
+_ARITHMETIC: dict[type, Callable] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
 }
 _SIGNS: dict[type, Callable] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 
@@ -296,7 +296,7 @@ class _Formula:
             result = self._evaluate(statement.value, leaves, defined)
             if isinstance(statement, ast.Assign):
                 name = statement.targets[0].id
-                result = self._named(result, name, statement)
+                result = self._named(result, name)
                 defined[name] = result
         if not isinstance(result, Value):
             result = Value(result)
@@ -368,8 +368,7 @@ class _Formula:
         if isinstance(node, ast.Constant):
             return self._number(node.value, node)
         if isinstance(node, ast.BinOp):
-            symbol, combine = _ARITHMETIC[type(node.op)]
-            return self._result(lambda: combine(*args), node, args)
+            return self._result(lambda: _ARITHMETIC[type(node.op)](*args), node, args)
         if isinstance(node, ast.UnaryOp):
             return self._result(lambda: _SIGNS[type(node.op)](args[0]), node, args)
         return self._result(lambda: OPS[node.func.id](*args), node, args)
@@ -378,9 +377,12 @@ class _Formula:
         """Run one operation; an op's domain error becomes a `FormulaError` under `node`."""
         try:
             out = compute()
+        except OverflowError as problem:
+            if any(isinstance(arg, Value) for arg in args):  # an op's own message names it and its input
+                raise self.error(f"{_segment(self.text, node)} cannot be computed here: {problem}", node) from None
+            raise self.error(f"{_segment(self.text, node)} is too large for a float", node) from None
         except (ArithmeticError, ValueError) as problem:
-            raise self.error(f"{_segment(self.text, node) or 'this part'} cannot be computed here: {problem}",
-                             node) from None
+            raise self.error(f"{_segment(self.text, node)} cannot be computed here: {problem}", node) from None
         if not isinstance(out, Value):
             return self._number(out, node)  # numbers with numbers: worked out, no node
         if not math.isfinite(out.data):
@@ -405,7 +407,7 @@ class _Formula:
             raise self.error(f"{_segment(self.text, node)} is too large for a float", node)
         return x
 
-    def _named(self, result: Operand, name: str, statement: ast.Assign) -> Value:
+    def _named(self, result: Operand, name: str) -> Value:
         """The node a definition names: labelled with the name (a number becomes a labelled leaf)."""
         if not isinstance(result, Value):
             return Value(result, name)
