@@ -45,6 +45,8 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
+import unicodedata
 import warnings
 from typing import Callable, Optional, Union
 
@@ -102,8 +104,9 @@ class FormulaError(ValueError):
     def _message(self) -> str:
         if self.column is None:
             return self.problem
-        lines = self.formula.splitlines() or [""]
-        text = lines[min(self.line, len(lines)) - 1].replace("\t", " ")
+        lines = _lines(self.formula)
+        # a tab or another control character would move the caret: each shows as one space
+        text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in lines[min(self.line, len(lines)) - 1])
         start = self.column - 1
         shown, start = _excerpt(text, start, self.width)
         where = f"line {self.line}, column {self.column}" if len(lines) > 1 else f"column {self.column}"
@@ -117,14 +120,17 @@ def _excerpt(text: str, start: int, width: int, room: int = 72) -> tuple[str, in
     if len(text) <= room:
         return text, start
     left = max(0, min(start - 10, len(text) - room))
-    window = text[left:left + room]
+    window = list(text[left:left + room])
     if left > 0:
-        window, start = "…" + window[1:], start - left
-    else:
-        start -= left
+        window[0] = "…"
     if left + room < len(text):
-        window = window[:-1] + "…"
-    return window, start
+        window[-1] = "…"
+    return "".join(window), start - left
+
+
+def _lines(text: str) -> list[str]:
+    """The lines as Python's parser counts them (\n, \r\n or \r end a line; a form feed does not)."""
+    return re.split(r"\r\n|\r|\n", text)
 
 
 # ---- the public function ----------------------------------------------------------
@@ -171,7 +177,7 @@ class _Formula:
         return FormulaError(problem, self.text, node.lineno, start + 1, end - start, hint)
 
     def _line(self, number: int) -> str:
-        lines = self.text.splitlines()
+        lines = _lines(self.text)
         return lines[number - 1] if 0 < number <= len(lines) else ""
 
     def _check_size(self) -> None:
