@@ -247,3 +247,12 @@ def test_the_parser_only_ever_returns_a_value_or_raises_its_own_error(text):
                 assert str(error).splitlines()[2].strip(" ").startswith("^")
             continue
         assert isinstance(result, Value) and math.isfinite(result.data)
+
+
+def test_the_module_docstring_example_runs():
+    import doctest
+    import importlib
+
+    module = importlib.import_module("engine.parse")  # `engine.parse` itself is the function
+    result = doctest.testmod(module)
+    assert result.failed == 0 and result.attempted >= 3
