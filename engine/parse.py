@@ -105,13 +105,14 @@ class FormulaError(ValueError):
         if self.column is None:
             return self.problem
         lines = _lines(self.formula)
-        # a tab or another control character would move the caret: each shows as one space
-        text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in lines[min(self.line, len(lines)) - 1])
-        start = self.column - 1
-        shown, start = _excerpt(text, start, self.width)
+        # a tab, a line separator or another invisible character would move the caret: each shows as a space
+        text = "".join(" " if unicodedata.category(ch) in _INVISIBLE else ch
+                       for ch in lines[min(self.line, len(lines)) - 1])
+        shown, start = _excerpt(text, self.column - 1, self.width)
         where = f"line {self.line}, column {self.column}" if len(lines) > 1 else f"column {self.column}"
-        width = min(self.width, max(1, len(shown) - start))
-        return f"{self.problem} ({where})\n  {shown}\n  {' ' * start}{'^' * width}"
+        marked = shown[start:start + self.width] or " "
+        return (f"{self.problem} ({where})\n  {shown}\n"
+                f"  {' ' * _screen_width(shown[:start])}{'^' * max(1, _screen_width(marked))}")
 
 
 def _excerpt(text: str, start: int, width: int, room: int = 72) -> tuple[str, int]:
@@ -126,6 +127,17 @@ def _excerpt(text: str, start: int, width: int, room: int = 72) -> tuple[str, in
     if left + room < len(text):
         window[-1] = "…"
     return "".join(window), start - left
+
+
+#: Unicode categories shown as a space in the caret line: controls, format characters,
+#: line and paragraph separators, surrogates, private use, unassigned.
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
+
+
+def _screen_width(text: str) -> int:
+    """How many terminal columns `text` takes: wide (CJK) characters 2, combining marks 0."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+               for ch in text)
 
 
 def _lines(text: str) -> list[str]:

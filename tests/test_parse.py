@@ -145,11 +145,15 @@ def test_refused_syntax_is_a_formula_error_with_a_caret_under_it(formula, named,
     assert lines[1] == "  " + formula and lines[2] == "  " + " " * (column - 1) + "^" * width
 
 
-def test_the_caret_counts_characters_not_bytes():
+def test_the_caret_counts_characters_not_bytes_and_wide_characters_twice():
     with pytest.raises(FormulaError) as caught:
         parse("é + ö.x", **{"é": 1.0})
     assert caught.value.column == 5
     assert str(caught.value).splitlines()[2] == "      ^^^"
+    with pytest.raises(FormulaError) as caught:
+        parse("权重 * x.y", **{"权重": 1.0})  # each of 权重 takes two columns on a terminal
+    assert caught.value.column == 6
+    assert str(caught.value).splitlines()[1:3] == ["  权重 * x.y", "         ^^^"]
 
 
 def test_missing_and_unused_values_are_listed_together():
@@ -244,7 +248,7 @@ def test_the_parser_only_ever_returns_a_value_or_raises_its_own_error(text):
         except FormulaError as error:
             assert error.problem and str(error)
             if error.column is not None:
-                assert str(error).splitlines()[2].strip(" ").startswith("^")
+                assert str(error).split("\n")[2].strip(" ").startswith("^")
             continue
         assert isinstance(result, Value) and math.isfinite(result.data)
 
