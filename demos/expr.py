@@ -25,10 +25,12 @@ import engine
 from engine import FormulaError, Value
 from engine.files import check_target
 
-from .session import Options, Quit, Session
+from .session import PRINTED_STEPS, Options, Quit, Session
 
 #: Terminal width the printed lines are wrapped to.
 WIDTH = 80
+#: The most values a graph may have for --out and --html (viz's own limit for a readable picture).
+DRAWN_VALUES = 500
 
 
 class UsageError(Exception):
@@ -121,6 +123,10 @@ def run(formula: str, values: dict[str, float], wrt: list[str], session: Session
     With `highlight`, the `wrt` names are coloured as parameters in the pictures."""
     leaves = {name: Value(x, name) for name, x in values.items()}
     root = engine.parse(formula, **leaves)
+    order = engine.topological_order(root)
+    if len(order) > DRAWN_VALUES and (session.options.render or session.options.html):
+        raise UsageError(f"the graph has {len(order)} values, too many to draw: --out and --html take\n"
+                         f"graphs of up to {DRAWN_VALUES} values. Leave them out to see the numbers.")
     f = root.label
     session.main_graph = root
     session.main_parameters = [leaves[name] for name in wrt] if highlight else []
@@ -129,12 +135,17 @@ def run(formula: str, values: dict[str, float], wrt: list[str], session: Session
     session.say(f"\nvalue: {f} = {shortest(root.data)}")
 
     session.frames(root)  # its own pass from zero: the pictures show one backward pass
-    edges = _zero_and_count(root)
+    engine.zero_grad(root)  # so the printed pass starts from zero too, whatever the pictures did
+    edges = sum(len(node.parents) for node in order)
     session.heading(f"backward pass: {edges} step{'s' if edges != 1 else ''}, one per edge, "
                     "in reverse topological order")
-    for step in engine.backward_steps(root):
-        say_wrapped(session, f"{step.index + 1:>3}. {step.caption(name=step_name)}", "  ")
-        session.pause(f"step {step.index + 1}/{edges}")
+    if edges > PRINTED_STEPS and not session.options.step:
+        root.backward()
+        session.say("  (too many to print; --step prints them one at a time)")
+    else:
+        for step in engine.backward_steps(root):
+            say_wrapped(session, f"{step.index + 1:>3}. {step.caption(name=step_name)}", "  ")
+            session.pause(f"step {step.index + 1}/{edges}")
 
     session.heading(f"gradients of {f}")
     for name in wrt:
@@ -143,19 +154,12 @@ def run(formula: str, values: dict[str, float], wrt: list[str], session: Session
     return gradcheck(formula, values, wrt, session)
 
 
-def _zero_and_count(root: Value) -> int:
-    order = engine.topological_order(root)
-    for node in order:
-        node.grad = 0.0
-    return sum(len(node.parents) for node in order)
-
-
 def gradcheck(formula: str, values: dict[str, float], wrt: list[str], session: Session) -> bool:
     """Central differences for every `wrt` name, against backward; prints the table and a verdict."""
     if not wrt:
         session.say("\ngradcheck: the formula has no names, so there is nothing to differentiate")
         return True
-    session.heading("gradcheck: central differences (ε = 1e-6) against backward")
+    session.heading("gradcheck: central differences against backward")
     others = {name: x for name, x in values.items() if name not in wrt}
 
     def f(*xs: Value) -> Value:
@@ -171,8 +175,8 @@ def gradcheck(formula: str, values: dict[str, float], wrt: list[str], session: S
     session.say(textwrap.indent(str(report), "  "))
     worst = max(row.error for row in report.rows)
     if report.ok:
-        session.say(f"{session.checks.tick} all {len(report.rows)} gradients agree with central differences "
-                    f"(largest |diff| {worst:.1e})")
+        which = "the gradient agrees" if len(report.rows) == 1 else f"all {len(report.rows)} gradients agree"
+        session.say(f"{session.checks.tick} {which} with central differences (largest |diff| {worst:.1e})")
     else:
         bad = ", ".join(row.label for row in report.rows if not row.ok)
         say_wrapped(session, f"{session.checks.cross} gradients DISAGREE with central differences for {bad} "
@@ -200,6 +204,9 @@ def main(argv: Sequence[str], stdin: Optional[TextIO] = None, out: Optional[Text
         ok = run(args.formula, values, wrt, session, highlight=args.wrt is not None)
     except FormulaError as problem:
         out.write(f"bad formula: {problem}\n")
+        return 2
+    except UsageError as problem:
+        out.write(f"{problem}\n")
         return 2
     except Quit:
         out.write("\nquit.\n")

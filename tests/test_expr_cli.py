@@ -83,3 +83,14 @@ def test_without_out_nothing_is_written(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     status, _ = run(["x*y", "--at", "x=4,y=-3"])
     assert status == 0 and not list(tmp_path.iterdir())
+
+
+def test_a_big_formula_is_computed_but_not_printed_step_by_step_or_drawn(tmp_path):
+    formula = " + ".join(["x"] * 600)  # 601 values, 600 edges
+    status, text = run([formula, "--at", "x=0.5"])
+    assert status == 0
+    assert "backward pass: 600 steps" in text and "too many to print" in text
+    assert "  ∂f/∂x = 600\n" in text and "value: f = 300\n" in text
+    status, text = run([formula, "--at", "x=0.5", "--out", str(tmp_path / "pics")])
+    assert status == 2 and "the graph has 601 values, too many to draw" in text
+    assert not (tmp_path / "pics").exists()
