@@ -130,7 +130,7 @@ def run(formula: str, values: dict[str, float], wrt: list[str], session: Session
     f = root.label
     session.main_graph = root
     session.main_parameters = [leaves[name] for name in wrt] if highlight else []
-    session.say(f"{f} = {formula}")
+    say_wrapped(session, f"{f} = {formula}", "")
     say_wrapped(session, "at " + ", ".join(f"{name} = {shortest(x)}" for name, x in values.items()), "")
     session.say(f"\nvalue: {f} = {shortest(root.data)}")
 
