@@ -132,7 +132,7 @@ def run(formula: str, values: dict[str, float], wrt: list[str], session: Session
     session.main_parameters = [leaves[name] for name in wrt] if highlight else []
     say_wrapped(session, f"{f} = {formula}", "")
     say_wrapped(session, "at " + ", ".join(f"{name} = {shortest(x)}" for name, x in values.items()), "")
-    session.say(f"\nvalue: {f} = {shortest(root.data)}")
+    session.say(f"\nvalue: {f} = {root.data:.10g}   (to 10 significant digits)")
 
     session.frames(root)  # its own pass from zero: the pictures show one backward pass
     engine.zero_grad(root)  # so the printed pass starts from zero too, whatever the pictures did
@@ -147,9 +147,9 @@ def run(formula: str, values: dict[str, float], wrt: list[str], session: Session
             say_wrapped(session, f"{step.index + 1:>3}. {step.caption(name=step_name)}", "  ")
             session.pause(f"step {step.index + 1}/{edges}")
 
-    session.heading(f"gradients of {f}")
+    session.heading(f"gradients of {f} (to 10 significant digits)")
     for name in wrt:
-        session.say(f"  ∂{f}/∂{name} = {shortest(leaves[name].grad)}")
+        session.say(f"  ∂{f}/∂{name} = {leaves[name].grad:.10g}")
     session.render(root, "graph.png")
     return gradcheck(formula, values, wrt, session)
 

@@ -21,10 +21,10 @@ def test_the_neuron_prints_its_value_every_gradient_the_steps_and_a_verdict():
     assert status == 0, text
     o = math.tanh(2 * -3 + 0 * 1 + 6.8813735870195432)
     slope = 1 - o * o
-    assert f"value: f = {o!r}" in text
+    assert f"value: f = {o:.10g}   (to 10 significant digits)" in text
     for name, grad in [("x1", -3 * slope), ("x2", 1 * slope), ("w1", 2 * slope), ("w2", 0.0), ("b", slope)]:
         line = next(line for line in text.splitlines() if line.startswith(f"  ∂f/∂{name} = "))
-        assert float(line.split("= ")[1]) == pytest.approx(grad, rel=1e-12, abs=1e-15)
+        assert float(line.split("= ")[1]) == pytest.approx(grad, rel=1e-9, abs=1e-15)
     assert "backward pass: 9 steps" in text and "  9. " in text
     assert "w1.grad += ∂(x1*w1)/∂w1" in text
     assert "✓ all 5 gradients agree with central differences" in text
@@ -91,7 +91,7 @@ def test_a_big_formula_is_computed_but_not_printed_step_by_step_or_drawn(tmp_pat
     assert status == 0
     assert "backward pass: 1200 steps" in text and "too many to print" in text
     assert max(len(line) for line in text.splitlines()) <= 80
-    assert "  ∂f/∂x = 601\n" in text and "value: f = 300.5\n" in text
+    assert "  ∂f/∂x = 601\n" in text and "value: f = 300.5 " in text
     status, text = run([formula, "--at", "x=0.5", "--out", str(tmp_path / "pics")])
     assert status == 2 and "the graph has 601 values, too many to draw" in text
     assert not (tmp_path / "pics").exists()
