@@ -1,4 +1,4 @@
-"""Moons trained in stepgrad, run in PyTorch: the same predictions.
+"""Moons in stepgrad and in PyTorch: the same predictions.
 
 What you built is what PyTorch does: `nn.to_torch` copies the trained MLP into
 a `torch.nn.Sequential` (float64), and its scores, loss and gradients agree.
