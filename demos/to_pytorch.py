@@ -7,6 +7,7 @@ a `torch.nn.Sequential` (float64), and its scores, loss and gradients agree.
 import nn
 
 SEED = 1
+ARTICLE = None  # micrograd's moons, not one of the reference articles
 
 N_POINTS, STEPS, ALPHA = 100, 100, 1e-4
 #: Grid points per side where the two models' decision functions are compared.
