@@ -196,5 +196,5 @@ def test_the_to_pytorch_demo_shows_the_same_predictions(torch):
     status = main(["to_pytorch", "--no-render"], stdin=io.StringIO(""), stdout=out)
     text = out.getvalue()
     assert status == 0, text
-    assert "✗" not in text and "checks agree" in text
+    assert "✗" not in text and "✓ all 6 checks" in text
     assert "Sequential(" in text
