@@ -13,7 +13,8 @@ A teacher types the example on the board instead of writing Python:
 What a formula may contain, and nothing else:
 
 - numbers (`2`, `0.5`, `1e-3`) and names (each gets its value from the keywords);
-- `+ - * / **`, unary minus (and plus), parentheses;
+- `+ - * / **`, unary minus (and plus), parentheses; `%` too once an op in
+  `engine.OPS` is written `%`;
 - calls of the engine's ops by name: `exp log tanh sigmoid relu sqrt abs` and
   every other op in `engine.OPS` (`add(x, y)`, a student's own `softplus(x)`);
 - definitions before the result, `n = x1*w1 + b; tanh(n)`, which name a node
@@ -69,8 +70,10 @@ Operand = Union[Value, float]
 
 _ARITHMETIC: dict[type, Callable] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-    ast.Pow: operator.pow,
+    ast.Pow: operator.pow, ast.Mod: operator.mod,
 }
+#: Operators allowed only while `engine.OPS` has an op of that symbol.
+_IF_AN_OP_HAS_SYMBOL = {ast.Mod: "%"}
 _SIGNS: dict[type, Callable] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 
 #: Python syntax a formula cannot use, and how an error message calls it.
@@ -254,7 +257,7 @@ class _Formula:
     def _children(self, node: ast.expr) -> list[tuple[ast.expr, int]]:
         """`node`'s operands, each with 1 if it nests one level deeper; refuses what is not allowed."""
         if isinstance(node, ast.BinOp):
-            if type(node.op) not in _ARITHMETIC:
+            if type(node.op) not in _ARITHMETIC or not _op_with_symbol(_IF_AN_OP_HAS_SYMBOL.get(type(node.op))):
                 raise self.error(f"the operator {_OPERATOR_NAMES.get(type(node.op), '?')} is not allowed", node,
                                  ALLOWED, self._between(node.left, node.right))
             return [(node.left, 0), (node.right, 1)]
@@ -435,6 +438,11 @@ class _Formula:
 
 
 # ---- small helpers -----------------------------------------------------------------
+
+
+def _op_with_symbol(symbol: Optional[str]) -> bool:
+    """True if `symbol` is None (always allowed) or some op in `engine.OPS` is written with it."""
+    return symbol is None or any(getattr(op, "symbol", None) == symbol for op in OPS.values())
 
 
 def _leaf(name: str, value) -> Value:

@@ -260,3 +260,16 @@ def test_the_module_docstring_example_runs():
     module = importlib.import_module("engine.parse")  # `engine.parse` itself is the function
     result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted >= 3
+
+
+def test_the_percent_operator_follows_the_op_table():
+    from engine import OPS
+
+    if any(getattr(op, "symbol", None) == "%" for op in OPS.values()):
+        f = parse("x % y", x=7.5, y=2.0)
+        f.backward()
+        assert f.data == 7.5 % 2.0 == 1.5
+        assert [p.grad for p in f.parents] == [1.0, -(7.5 // 2.0)]
+    else:
+        with pytest.raises(FormulaError, match="the operator % is not allowed"):
+            parse("x % y", x=7.5, y=2.0)
