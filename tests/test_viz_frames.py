@@ -9,7 +9,10 @@ from hypothesis import given, reject
 from hypothesis import strategies as st
 
 import viz
+import viz.description
+import viz.frames
 from engine import Value, backward_steps, topological_order
+from engine.names import number
 from viz.frames import BackwardRecording
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -71,7 +74,7 @@ def test_frame_k_shows_the_engines_gradients_after_k_steps(tmp_path, dot_program
     count = len(topological_order(root))
     for k, path in enumerate(paths):
         grads, red, texts = shown_in_frame(path.read_bytes(), count)
-        assert grads == [float(f"{g:.4f}") for g in truth[k]], f"frame {k}"
+        assert grads == [float(number(g)) for g in truth[k]], f"frame {k}"
         assert red == ([] if k == 0 else [edges[k - 1]]), f"frame {k}"
         caption = next(t for t in texts if t.startswith(("start", "step")))
         assert caption.startswith("start" if k == 0 else f"step {k}/{len(edges)}:")
@@ -84,9 +87,8 @@ def test_the_caption_carries_the_steps_arithmetic(tmp_path, dot_program):
     paths = viz.backward_frames(f, tmp_path, fmt="svg")
     texts = [t for p in paths for t in shown_in_frame(p.read_bytes(), 3)[2]]
     # article 001: f = x·y at x = 4, y = -3 gives ∂f/∂x = -3, ∂f/∂y = 4
-    assert ("step 1/2:  x.grad += ∂f/∂x × f.grad = (-3.0000) × (1.0000) = -3.0000  →  x.grad = -3.0000"
-            in texts)
-    assert "step 2/2:  y.grad += ∂f/∂y × f.grad = (4.0000) × (1.0000) = 4.0000  →  y.grad = 4.0000" in texts
+    assert "step 1/2:  x.grad += ∂f/∂x × f.grad = y × 1 = (-3) × 1 = -3  →  x.grad = 0 + (-3) = -3" in texts
+    assert "step 2/2:  y.grad += ∂f/∂y × f.grad = x × 1 = 4 × 1 = 4  →  y.grad = 0 + 4 = 4" in texts
 
 
 def test_pngs_and_an_animated_gif(tmp_path, dot_program):
@@ -105,7 +107,7 @@ def test_pngs_and_an_animated_gif(tmp_path, dot_program):
 def test_a_shorter_film_replaces_a_longer_one(tmp_path, dot_program):
     viz.backward_frames(neuron(), tmp_path, fmt="svg")
     viz.backward_frames(doubled(), tmp_path, fmt="svg")
-    assert sorted(os.listdir(tmp_path)) == [f"frame_{k:03d}.svg" for k in range(5)]
+    assert sorted(os.listdir(tmp_path)) == [".stepgrad-film.json"] + [f"frame_{k:03d}.svg" for k in range(5)]
 
 
 def test_a_graph_too_big_to_draw_is_refused_before_its_backward_pass(tmp_path):
@@ -156,13 +158,14 @@ def test_stepper_walks_the_frames(dot_program):
     assert s.prev().k == 0                      # stays on the first frame
     assert s.next().next().k == 2
     assert [s.grads[n] for n in topological_order(s.recording.root)] == truth[2]
-    assert s.step.index == 1
+    assert s.step.record.index == 1
     assert s.goto(4).next().k == 4              # stays on the last frame
     with pytest.raises(IndexError, match="0 to 4"):
         s.goto(5)
     bundle = s.goto(3)._repr_mimebundle_()
     assert "step 3/4" in bundle["text/plain"]
-    assert ET.fromstring(bundle["image/svg+xml"]).tag == f"{SVG}svg"
+    assert bundle["text/html"].startswith("<iframe srcdoc=") and "stepgrad-data" in bundle["text/html"]
+    assert ET.fromstring(s.svg()).tag == f"{SVG}svg"
 
 
 def test_stepper_without_graphviz_still_shows_text(monkeypatch, tmp_path):
@@ -170,7 +173,7 @@ def test_stepper_without_graphviz_still_shows_text(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     assert set(s._repr_mimebundle_()) == {"text/plain"}
     with pytest.raises(viz.GraphvizNotFound):
-        s._repr_svg_()
+        s.svg()
 
 
 # --- the recording, on random graphs (no pictures: fast) -------------------------------
@@ -197,29 +200,139 @@ def graphs(draw):
     return build
 
 
+def is_constant(node):
+    return not node.parents and not node.label
+
+
 @given(graphs())
 def test_recorded_gradients_are_the_engines_after_every_step(build):
     try:
         truth, edges = engine_film(build())
     except OverflowError:  # repeated squaring can leave the floats
         reject()
-    recording = BackwardRecording(build(), max_nodes=None)
-    order = recording.order
-    assert len(recording) == len(truth)
-    for k, grads in enumerate(truth):
-        assert [recording.grads_after(k)[node] for node in order] == grads
-    assert [(order.index(node), k) for node, k in recording.edges] == edges
+    root = build()
+    order = topological_order(root)
+    # Steps into a constant are not shown (a number has no gradient to care about).
+    kept = [k for k, (i, j) in enumerate(edges) if not is_constant(order[i].parents[j])]
+    recording = BackwardRecording(root, max_nodes=None)
+    assert len(recording) == len(kept) + 1
+    shown_nodes = [i for i, node in enumerate(order) if not is_constant(node)]
+    for frame, k in enumerate([-1] + kept):
+        grads = recording.grads_after(frame)
+        assert [grads[order[i]] for i in shown_nodes] == [truth[k + 1][i] for i in shown_nodes]
+    assert [(order.index(s.node), s.position) for s in recording.steps] == [edges[k] for k in kept]
+    assert all(node.grad == 0.0 for node in order), "looking at a pass changed the graph's gradients"
 
 
-def test_a_second_pass_starts_from_the_leaves_old_gradients():
-    # Like backward(): interior gradients restart at 0, leaves accumulate.
+def test_stepping_never_changes_stored_gradients_nor_shows_doubled_ones(tmp_path, dot_program):
+    # f.backward(); viz.Stepper(f) used to leave x.grad doubled and show doubled gradients.
     root = neuron()
     root.backward()
     order = topological_order(root)
-    first = [node.grad for node in order]
-    s = viz.Stepper(root)
-    start = [s.goto(0).grads[node] for node in order]
-    assert start == [1.0 if node is root else (0.0 if node.parents else g) for node, g in zip(order, first)]
-    end = s.goto(len(s) - 1).grads
-    assert [end[node] for node in order if not node.parents] == [2 * g for node, g in zip(order, first)
-                                                                  if not node.parents]
+    stored = [node.grad for node in order]
+    fresh_truth, _ = engine_film(neuron())  # one pass on a fresh graph
+    for _ in range(2):  # running the notebook cell again changes nothing either
+        s = viz.Stepper(root)
+        last = s.goto(len(s) - 1).grads
+        assert [last[node] for node in order] == fresh_truth[-1]
+        assert [node.grad for node in order] == stored
+    paths = viz.backward_frames(root, tmp_path / "film", fmt="svg")
+    assert [node.grad for node in order] == stored
+    assert shown_in_frame(paths[-1].read_bytes(), len(order))[0] == [float(number(g)) for g in fresh_truth[-1]]
+    last_step = viz.fresh_backward_pass(root)[-1]
+    assert last_step.parent_grad == fresh_truth[-1][order.index(last_step.parent)]
+    assert [node.grad for node in order] == stored
+
+
+def test_a_constant_is_its_number_and_gets_no_step(tmp_path, dot_program):
+    x = Value(3.0, "x")
+    y = x * 2
+    y.label = "y"
+    s = viz.Stepper(y)
+    assert len(s) == 2  # the seed, then x's step only; the 2 has no gradient step
+    assert s.goto(1).caption == "step 1/1:  x.grad += ∂y/∂x × y.grad = 2 × 1 = 2  →  x.grad = 0 + 2 = 2"
+
+
+def test_the_lit_edge_points_back_and_the_numbers_read_are_shaded(dot_program):
+    x2, w2 = Value(0.0, "x2"), Value(1.0, "w2")
+    p = x2 * w2
+    out = p.tanh()
+    out.label = "o"
+    s = viz.Stepper(out)
+    s.goto(3)  # w2.grad += ∂(x2·w2)/∂w2 × (x2·w2).grad = x2 × 1 = ...
+    assert s.caption.startswith("step 3/3:  w2.grad += ∂(x2·w2)/∂w2 × (x2·w2).grad = x2 × 1 = 0 × 1 = 0")
+    source = s.graph().source
+    edge = next(line for line in source.splitlines() if "id=v2in1" in line)
+    assert "dir=back" in edge
+    x2_box = next(line for line in source.splitlines() if line.strip().startswith("v0 "))
+    assert viz.graph.READ_FILL in x2_box  # x2's data: the local derivative ∂(x2·w2)/∂w2
+    w2_box = next(line for line in source.splitlines() if line.strip().startswith("v1 "))
+    assert viz.graph.HIGHLIGHT_FILL in w2_box and viz.graph.READ_FILL not in w2_box
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_every_frame_of_a_film_has_the_same_size(tmp_path, dot_program, fmt):
+    from PIL import Image
+
+    x, w = Value(0.5, "x"), Value(-123456.75, "a_weight_with_a_long_name")
+    paths = viz.backward_frames((x * w).tanh() * x + w, tmp_path, fmt=fmt)
+    if fmt == "png":
+        sizes = {Image.open(p).size for p in paths}
+    else:
+        sizes = {(ET.fromstring(p.read_bytes()).get("width"), ET.fromstring(p.read_bytes()).get("height"))
+                 for p in paths}
+    assert len(sizes) == 1, sizes
+
+
+def test_a_users_own_files_are_never_deleted(tmp_path, dot_program):
+    mine = tmp_path / "frame_0042.png"
+    mine.write_bytes(b"my own picture")
+    with pytest.raises(FileExistsError, match="frame_0042.png"):
+        viz.backward_frames(doubled(), tmp_path)
+    assert sorted(os.listdir(tmp_path)) == ["frame_0042.png"] and mine.read_bytes() == b"my own picture"
+
+
+def test_an_interrupted_film_leaves_the_old_film_whole(tmp_path, dot_program, monkeypatch):
+    folder = tmp_path / "film"
+    viz.backward_frames(neuron(), folder, fmt="svg")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    real, calls = viz.frames.graph_bytes, []
+
+    def dies_on_the_third(graph, fmt):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(graph, fmt)
+
+    monkeypatch.setattr(viz.frames, "graph_bytes", dies_on_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        viz.backward_frames(doubled(), folder, fmt="svg")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert os.listdir(tmp_path) == ["film"]  # nothing half-written left beside it
+
+
+def test_a_folder_under_a_file_fails_before_the_pass(tmp_path, monkeypatch):
+    (tmp_path / "afile").write_text("")
+
+    def must_not_run(*args):
+        raise AssertionError("ran the backward pass before checking the folder")
+
+    monkeypatch.setattr(viz.description, "backward_steps", must_not_run)
+    with pytest.raises(NotADirectoryError, match="afile"):
+        viz.backward_frames(doubled(), tmp_path / "afile" / "sub")
+
+
+def test_captions_name_every_node_the_one_way(dot_program):
+    # Constants (2, -1, 0) are numbers, never nodes with a gradient step; nothing is "leaf" or "*".
+    x = Value(3.0, "x")
+    y = ((x * 2) + (-1)) * x - 0 * x
+    s = viz.Stepper(y)
+    captions = [s.goto(k).caption for k in range(len(s))]
+    text = "\n".join(captions)
+    for wrong in ("leaf", "*", "0.grad", "-1.grad", "2.grad", "∂v/∂0", "0.0000"):
+        assert wrong not in text, (wrong, text)
+    assert all(step.parent is x or step.parent.parents for step in s.recording.steps)
+    # an unlabelled result is its short expression, else v<i> (its place in the topological order)
+    assert "((x·2)+(-1)).grad += " in text and "v8.grad = 1" in captions[0]
+    assert s.goto(len(s) - 1).grads[x] == 4 * 3.0 - 1  # y = 2x² - x: dy/dx = 4x - 1
+    assert captions[-1].endswith("x.grad = 5 + 6 = 11")

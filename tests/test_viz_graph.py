@@ -7,10 +7,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+import engine.files
 import viz
-import viz.atomic
+import viz.description
 import viz.graph
 from engine import Value, add_all, topological_order
+from engine.names import node_names, number
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -91,10 +93,17 @@ def test_each_box_is_filled_with_its_roles_colour_and_the_legend_never_changes()
         fills["input"], fills["parameter"], fills["intermediate"], fills["constant"], fills["output"]
     ]
     legend = re.search(r'label=(<<TABLE BORDER="0".*?</TABLE>>)', source).group(1)
-    other = viz.draw_dot(Value(1.0, "lonely"), caption="some caption").source
-    assert legend in other
     for role in viz.graph.ROLES:
         assert f">{role}</TD>" in legend
+
+
+def test_the_legend_lists_only_the_roles_present():
+    other = viz.draw_dot(Value(1.0, "lonely"), caption="some caption").source
+    legend = re.search(r'label=(<<TABLE BORDER="0".*?</TABLE>>)', other).group(1)
+    assert re.findall(r">(\w+)</TD>", legend) == ["output"]
+    x = Value(2.0, "x")
+    legend = re.search(r'label=(<<TABLE BORDER="0".*?</TABLE>>)', viz.draw_dot(x * 3).source).group(1)
+    assert re.findall(r">(\w+)</TD>", legend) == ["input", "constant", "output"]
 
 
 def test_highlighting_an_edge_picks_that_edge_even_between_the_same_two_nodes():
@@ -124,13 +133,11 @@ def test_max_nodes_is_a_limit_on_values_exactly():
 
 def test_max_nodes_refuses_a_huge_graph_without_walking_it(monkeypatch):
     root = long_chain(100_000)
-    # Stopping early: the count stops one past the limit...
-    assert viz.graph.count_values(root, stop_after=500) == 501
-    # ...and the full topological walk (and the DOT) is never started.
+    # The full topological walk (and the DOT) is never started.
     def must_not_walk(_):
         raise AssertionError("walked the whole graph before refusing it")
 
-    monkeypatch.setattr(viz.graph, "topological_order", must_not_walk)
+    monkeypatch.setattr(viz.description, "topological_order", must_not_walk)
     with pytest.raises(ValueError, match="500"):
         viz.draw_dot(root)
 
@@ -161,12 +168,18 @@ def test_svg_is_xml_with_every_name_number_and_op(tmp_path, dot_program):
     o, params = neuron()
     path = viz.render(o, tmp_path / "graph.svg", parameters=params)
     groups = svg_texts(path.read_bytes())
-    for i, node in enumerate(topological_order(o)):
-        name = node.label or f"v{i}"
-        assert groups[f"v{i}"] == [name, "data", f"{node.data:.4f}", "grad", f"{node.grad:.4f}"]
+    order = topological_order(o)
+    names = node_names(order, params)
+    for i, node in enumerate(order):
+        if node.parents or node.label:
+            assert groups[f"v{i}"] == [names[node], "data", number(node.data), "grad", number(node.grad)]
+        else:  # a constant is its number, and nothing else
+            assert groups[f"v{i}"] == [number(node.data)] == ["2"]
         if node.parents:
-            assert groups[f"v{i}op"] == [node.op]
-    assert {"x1", "w1", "n", "tanh"} <= {t for texts in groups.values() for t in texts}
+            assert groups[f"v{i}op"] == [{"*": "×"}.get(node.op, node.op)]
+    texts = {t for texts in groups.values() for t in texts}
+    assert {"x1", "w1", "n", "tanh", "×", "(x1·w1)", "0.7071"} <= texts
+    assert "*" not in texts and "-0" not in texts
 
 
 def test_png_has_the_signature_and_decodes_to_a_picture(tmp_path, dot_program):
@@ -206,9 +219,8 @@ def test_without_dot_rendering_says_how_to_install_and_draw_dot_still_works(tmp_
 
 
 def test_graphviz_refusing_to_start_is_also_graphviz_not_found(tmp_path, monkeypatch):
-    # `which` says dot is there, but the graphviz package cannot start it.
-    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
-    monkeypatch.setattr(viz.graph.shutil, "which", lambda name: "/usr/bin/dot")
+    # `which` says dot is there, but it cannot be started.
+    monkeypatch.setattr(viz.graph.shutil, "which", lambda name: str(tmp_path / "gone" / "dot"))
     with pytest.raises(viz.GraphvizNotFound):
         viz.render(Value(1.0, "x"), tmp_path / "x.svg")
 
@@ -238,8 +250,45 @@ def test_a_write_that_fails_midway_keeps_the_old_file_and_leaves_no_temporary(tm
     def failing_replace(src, dst):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(viz.atomic.os, "replace", failing_replace)
+    monkeypatch.setattr(engine.files.os, "replace", failing_replace)
     with pytest.raises(PermissionError, match="cannot write"):
         viz.render(Value(1.0, "x"), target)
     assert target.read_text() == "old"
     assert os.listdir(tmp_path) == ["graph.dot"]
+
+
+# --- big graphs: neurons collapsed, pictures never a wall ---------------------------------
+
+
+def network():
+    from nn import MLP
+
+    model = MLP(2, [16, 16, 1], seed=1)
+    out = model([Value(0.5, "x1"), Value(-0.3, "x2")])
+    return (1 - out).relu(), model.parameters()
+
+
+def test_a_big_network_is_drawn_a_neuron_to_a_box(tmp_path, dot_program):
+    from PIL import Image
+
+    loss, params = network()
+    source = viz.draw_dot(loss, parameters=params).source
+    boxes = re.findall(r"^\s*(v\d+) \[label=", source, re.M)
+    assert len(boxes) == 2 + 16 + 16 + 1 + 3  # x1, x2, 33 neurons, then the constant 1, 1 - out, loss
+    assert source.count("= ReLU(Σw·x+b)") == 32 and "17 parameters" in source
+    assert ">parameter</TD>" not in source and ">neuron</TD>" in source  # the legend: what is drawn
+    full = viz.draw_dot(loss, parameters=params, collapse=False).source
+    assert len(re.findall(r"^\s*(v\d+) \[label=", full, re.M)) == len(topological_order(loss))
+    with Image.open(viz.render(loss, tmp_path / "net.png", parameters=params)) as image:
+        assert max(image.size) <= viz.graph.PNG_MAX_INCHES * viz.graph.PNG_DPI
+
+
+def test_the_edge_guard_counts_edges_too():
+    x = Value(1.0, "x")
+    with pytest.raises(ValueError, match="edges"):
+        viz.draw_dot(add_all([x] * 3000))  # 2 values, 3000 edges
+
+
+def test_a_slow_layout_is_stopped_with_a_clear_error(dot_program):
+    with pytest.raises(viz.GraphvizTimeout, match="took more than"):
+        viz.graph.graph_bytes(viz.draw_dot(long_chain(400)), "svg", timeout=0.001)

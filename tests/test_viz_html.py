@@ -12,9 +12,13 @@ import re
 
 import pytest
 
-import viz.atomic
+import base64
+import hashlib
+
+import engine.files
 from engine import Value, backward_steps, topological_order
-from viz.graph import element_ids, node_names
+from engine.names import number, visible
+from viz import describe
 from viz.html import page_data, stepper_html, written
 
 
@@ -46,7 +50,7 @@ def test_final_gradients_are_the_closed_form_ones(tmp_path, dot_program):
         grads[data["nodes"][step["target"]]["name"]] = step["grad"]
     for name, value in expected.items():
         assert float(grads[name][1]) == pytest.approx(value, abs=1e-12), name
-        assert grads[name][0] == f"{value:.4f}"
+        assert grads[name][0] == number(value)
 
 
 def test_every_backward_step_matches_an_independent_replay(tmp_path, dot_program):
@@ -55,11 +59,19 @@ def test_every_backward_step_matches_an_independent_replay(tmp_path, dot_program
     replay, _ = neuron()  # a second, separate graph, stepped through here
     steps = list(backward_steps(replay))
     assert len(data["backward"]["steps"]) == len(steps) == 9
-    order = topological_order(replay)
+    before = {}
     for shown, step in zip(data["backward"]["steps"], steps):
-        assert data["nodes"][shown["target"]]["name"] == (step.parent.label or f"v{order.index(step.parent)}")
+        name = data["nodes"][shown["target"]]["name"]
+        assert name == step.parent.label or name.startswith("(") or re.fullmatch(r"v\d+", name)  # unlabelled
         assert float(shown["grad"][1]) == step.parent_grad
-        assert shown["caption"] == step.caption(".4f", lambda n: n.label or f"v{order.index(n)}")
+        # "p.grad += ... = local × upstream = contribution  →  p.grad = before + contribution = after"
+        old = before.get(step.parent, 0.0)
+        assert shown["caption"].startswith(f"{name}.grad += ∂")
+        bracket = lambda x: f"({number(x)})" if x < 0 else number(x)  # noqa: E731
+        assert shown["caption"].endswith(
+            f"= {bracket(step.local_grad)} × {bracket(step.upstream)} = {number(step.contribution)}  →  "
+            f"{name}.grad = {number(old)} + {bracket(step.contribution)} = {number(step.parent_grad)}")
+        before[step.parent] = step.parent_grad
 
 
 def test_forward_steps_follow_the_topological_order_with_blackboard_captions(tmp_path, dot_program):
@@ -68,15 +80,15 @@ def test_forward_steps_follow_the_topological_order_with_blackboard_captions(tmp
     assert data["mode"] == "forward"
     steps = data["forward"]["steps"]
     assert [s["target"] for s in steps] == list(range(len(data["nodes"])))
-    assert steps[0]["caption"] == "x1 = 2.0000   (an input)"
-    assert steps[2]["caption"] == "v2 = x1 * w1 = 2.0000 * (-3.0000) = -6.0000"  # unlabelled: v<i>
+    assert steps[0]["caption"] == "x1 = 2   (an input)"
+    assert steps[2]["caption"] == "(x1·w1) = x1 × w1 = 2 × (-3) = -6"  # unlabelled: its sub-expression
     assert steps[-1]["caption"] == "o = tanh(n) = tanh(0.8814) = 0.7071"  # tanh(0.8814) = 1/√2
 
 
 def test_written_puts_each_kind_of_op_the_blackboard_way():
-    assert written("*", ["a", "b"]) == "a * b"
-    assert written("*", ["2.0000", "-3.0000"]) == "2.0000 * (-3.0000)"
-    assert written("**2", ["-2.0000"]) == "(-2.0000)**2"
+    assert written("×", ["a", "b"]) == "a × b"
+    assert written("×", ["2", "-3"]) == "2 × (-3)"
+    assert written("**2", ["-2"]) == "(-2)**2"
     assert written("**2", ["a"]) == "a**2"
     assert written("tanh", ["n"]) == "tanh(n)"
     assert written("Σ", ["a", "b", "c"]) == "Σ(a, b, c)"
@@ -87,8 +99,11 @@ def test_the_graphs_own_gradients_are_left_as_they_were(tmp_path, dot_program):
     o.backward()
     o.backward()  # leaves have accumulated twice
     before = {name: value.grad for name, value in v.items()}
-    stepper_html(o, tmp_path / "n.html")
+    data = data_in(stepper_html(o, tmp_path / "n.html"))
     assert {name: value.grad for name, value in v.items()} == before
+    # and the page shows ONE fresh pass, not the accumulated (doubled) gradients
+    final = {data["nodes"][step["target"]]["name"]: float(step["grad"][1]) for step in data["backward"]["steps"]}
+    assert final["w1"] == pytest.approx(2.0 * 0.5, abs=1e-12) == pytest.approx(before["w1"] / 2, abs=1e-12)
     assert before["w1"] == pytest.approx(2 * 2.0 * 0.5, abs=1e-12)  # twice x1 · (1 − o²)
 
 
@@ -115,7 +130,7 @@ def test_a_label_with_script_in_it_stays_text(tmp_path, dot_program):
     # The page's own two script elements, and no third one from the label.
     assert len(re.findall(r"<script\b", text)) == 2
     assert "<script>window.pwned" not in text and "</script><script>" not in text
-    assert data_in(path)["nodes"][0]["name"] == HOSTILE
+    assert data_in(path)["nodes"][0]["name"] == visible(HOSTILE)
     assert f"<title>{html.escape(HOSTILE)}</title>" in text
 
 
@@ -124,9 +139,8 @@ def test_deep_graphs_need_no_recursion():
     y = x
     for _ in range(3000):  # deeper than Python's default recursion limit
         y = y * 1.0001
-    order = topological_order(y)
-    data = page_data(order, node_names(order), element_ids(order))
-    assert len(data["backward"]["steps"]) == 6000
+    data = page_data(describe(y, max_nodes=None))
+    assert len(data["backward"]["steps"]) == 3000  # the 3000 constants get no step
 
 
 def test_bad_input_is_a_clear_error(tmp_path, dot_program):
@@ -149,8 +163,30 @@ def test_a_failed_write_leaves_the_old_page(tmp_path, dot_program, monkeypatch):
     def disk_full(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(viz.atomic.os, "replace", disk_full)
+    monkeypatch.setattr(engine.files.os, "replace", disk_full)
     with pytest.raises(OSError, match="No space left"):
         stepper_html(o, path)
     assert path.read_text() == "the old page"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["n.html"]  # no temporary file left
+
+
+def test_the_page_runs_only_its_own_script_and_style(tmp_path, dot_program):
+    o, _ = neuron()
+    text = stepper_html(o, tmp_path / "n.html").read_text(encoding="utf-8")
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', text).group(1)
+    assert "unsafe-inline" not in policy and "default-src 'none'" in policy
+    script = re.search(r"<script>(.*?)</script>", text, re.S).group(1)
+    style = re.search(r"<style>(.*?)</style>", text, re.S).group(1)
+    for kind, body in (("script-src", script), ("style-src", style)):
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+        assert f"{kind} 'sha256-{digest}'" in policy
+    assert ' style="' not in text  # an inline style attribute would be blocked: none is used
+
+
+def test_an_op_name_is_drawn_as_text_never_as_markup(tmp_path, dot_program):
+    x = Value(2.0, "x")
+    evil = Value(3.0, op='<lambda> URL="javascript:alert(1)" x=<b>', parents=(x,), local_grads=(1.0,))
+    text = stepper_html(evil, tmp_path / "e.html").read_text(encoding="utf-8")
+    assert "javascript:alert" not in text.split('id="stepgrad-data"')[0].replace("javascript:alert(1)&quot;", "")
+    assert 'href="javascript' not in text and "<b>" not in text
+    assert "&lt;lambda&gt;" in text

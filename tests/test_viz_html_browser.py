@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine import Value, backward_steps, topological_order
+from engine.names import node_names, number, step_caption, visible
 from viz.html import stepper_html
 
 pytestmark = pytest.mark.browser
@@ -33,18 +34,17 @@ def neuron(label_x2="x2"):
     return o
 
 
-def name_of(order):
-    return lambda node: node.label or f"v{order.index(node)}"
-
-
 def replay(k: int):
     """The table and caption after k backward steps, worked out here from the engine."""
     root = neuron()
     order = topological_order(root)
+    names = node_names(order)
     steps = backward_steps(root)
-    caption = f"o.grad = {1.0:.4f}"
+    caption = "o.grad = 1"
+    before = {}
     for _, step in zip(range(k), steps):
-        caption = step.caption(".4f", name_of(order))
+        caption = step_caption(step, names.get, before=before.get(step.parent, 0.0))
+        before[step.parent] = step.parent_grad
     grads = [node.grad for node in order]
     if k == 0:  # the generator has not started: the page shows the seed, o.grad = 1
         grads = [1.0 if node is root else 0.0 for node in order]
@@ -86,13 +86,17 @@ def open_page(chromium_path, dot_program, launch):
         requests, errors = [], []
         page.on("request", lambda request: requests.append(request.url))
         page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda message: errors.append(message.text) if message.type in ("error", "warning") else None)
         page.goto(Path(path).as_uri())
         page.wait_for_selector("#values tbody tr")
         assert errors == []
+        page.errors = errors  # checked again at the end of the test
         return page, requests
 
     yield opener
     for context in contexts:
+        for page in context.pages:
+            assert page.errors == [], page.errors  # no console error, no CSP violation
         context.close()
 
 
@@ -111,10 +115,10 @@ def assert_self_contained(requests, path):
     assert [url for url in requests if not url.startswith("data:")] == [Path(path).as_uri()], requests
 
 
-def save_screenshot(page, name):
+def save_screenshot(page, name, full_page=True):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"html-stepper-{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     assert path.stat().st_size > 10_000  # a picture, not a blank page
 
 
@@ -123,7 +127,7 @@ def assert_shows_step(page, k):
     now = shown(page)
     assert now["status"].endswith(f"step {k} of {STEPS}")
     assert [exact for _, exact in now["grads"]] == grads  # exactly the engine's floats
-    assert [text for text, _ in now["grads"]] == [f"{g:.4f}" for g in grads]
+    assert [text for text, _ in now["grads"]] == [number(g) for g in grads]
     assert now["caption"].startswith(caption)
 
 
@@ -155,9 +159,12 @@ def test_home_end_slider_buttons_and_keyboard_only(open_page, page_file):
     assert_shows_step(page, 5)
     page.click("#prev")
     assert_shows_step(page, 4)
-    # On the pass buttons, arrows change the pass (as radio buttons do), not the step.
-    page.locator('input[name="mode"][value="forward"]').focus()
+    # With the pass's radio button focused, the arrows still step the pass (they do not flip it).
+    page.locator('input[name="mode"][value="backward"]').focus()
     page.keyboard.press("ArrowRight")
+    assert page.is_checked('input[name="mode"][value="backward"]')
+    assert_shows_step(page, 5)
+    page.keyboard.press("ArrowLeft")
     assert page.is_checked('input[name="mode"][value="backward"]')
     assert_shows_step(page, 4)
     # Keyboard only: Tab to the Next button, press Enter; its focus ring is visible.
@@ -178,7 +185,7 @@ def test_forward_mode_reveals_the_values_in_topological_order(open_page, page_fi
     for k in range(len(order) + 1):
         assert page.text_content("#status").endswith(f"step {k} of {len(order)}")
         data = page.eval_on_selector_all("#values tbody td:nth-child(4)", "tds => tds.map(td => td.textContent)")
-        assert data == [f"{v.data:.4f}" if i < k else "…" for i, v in enumerate(order)]
+        assert data == [number(v.data) if i < k else "…" for i, v in enumerate(order)]
         if k < len(order):
             page.locator("#next").click()
     assert page.get_attribute("#next", "aria-disabled") == "true"
@@ -193,8 +200,8 @@ def test_a_label_with_script_in_it_is_shown_as_text(open_page, tmp_path):
     page, requests = open_page(path)
     assert page.evaluate("() => window.pwned") is None
     names = page.eval_on_selector_all("#values tbody td:nth-child(2)", "tds => tds.map(td => td.textContent)")
-    assert HOSTILE in names
-    assert HOSTILE in page.eval_on_selector_all("svg text", "ts => ts.map(t => t.textContent)")
+    assert visible(HOSTILE) in names
+    assert visible(HOSTILE) in page.eval_on_selector_all("svg text", "ts => ts.map(t => t.textContent)")
     assert_self_contained(requests, path)
 
 
@@ -209,3 +216,84 @@ def test_fits_a_phone_and_200_percent_zoom(open_page, tmp_path):
         table = page.evaluate("() => { const t = document.querySelector('.table-wrap'); return t.scrollWidth - t.clientWidth; }")
         assert table <= 0, f"{name}: the table is {table}px wider than its place"
         save_screenshot(page, name)
+
+
+def test_home_and_end_never_scroll_even_with_the_radio_focused(open_page, page_file):
+    page, _ = open_page(page_file, 390, 600)  # a phone: the page is taller than the screen
+    page.evaluate("() => window.scrollTo(0, 300)")
+    page.locator('input[name="mode"][value="backward"]').focus()
+    y = page.evaluate("() => window.scrollY")
+    page.keyboard.press("End")
+    assert_shows_step(page, STEPS)
+    page.keyboard.press("Home")
+    assert_shows_step(page, 0)
+    assert page.evaluate("() => window.scrollY") == y
+    assert page.is_checked('input[name="mode"][value="backward"]')
+
+
+def view_box(page):
+    return page.evaluate("() => document.querySelector('.graph svg').getAttribute('viewBox').split(' ').map(Number)")
+
+
+def test_zoom_and_pan_by_buttons_keys_wheel_and_drag(open_page, page_file):
+    page, _ = open_page(page_file)
+    whole = view_box(page)
+    page.click("#zoom-in")
+    zoomed = view_box(page)
+    assert zoomed[2] == pytest.approx(whole[2] / 1.4, rel=1e-6)
+    page.keyboard.press("-")
+    assert view_box(page)[2] == pytest.approx(whole[2], rel=1e-6)
+    box = page.locator(".graph-view").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -300)  # wheel up: zoom in, around the pointer
+    page.wait_for_function(f"() => document.querySelector('.graph svg').viewBox.baseVal.width < {whole[2] * 0.9}")
+    before = view_box(page)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 - 100, box["y"] + box["height"] / 2 - 50, steps=5)
+    page.mouse.up()
+    after = view_box(page)
+    assert after[0] > before[0] and after[1] > before[1] and after[2] == pytest.approx(before[2])  # panned
+    page.keyboard.press("0")
+    assert view_box(page)[2] == pytest.approx(whole[2], rel=1e-6)
+
+
+def big_network():
+    """One sample through MLP(3, [16, 16, 1]) and a hinge loss: about 700 backward steps."""
+    from nn import MLP
+
+    model = MLP(3, [16, 16, 1], seed=1)
+    out = model([Value(0.5, "x1"), Value(-0.3, "x2"), Value(0.8, "x3")])
+    loss = (1 - out).relu()
+    loss.label = "loss"
+    return loss, model.parameters()
+
+
+@pytest.fixture(scope="module")
+def big_page(tmp_path_factory):
+    loss, params = big_network()
+    return stepper_html(loss, tmp_path_factory.mktemp("big") / "big.html", parameters=params)
+
+
+@pytest.mark.parametrize("width, height, name", [(1920, 1080, "big-desktop"), (390, 844, "big-phone")])
+def test_a_700_step_page_follows_its_current_edge(open_page, big_page, dot_program, width, height, name):
+    page, _ = open_page(big_page, width, height)
+    steps = page.evaluate("() => Number(document.getElementById('slider').max)")
+    assert steps >= 700
+    for k in (1, steps // 2, steps // 2 + 1, steps - 3, steps):
+        page.locator("#slider").fill(str(k))
+        view = page.locator(".graph-view").bounding_box()
+        # The value whose gradient changes is on screen (and its op and edge, when they fit readably).
+        lit = page.evaluate("""() => Array.from(document.querySelectorAll('.graph .node.target'),
+            (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })""")
+        assert len(lit) == 1, f"step {k}: {len(lit)} targets"
+        for left, top, right, bottom in lit:
+            assert view["x"] - 1 <= left and right <= view["x"] + view["width"] + 1, (k, left, right, view)
+            assert view["y"] - 1 <= top and bottom <= view["y"] + view["height"] + 1, (k, top, bottom, view)
+        # and at a readable size: the target box's name is drawn at least 12 px tall
+        size = page.evaluate("""() => { const t = document.querySelector('.graph .node.target text');
+                                        return t ? t.getBoundingClientRect().height : 0; }""")
+        assert size >= 12, f"step {k}: text {size:.1f} px tall"
+        if k == steps // 2:
+            save_screenshot(page, f"{name}-middle", full_page=False)
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0

@@ -1,8 +1,11 @@
-"""`python -m viz [OUT_DIR]`: draw the example pictures (default folder: out/viz).
+"""`python -m viz [OUT_DIR]`: every kind of picture viz makes, for one small graph.
 
-- neuron.png, neuron.svg: o = tanh(x1·w1 + x2·w2 + b), after its backward pass;
-- neuron_frames/: its backward pass, a frame per chain-rule step, and backward.gif;
-- xy_frames/: f = x·y at x = 4, y = -3 (the computational graph of article 001).
+For micrograd's neuron, o = tanh(x1·w1 + x2·w2 + b), it writes to OUT_DIR
+(default out/viz): graph.png and graph.svg (after one backward pass),
+frames/ (a fresh backward pass, a frame per chain-rule step, and
+backward.gif) and stepper.html (the step-through page). A quick way to see
+what each renderer draws, and to check Graphviz works on this machine.
+Exit status 0 when all is written, 2 (with one line) when OUT_DIR cannot be.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from pathlib import Path
 
 from engine import Value
 
-from .frames import backward_frames
-from .graph import render
+from .frames import backward_frames, film_folder
+from .graph import GraphvizNotFound, render
+from .html import stepper_html
 
 
 def neuron() -> tuple[Value, list[Value]]:
@@ -28,21 +32,24 @@ def neuron() -> tuple[Value, list[Value]]:
     return o, [w1, w2, b]
 
 
-def x_times_y() -> Value:
-    x, y = Value(4.0, "x"), Value(-3.0, "y")
-    f = x * y
-    f.label = "f"
-    return f
-
-
 def main(argv: list[str]) -> int:
+    if len(argv) > 1 or (argv and argv[0] in ("-h", "--help")):
+        print(__doc__.strip())
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
     out = Path(argv[0] if argv else "out/viz")
-    out.mkdir(parents=True, exist_ok=True)
-    o, params = neuron()
-    frames = backward_frames(o, out / "neuron_frames", gif=True, parameters=params)
-    written = [render(o, out / "neuron.png", parameters=params), render(o, out / "neuron.svg", parameters=params)]
-    written += frames + [out / "neuron_frames" / "backward.gif"]
-    written += backward_frames(x_times_y(), out / "xy_frames", gif=True) + [out / "xy_frames" / "backward.gif"]
+    try:
+        if out.exists() and not out.is_dir():
+            raise NotADirectoryError(f"{str(out)!r} is a file")
+        film_folder(out / "frames")  # a bad folder fails now, before any drawing
+        out.mkdir(parents=True, exist_ok=True)
+        o, params = neuron()
+        o.backward()
+        written = [render(o, out / "graph.png", parameters=params), render(o, out / "graph.svg", parameters=params)]
+        written += backward_frames(o, out / "frames", gif=True, parameters=params)
+        written += [out / "frames" / "backward.gif", stepper_html(o, out / "stepper.html", parameters=params)]
+    except (OSError, GraphvizNotFound) as problem:
+        print(f"python -m viz: cannot write the pictures: {problem}", file=sys.stderr)
+        return 2
     for path in written:
         print(path)
     return 0

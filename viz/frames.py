@@ -1,91 +1,91 @@
 """The backward pass as a film: one picture per chain-rule step.
 
-`engine.backward_steps` applies the chain rule one edge at a time. Frame 0 is
-the picture before the first step (only the seed, d root/d root = 1, is in);
-frame k is the picture after k steps, with the edge of step k drawn in red and
-its arithmetic as the caption. `backward_frames` writes the frames to files;
-`Stepper` shows them one at a time in a notebook.
+The film is always a FRESH pass (`viz.fresh_backward_pass`): every gradient
+starts at 0, d root/d root = 1, and the gradients stored in the graph are left
+exactly as they were. Frame 0 is the picture before the first step; frame k
+is the picture after k steps, with the edge of step k drawn in red (its arrow
+pointing back, the way the gradient flows), the numbers it reads shaded, and
+its arithmetic as the caption. Steps into constants are not shown: a number
+has no gradient a student needs to see.
+
+`backward_frames` writes the frames to files; `Stepper` shows them one at a
+time in a notebook.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Optional, Union
 
 import graphviz
 
-from engine import BackwardStep, Value, backward_steps, topological_order
+from engine import Value
 
 from .atomic import write_atomically
-from .graph import NUMBER_FORMAT, GraphvizNotFound, draw_dot, graph_bytes, node_names
+from .description import Description, Step, describe
+from .graph import GraphvizNotFound, check_style, graph_bytes, picture
 
-SEED = 1.0  # d root / d root: where every backward pass starts
 FRAME_FORMATS = ("png", "svg", "pdf")
 GIF_SECONDS_PER_FRAME = 1.5
+MANIFEST = ".stepgrad-film.json"  #: in a film's folder: the files backward_frames wrote there
 _OWN_OPTIONS = ("highlight", "grads", "caption", "number_width")  # set by each frame itself
+_DRAW_OPTIONS = ("rankdir", "show_data", "show_grad", "fmt", "max_nodes", "parameters")
 
 
 class BackwardRecording:
-    """One backward pass through `root`'s graph, recorded so any frame can be drawn.
+    """A fresh backward pass through `root`'s graph, described so any frame can be drawn.
 
-    Making it runs the pass (exactly `root.backward()`: interior gradients are
-    recomputed, leaves accumulate), through `engine.backward_steps`.
     `draw_opts` are `draw_dot`'s (rankdir, fmt, parameters, max_nodes, ...).
+    The graph's stored gradients are not changed.
     """
 
     def __init__(self, root: Value, **draw_opts):
         clash = [name for name in _OWN_OPTIONS if name in draw_opts]
         if clash:
             raise TypeError(f"each frame sets {', '.join(clash)} itself; leave it out of the options")
-        # Draw once BEFORE running the backward pass: a graph too big to draw, or a
-        # bad option (a typo, a wrong rankdir), is refused while no gradient has changed.
-        draw_dot(root, **draw_opts)
-        self.order = topological_order(root)
+        unknown = [name for name in draw_opts if name not in _DRAW_OPTIONS]
+        if unknown:
+            raise TypeError(f"unknown drawing option(s): {', '.join(unknown)} "
+                            f"(known: {', '.join(_DRAW_OPTIONS)})")
+        self.style = {k: draw_opts[k] for k in ("rankdir", "show_data", "show_grad") if k in draw_opts}
+        check_style(self.style.get("rankdir", "LR"), draw_opts.get("fmt"))
+        self.description: Description = describe(
+            root, draw_opts.get("parameters", ()), draw_opts.get("max_nodes", 500), draw_opts.get("fmt"))
         self.root = root
-        self.draw_opts = draw_opts
-        self.names = node_names(self.order)
-        self.fmt = draw_opts.get("fmt", NUMBER_FORMAT)
-        before = {node: node.grad for node in self.order}
-        self.steps: list[BackwardStep] = list(backward_steps(root, SEED))
-        # The state the engine starts from: interior gradients restart at 0,
-        # leaves keep what they had, and the root receives the seed.
-        self.start = {node: 0.0 if node.parents else before[node] for node in self.order}
-        self.start[root] += SEED
-        self.edges = edge_positions(self.steps)
-        widest = [format(x, self.fmt) for x in [*self.start.values(), *(s.parent_grad for s in self.steps)]]
-        widest += [format(node.data, self.fmt) for node in self.order]
+        self.order = self.description.order
+        self.names = self.description.names
+        self.steps: list[Step] = self.description.steps
+        number = self.description.number
+        widest = [number(s.record.parent_grad) for s in self.steps] + ["1", "0"]
+        widest += [number(node.data) for node in self.order]
         self.number_width = max(map(len, widest))
 
     def __len__(self) -> int:
-        """The number of frames: one per step, plus the one before the first step."""
+        """The number of frames: one per shown step, plus the one before the first step."""
         return len(self.steps) + 1
 
     def grads_after(self, k: int) -> dict[Value, float]:
-        """Every node's gradient after the first k steps, exactly as the engine had it."""
-        grads = dict(self.start)
-        for step in self.steps[:k]:
-            grads[step.parent] = step.parent_grad
-        return grads
+        """Every node's gradient after the first k steps of the fresh pass."""
+        return self.description.grads_after(k)
 
     def caption(self, k: int) -> str:
         """What frame k says: the seed, or step k's arithmetic."""
-        if k == 0:
-            name = self.names[self.root]
-            return (
-                f"start: {name}.grad = {SEED:{self.fmt}}  (∂{name}/∂{name} = 1);  "
-                f"{len(self.steps)} chain-rule steps to go"
-            )
-        return f"step {k}/{len(self.steps)}:  {self.steps[k - 1].caption(self.fmt, self.names.get)}"
+        return self.description.step_caption(k)
 
     def graph(self, k: int) -> graphviz.Digraph:
         """Frame k as a Graphviz graph."""
         self.check_frame(k)
-        return draw_dot(
-            self.root, **self.draw_opts, grads=self.grads_after(k), caption=self.caption(k),
-            highlight=self.edges[k - 1] if k else None, number_width=self.number_width,
+        step = self.steps[k - 1] if k else None
+        return picture(
+            self.description, **self.style, grads=self.grads_after(k), caption=self.caption(k),
+            edge=(step.node, step.position) if step else None, step=step, backward_arrows=True,
+            number_width=self.number_width,
         )
 
     def check_frame(self, k: int) -> None:
@@ -93,63 +93,167 @@ class BackwardRecording:
             raise IndexError(f"frame {k!r} does not exist: there are frames 0 to {len(self) - 1}")
 
 
-def edge_positions(steps: list[BackwardStep]) -> list[tuple[Value, int]]:
-    """For each step, the edge it applies as (node, k): node's k-th parent.
-
-    The engine yields a node's edges together, in argument order, so counting
-    tells apart the two edges of `a + a`, which join the same pair of nodes.
-    """
-    edges = []
-    previous, k = None, 0
-    for step in steps:
-        k = k + 1 if step.node is previous else 0
-        previous = step.node
-        assert step.node.parents[k] is step.parent, "backward_steps changed its order"
-        edges.append((step.node, k))
-    return edges
-
-
 def backward_frames(
     root: Value, out_dir: Union[str, os.PathLike], fmt: str = "png", gif: bool = False, **draw_opts
 ) -> list[Path]:
-    """Run `root`'s backward pass and draw it: `frame_000.<fmt>` before the first
-    step, then one frame per step. Returns the frame paths, in order.
+    """Draw a fresh backward pass of `root`: `frame_000.<fmt>` before the first
+    step, then one frame per step, all the same size. Returns the frame paths.
 
-    Each frame highlights the edge being applied and is captioned with its
-    arithmetic; the gradients in frame k are exactly the engine's after k
-    steps. With `gif=True` also writes `backward.gif`, the frames as an
-    animation. `out_dir` is created if needed; frame files left there by an
-    earlier, longer film are removed. Like `root.backward()`, this fills in
-    the graph's gradients (leaves accumulate).
+    Each frame highlights the edge being applied and the numbers it reads, and
+    is captioned with its arithmetic. With `gif=True` also writes
+    `backward.gif`, the frames as an animation. The gradients stored in the
+    graph are not changed.
+
+    `out_dir` is made if needed. It must be empty or hold an earlier film by
+    this function (listed in its `.stepgrad-film.json`): the new film replaces
+    the old one whole (written aside, then swapped in), so an interrupted run
+    never leaves old and new frames mixed, and no file this function did not
+    write is ever deleted.
     """
     if fmt not in FRAME_FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(FRAME_FORMATS)}, got {fmt!r}")
+    out_dir = film_folder(out_dir)  # before the pass: a bad folder fails in a second
+    recording = BackwardRecording(root, **draw_opts)
+    digits = max(3, len(str(len(recording) - 1)))
+    names = [f"frame_{k:0{digits}d}.{fmt}" for k in range(len(recording))]
+    pictures = [graph_bytes(recording.graph(k), fmt) for k in range(len(recording))]
+    files = dict(zip(names, same_canvas(pictures, fmt)))
+    if gif:
+        pngs = list(files.values()) if fmt == "png" else same_canvas(
+            [graph_bytes(recording.graph(k), "png") for k in range(len(recording))], "png")
+        files["backward.gif"] = animated_gif(pngs)
+    swap_in_film(out_dir, files)
+    return [out_dir / name for name in names]
+
+
+def film_folder(out_dir: Union[str, os.PathLike]) -> Path:
+    """`out_dir` as a Path, after checking a film can go there (see `backward_frames`)."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(f"cannot write frames into {str(out_dir)!r}: it is a file")
-    recording = BackwardRecording(root, **draw_opts)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    digits = max(3, len(str(len(recording) - 1)))
-    paths, pngs = [], []
-    for k in range(len(recording)):
-        graph = recording.graph(k)
-        data = graph_bytes(graph, fmt)
-        paths.append(write_atomically(out_dir / f"frame_{k:0{digits}d}.{fmt}", data))
-        if gif:
-            pngs.append(data if fmt == "png" else graph_bytes(graph, "png"))
-    remove_stale_frames(out_dir, fmt, keep=paths)
-    if gif:
-        write_atomically(out_dir / "backward.gif", animated_gif(pngs))
-    return paths
+    ancestor = out_dir
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if ancestor.exists() and not ancestor.is_dir():
+        raise NotADirectoryError(f"cannot write frames into {str(out_dir)!r}: {str(ancestor)!r} is a file")
+    if not os.access(ancestor if ancestor.exists() else ".", os.W_OK):
+        raise PermissionError(f"cannot write frames into {str(out_dir)!r}: {str(ancestor)!r} is not writable")
+    if out_dir.is_dir():
+        foreign = sorted(set(os.listdir(out_dir)) - set(film_files(out_dir)) - {MANIFEST})
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise FileExistsError(
+                f"cannot write frames into {str(out_dir)!r}: it holds files backward_frames did not write "
+                f"({shown}); choose an empty or new folder"
+            )
+    return out_dir
 
 
-def remove_stale_frames(out_dir: Path, fmt: str, keep: list[Path]) -> None:
-    """Delete frame files of this format that this run did not write (an older, longer film)."""
-    pattern = re.compile(rf"frame_\d+\.{fmt}")
-    keep_names = {p.name for p in keep}
-    for path in out_dir.iterdir():
-        if pattern.fullmatch(path.name) and path.name not in keep_names:
-            path.unlink()
+def film_files(out_dir: Path) -> list[str]:
+    """The files an earlier film wrote in `out_dir`, from its manifest ([] if none)."""
+    try:
+        listed = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [name for name in listed if isinstance(name, str) and "/" not in name and name not in ("", ".", "..")]
+
+
+def swap_in_film(out_dir: Path, files: dict[str, bytes]) -> None:
+    """Write `files` into a fresh folder beside `out_dir`, then swap it in for the
+    old film; delete only the old film's own files."""
+    out_dir = Path(os.path.realpath(out_dir)) if out_dir.is_symlink() else out_dir
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.new-"))
+    try:
+        for name, data in files.items():
+            write_atomically(fresh / name, data)
+        write_atomically(fresh / MANIFEST, json.dumps({"files": sorted(files)}, indent=1) + "\n")
+        os.chmod(fresh, stat_mode(out_dir))
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.old-"))
+            os.rmdir(old)  # only its unused name is wanted
+            os.rename(out_dir, old)
+            os.rename(fresh, out_dir)
+            remove_film(old)
+        else:
+            os.rename(fresh, out_dir)
+    except BaseException:
+        if fresh.exists():
+            remove_film(fresh, extra=list(files))
+        raise
+
+
+def stat_mode(folder: Path) -> int:
+    """The permission bits the film's folder should have: the old folder's, else 0777 minus umask."""
+    try:
+        return os.stat(folder).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o777 & ~umask
+
+
+def remove_film(folder: Path, extra: tuple = ()) -> None:
+    """Delete the files a film wrote in `folder` (its manifest's, and `extra`), then
+    the folder if that left it empty. Anything else stays where it is."""
+    for name in {*film_files(folder), *extra, MANIFEST}:
+        try:
+            (folder / name).unlink()
+        except FileNotFoundError:
+            pass
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # someone else's file is in it: leave it
+
+
+def same_canvas(pictures: list[bytes], fmt: str) -> list[bytes]:
+    """Every frame on a canvas as big as the largest, so slides do not jump."""
+    if fmt == "png" and len(pictures) > 1:
+        return [_png_on_canvas(p, _png_canvas(pictures)) for p in pictures]
+    if fmt == "svg" and len(pictures) > 1:
+        sizes = [_svg_size(p) for p in pictures]
+        if all(sizes):
+            width, height = max(w for w, _ in sizes), max(h for _, h in sizes)
+            return [_svg_on_canvas(p, width, height) for p in pictures]
+    return pictures
+
+
+def _png_canvas(pngs: list[bytes]) -> tuple[int, int]:
+    from PIL import Image  # Pillow comes with matplotlib
+
+    sizes = [Image.open(io.BytesIO(png)).size for png in pngs]
+    return max(w for w, _ in sizes), max(h for _, h in sizes)
+
+
+def _png_on_canvas(png: bytes, size: tuple[int, int]) -> bytes:
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    if image.size == size:
+        return png
+    canvas = Image.new("RGB", size, "white")
+    canvas.paste(image, ((size[0] - image.width) // 2, 0))
+    out = io.BytesIO()
+    canvas.save(out, format="PNG", dpi=image.info.get("dpi", (144, 144)))
+    return out.getvalue()
+
+
+_SVG_SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"\s+viewBox="[^"]*"')
+
+
+def _svg_size(svg: bytes) -> Optional[tuple[float, float]]:
+    found = _SVG_SIZE.search(svg)
+    return (float(found.group(1)), float(found.group(2))) if found else None
+
+
+def _svg_on_canvas(svg: bytes, width: float, height: float) -> bytes:
+    # Graphviz draws from the top-left corner of its viewBox: a larger box only adds white space.
+    w, h = _svg_size(svg)
+    shift = (width - w) / 2
+    return _SVG_SIZE.sub(
+        f'<svg width="{width:g}pt" height="{height:g}pt" viewBox="{-shift:g} 0 {width:g} {height:g}"'.encode(),
+        svg, count=1)
 
 
 def animated_gif(pngs: list[bytes]) -> bytes:
@@ -171,18 +275,19 @@ def animated_gif(pngs: list[bytes]) -> bytes:
 
 
 class Stepper:
-    """Step through `root`'s backward pass in a notebook, one chain-rule step at a time.
+    """Step through a fresh backward pass of `root`, one chain-rule step at a time.
 
     >>> from engine import Value
     >>> x, y = Value(4.0, label="x"), Value(-3.0, label="y")
     >>> s = Stepper(x * y)
     >>> s.next()      # in a notebook the cell shows the frame: step 1's edge in red
-    <Stepper frame 1/2: step 1/2:  x.grad += ∂v2/∂x × v2.grad = (-3.0000) × (1.0000) = -3.0000  →  x.grad = -3.0000>
-    >>> len(s), s.goto(len(s) - 1).grads[y]
-    (3, 4.0)
+    <Stepper frame 1/2: step 1/2:  x.grad += ∂(x·y)/∂x × (x·y).grad = y × 1 = (-3) × 1 = -3  →  x.grad = 0 + (-3) = -3>
+    >>> len(s), s.goto(len(s) - 1).grads[y], y.grad   # the graph's own gradients are untouched
+    (3, 4.0, 0.0)
 
-    Making a Stepper runs the backward pass once (like `f.backward()`); stepping
-    only changes which recorded frame is shown. `draw_opts` are `draw_dot`'s.
+    In Jupyter, a Stepper shows the step-through page (buttons, slider, keys;
+    it works without a live kernel too); `.widget()` gives ipywidgets controls
+    driving the Graphviz frames instead. `draw_opts` are `draw_dot`'s.
     """
 
     def __init__(self, root: Value, **draw_opts):
@@ -208,7 +313,7 @@ class Stepper:
         return self
 
     @property
-    def step(self) -> Optional[BackwardStep]:
+    def step(self) -> Optional[Step]:
         """The step frame k shows applied (None on frame 0)."""
         return self.recording.steps[self.k - 1] if self.k else None
 
@@ -225,17 +330,53 @@ class Stepper:
         """The current frame as a Graphviz graph."""
         return self.recording.graph(self.k)
 
-    def _repr_svg_(self) -> str:
+    def svg(self) -> str:
+        """The current frame as SVG text."""
         return graph_bytes(self.graph(), "svg").decode("utf-8")
+
+    def _repr_html_(self) -> str:
+        """The step-through page, embedded: steps in the browser, no kernel needed."""
+        from .html import embedded_page
+
+        return embedded_page(self.recording.description, start=self.k)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         # Without Graphviz a notebook still shows where we are, as text.
+        # The page, not a still picture: a front end showing the richest type would pick the SVG.
         bundle = {"text/plain": repr(self)}
         try:
-            bundle["image/svg+xml"] = self._repr_svg_()
+            bundle["text/html"] = self._repr_html_()
         except GraphvizNotFound:
             pass
         return bundle
+
+    def widget(self):
+        """ipywidgets controls (First, Prev, Next, Last, a slider) over the Graphviz frames,
+        for a live kernel. Needs ipywidgets."""
+        import ipywidgets as widgets
+
+        picture = widgets.HTML()
+        caption = widgets.HTML()
+        slider = widgets.IntSlider(value=self.k, min=0, max=len(self) - 1, description="step",
+                                   continuous_update=False)
+
+        def show(change=None) -> None:
+            import html as _html
+
+            self.goto(slider.value)
+            caption.value = f"<pre style='white-space:pre-wrap'>{_html.escape(self.caption)}</pre>"
+            picture.value = self.svg()
+
+        buttons = []
+        for text, target in [("« First", lambda: 0), ("◀ Prev", lambda: max(slider.value - 1, 0)),
+                             ("Next ▶", lambda: min(slider.value + 1, len(self) - 1)),
+                             ("Last »", lambda: len(self) - 1)]:
+            button = widgets.Button(description=text)
+            button.on_click(lambda _, target=target: setattr(slider, "value", target()))
+            buttons.append(button)
+        slider.observe(show, names="value")
+        show()
+        return widgets.VBox([widgets.HBox([*buttons, slider]), caption, picture])
 
     def __repr__(self) -> str:
         return f"<Stepper frame {self.k}/{len(self) - 1}: {self.caption}>"

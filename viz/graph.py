@@ -1,37 +1,39 @@
 """Drawing a computation graph with Graphviz: every `Value` a box, every op a circle.
 
 Each value is a box with three rows, its name, `data` and `grad`; each op is its
-own small circle labelled by the op (`+`, `*`, `tanh`, `Σw·x+b`, ...), and the
-edges run parent -> op -> result, the way the forward pass computes.
+own small circle labelled by the op (`+`, `×`, `tanh`, `Σw·x+b`, ...), and the
+edges run parent -> op -> result, the way the forward pass computes. A constant
+(a plain number in the graph, like the 2 in `2 * x`) is a small box holding
+its number: it has no gradient a student needs to see.
 
-Boxes are coloured by the node's ROLE, read off the graph like this:
-
-- output:       the root (the value you call `.backward()` on);
-- parameter:    a value passed in `parameters=` (e.g. `model.parameters()`);
-- input:        any other leaf with a label (`Value(2.0, label="x")`);
-- constant:     a leaf without a label (a plain number like the 2 in `2 * x`);
-- intermediate: everything else: the results of ops on the way to the output.
-
-Every element has a stable SVG id built from its place in
-`engine.topological_order` (see `element_ids`), so the same graph always gives
-byte-identical DOT, and a web page can find and restyle any part of the picture.
+Boxes are coloured by the node's ROLE (see `viz.describe.node_roles`): output,
+parameter (passed in `parameters=`), input (a labelled leaf), constant,
+intermediate. Every name comes from `engine.names` (the same names as in the
+captions, the page and the demos), every user text is made visible and
+escaped, and every element has a stable SVG id from its place in
+`engine.topological_order` (see `element_ids`), so the same graph always
+gives byte-identical DOT and a web page can find and restyle any part.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from html import escape
+import subprocess
+from html import escape as _html_escape
 from pathlib import Path
 from typing import Iterable, Mapping, Optional, Union
 
 import graphviz
 
-from engine import Value, topological_order
+from engine import Value
+from engine.names import visible
 
 from .atomic import check_target, write_atomically
+from .description import MAX_NODES, ROLES, Description, Step, describe, element_ids, node_roles
 
-ROLES = ("input", "parameter", "constant", "intermediate", "output")
+__all__ = ["draw_dot", "render", "GraphvizNotFound", "GraphvizTimeout", "element_ids", "node_names",
+           "node_roles", "ROLES"]
 
 #: (fill, border) of each role: pale fills, so black text stays readable on a projector.
 ROLE_COLOURS = {
@@ -41,17 +43,26 @@ ROLE_COLOURS = {
     "intermediate": ("#ffffff", "#5a5a5a"),
     "output": ("#ccefd3", "#2e8b57"),
 }
+NEURON_COLOURS = ("#ffffff", "#d9822b")  #: a collapsed neuron: white, with the parameters' border
 HIGHLIGHT = "#d62728"     #: the edge being applied and the nodes at its ends
 HIGHLIGHT_FILL = "#ffd9d9"  #: behind the gradient that a step just changed
+READ_FILL = "#fff3b0"     #: behind the numbers a step reads
 LINE = "#5a5a5a"
 TEXT_FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
 NUMBER_FONT = "DejaVu Sans Mono,Menlo,Consolas,monospace"  # digits line up, frames do not jitter
 RANKDIRS = ("LR", "TB", "RL", "BT")
-NUMBER_FORMAT = ".4f"  #: how numbers are written, in boxes, captions and the step-through page
 
 #: What `render` makes for each file suffix ("dot" is the DOT source itself).
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 PNG_DPI = 144  # sharp when a projector or a slide scales the picture up
+#: A PNG is never larger than this many inches (× PNG_DPI pixels) a side: Graphviz scales a bigger drawing down.
+PNG_MAX_INCHES = 16
+#: draw_dot collapses neurons (see `collapsed_picture`) in graphs of more values than this.
+COLLAPSE_ABOVE = 30
+#: The activations a neuron box takes in with its Σw·x+b.
+ACTIVATIONS = ("tanh", "σ", "sigmoid", "ReLU", "relu")
+#: Seconds `dot` may take before it is stopped: a layout that slow is unreadable anyway.
+DOT_TIMEOUT = 60.0
 
 #: A highlight: one node, or the edge from `node`'s k-th parent into `node`.
 Highlight = Union[Value, tuple[Value, int], None]
@@ -66,6 +77,12 @@ Install Graphviz, then open a new terminal:
 `draw_dot` still works without it: its .source is the graph as DOT text."""
 
 
+def escape(text: str) -> str:
+    """A user's text made safe inside a Graphviz HTML label: <, >, &, quotes as
+    entities, and every backslash doubled (Graphviz would read `\\N` as the node's id)."""
+    return _html_escape(text, quote=True).replace("\\", "\\\\")
+
+
 class GraphvizNotFound(RuntimeError):
     """The Graphviz `dot` program is missing; the message says how to install it."""
 
@@ -73,89 +90,15 @@ class GraphvizNotFound(RuntimeError):
         super().__init__(message)
 
 
-# --- names, ids and roles: what each node is called and how it is drawn -----------
+class GraphvizTimeout(RuntimeError):
+    """Graphviz took longer than its time limit to lay out the graph."""
 
 
-def node_names(order: list[Value]) -> dict[Value, str]:
-    """What pictures and captions call each node: its label, else `v<i>`,
-    where i is its position in the topological order (the same i as its SVG id)."""
-    return {node: node.label or f"v{i}" for i, node in enumerate(order)}
+def node_names(order: list[Value], parameters: Iterable[Value] = ()) -> dict[Value, str]:
+    """What pictures and captions call each node (see `engine.names.node_names`)."""
+    from engine.names import node_names as names
 
-
-def element_ids(order: list[Value]) -> dict[Value, dict]:
-    """The SVG id of every part of the picture, by node.
-
-    For the node at position i of `order`:
-      "node": "v<i>"           its box (whose texts are name, "data", number, "grad", number)
-      "op":   "v<i>op"         its op circle (None for a leaf)
-      "out":  "v<i>out"        the edge op -> node (None for a leaf)
-      "ins":  ["v<i>in<k>"...] the edge from its k-th parent into the op, k = 0, 1, ...
-    """
-    ids = {}
-    for i, node in enumerate(order):
-        made = bool(node.parents)
-        ids[node] = {
-            "node": f"v{i}",
-            "op": f"v{i}op" if made else None,
-            "out": f"v{i}out" if made else None,
-            "ins": [f"v{i}in{k}" for k in range(len(node.parents))],
-        }
-    return ids
-
-
-def node_roles(order: list[Value], parameters: Iterable[Value] = ()) -> dict[Value, str]:
-    """The role of each node (see the module docstring); the root is the last in `order`."""
-    params = set()
-    for p in parameters:
-        if not isinstance(p, Value):
-            raise TypeError(f"parameters must be Values, got {type(p).__name__}")
-        params.add(p)
-    root = order[-1]
-
-    def role(node: Value) -> str:
-        if node is root:
-            return "output"
-        if node in params:
-            return "parameter"
-        if node.parents:
-            return "intermediate"
-        return "input" if node.label else "constant"
-
-    return {node: role(node) for node in order}
-
-
-# --- walking the graph, refusing graphs too big to draw ---------------------------
-
-
-def count_values(root: Value, stop_after: int) -> int:
-    """How many values `root` depends on (itself included), counting no further
-    than `stop_after` + 1: enough to know the graph is too big, without walking it all."""
-    seen = {root}
-    stack = [root]
-    while stack:
-        for parent in stack.pop().parents:
-            if parent not in seen:
-                seen.add(parent)
-                if len(seen) > stop_after:
-                    return len(seen)
-                stack.append(parent)
-    return len(seen)
-
-
-def drawable_order(root: Value, max_nodes: Optional[int] = 500) -> list[Value]:
-    """`topological_order(root)`, after checking the graph has at most `max_nodes` values."""
-    if not isinstance(root, Value):
-        raise TypeError(f"draw_dot needs a Value, got {type(root).__name__}")
-    if max_nodes is not None:
-        if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-            raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
-        if count_values(root, stop_after=max_nodes) > max_nodes:
-            raise ValueError(
-                f"the graph has more than max_nodes={max_nodes} values (counting stopped there), "
-                "too many to lay out and read. Draw a smaller sub-graph (call draw_dot on an "
-                "intermediate value), or pass max_nodes=None if you really want all of it"
-            )
-    return topological_order(root)
+    return names(order, parameters)
 
 
 # --- the picture --------------------------------------------------------------------
@@ -166,86 +109,80 @@ def draw_dot(
     rankdir: str = "LR",
     show_data: bool = True,
     show_grad: bool = True,
-    fmt: str = NUMBER_FORMAT,
+    fmt: Optional[str] = None,
     highlight: Highlight = None,
-    max_nodes: Optional[int] = 500,
+    max_nodes: Optional[int] = MAX_NODES,
     *,
     parameters: Iterable[Value] = (),
     grads: Optional[Mapping[Value, float]] = None,
     caption: str = "",
     number_width: int = 0,
+    collapse: Optional[bool] = None,
 ) -> graphviz.Digraph:
     """The computation graph of `root` as a `graphviz.Digraph` (no Graphviz program needed).
 
     >>> x, y = Value(4.0, label="x"), Value(-3.0, label="y")
     >>> f = x * y
     >>> graph = draw_dot(f)      # in Jupyter, a cell ending in `graph` shows the picture
-    >>> graph.source.count("->")  # x -> *, y -> *, * -> f
+    >>> graph.source.count("->")  # x -> ×, y -> ×, × -> f
     3
 
     - `rankdir`: "LR" (left to right, the default), "TB", "RL" or "BT".
-    - `show_data`, `show_grad`: which rows the boxes have; `fmt` formats the numbers.
+    - `show_data`, `show_grad`: which rows the boxes have; `fmt` formats the numbers
+      (default: the shortest faithful form, `-3`, `0.7071`, `1.2e+20`).
     - `highlight`: a `Value` to outline, or `(node, k)`: the edge from node's k-th
       parent into node, with both its ends (this is how a backward step is drawn).
-    - `max_nodes`: refuse (`ValueError`) a graph with more values than this, quickly;
-      None draws any size.
+    - `max_nodes`: refuse (`ValueError`) a graph with more values than this, or
+      more than 3 × this many edges, quickly; None draws any size.
     - `parameters`: values to colour as parameters (e.g. `model.parameters()`).
     - `grads`: show these gradients instead of each node's `.grad` (a snapshot).
-    - `caption`: a line of text above the legend.
+    - `caption`: a line of text above the picture.
     - `number_width`: pad every number to at least this many characters, so that
       pictures of the same graph with different numbers have the same layout.
+    - `collapse`: draw each neuron (its weights and bias, Σw·x+b and its
+      activation) as ONE box. None (the default) collapses graphs of more than
+      `COLLAPSE_ABOVE` values, so a network's picture stays readable; a
+      highlight always shows the full graph.
     """
+    check_style(rankdir, fmt)
+    description = describe(root, parameters, max_nodes, number_format=fmt)
+    edge = None
+    if isinstance(highlight, Value):
+        if highlight not in description.index:
+            raise ValueError(f"highlight: {highlight!r} is not in this graph")
+    elif highlight is not None:
+        edge = checked_edge(highlight, description)
+    if collapse is None:
+        collapse = len(description.order) > COLLAPSE_ABOVE and highlight is None
+    if collapse:
+        return collapsed_picture(description, rankdir=rankdir, show_data=show_data, show_grad=show_grad,
+                                 grads=grads, caption=caption, number_width=number_width)
+    return picture(description, rankdir=rankdir, show_data=show_data, show_grad=show_grad,
+                   grads=grads, caption=caption, number_width=number_width,
+                   lit_node=highlight if isinstance(highlight, Value) else None, edge=edge)
+
+
+def check_style(rankdir: str, fmt: Optional[str]) -> None:
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
-    try:
-        format(0.0, fmt)
-    except (ValueError, TypeError):
-        raise ValueError(f"fmt must be a number format such as '.4f' or '.3g', got {fmt!r}") from None
-    order = drawable_order(root, max_nodes)
-    ids = element_ids(order)
-    lit, receiver = highlighted(highlight, ids)
-    grads = {node: node.grad for node in order} if grads is None else grads
-    number = _number_formatter(fmt, number_width)
-    names = node_names(order)
-    roles = node_roles(order, parameters)
-
-    graph = graphviz.Digraph(name="stepgrad", graph_attr=_graph_style(rankdir), node_attr={"fontname": TEXT_FONT})
-    # A caption goes on a borderless cluster around the whole graph: at the top,
-    # and apart from the legend, which then looks the same in every picture.
-    body = graphviz.Digraph(name="cluster_caption", graph_attr=_caption_style(caption)) if caption else graph
-    for node in order:
-        own = ids[node]
-        rows = []
-        if show_data:
-            rows.append(("data", number(node.data), False))
-        if show_grad:
-            rows.append(("grad", number(grads[node]), node is receiver))
-        label = _box(names[node], rows, roles[node], own["node"] in lit)
-        body.node(own["node"], label=label, id=own["node"], shape="plain")
-        if node.parents:
-            _draw_op(body, node, own, ids, lit)
-    if caption:
-        graph.subgraph(body)
-    return graph
+    if fmt is not None:
+        try:
+            format(0.0, fmt)
+        except (ValueError, TypeError):
+            raise ValueError(f"fmt must be a number format such as '.4f' or '.3g', got {fmt!r}") from None
 
 
-def highlighted(highlight: Highlight, ids: dict[Value, dict]) -> tuple[set[str], Optional[Value]]:
-    """The ids to draw in red, and the node whose gradient the highlighted edge feeds."""
-    if highlight is None:
-        return set(), None
-    if isinstance(highlight, Value):
-        if highlight not in ids:
-            raise ValueError(f"highlight: {highlight!r} is not in this graph")
-        return {ids[highlight]["node"]}, None
+def checked_edge(highlight, description: Description) -> tuple[Value, int]:
     try:
         node, k = highlight
     except (TypeError, ValueError):
         raise TypeError(
             f"highlight must be a Value or a (node, parent_position) pair, got {type(highlight).__name__}"
         ) from None
-    if node not in ids or not isinstance(k, int) or not 0 <= k < len(node.parents):
+    if node not in description.index or isinstance(k, bool) or not isinstance(k, int) \
+            or not 0 <= k < len(node.parents):
         raise ValueError(f"highlight: no edge into {node!r} from parent number {k!r} in this graph")
-    return set(edge_parts(node, k, ids)), node.parents[k]
+    return node, k
 
 
 def edge_parts(node: Value, k: int, ids: dict[Value, dict]) -> list[str]:
@@ -255,22 +192,172 @@ def edge_parts(node: Value, k: int, ids: dict[Value, dict]) -> list[str]:
     return [own["node"], own["op"], own["out"], own["ins"][k], ids[node.parents[k]]["node"]]
 
 
-def _draw_op(graph: graphviz.Digraph, node: Value, own: dict, ids: dict, lit: set) -> None:
+def picture(
+    description: Description, *, rankdir: str = "LR", show_data: bool = True, show_grad: bool = True,
+    grads: Optional[Mapping[Value, float]] = None, caption: str = "", number_width: int = 0,
+    lit_node: Optional[Value] = None, edge: Optional[tuple[Value, int]] = None, step: Optional[Step] = None,
+    backward_arrows: bool = False, graph_attr: Optional[dict] = None,
+) -> graphviz.Digraph:
+    """Draw a described graph: the renderer every picture, frame and page goes through.
+
+    `edge` (node, k) is lit in red; with `step`, the numbers the step reads are
+    shaded too (the node's gradient and the data its local derivative uses),
+    and with `backward_arrows` the lit edge points back, the way the gradient flows.
+    """
+    d = description
+    ids = d.ids
+    lit = set(edge_parts(*edge, ids)) if edge else set()
+    if lit_node is not None:
+        lit.add(ids[lit_node]["node"])
+    receiver = edge[0].parents[edge[1]] if edge else None
+    read_data = set(step.reads) if step else set()
+    read_grad = {step.node} if step else set()
+    grads = {node: node.grad for node in d.order} if grads is None else grads
+    number = _padded(d.number, number_width)
+    style = {**_graph_style(rankdir, d), **(graph_attr or {})}
+    graph = graphviz.Digraph(name="stepgrad", graph_attr=style, node_attr={"fontname": TEXT_FONT})
+    # A caption goes on a borderless cluster around the whole graph: at the top,
+    # and apart from the legend, which then looks the same in every picture.
+    body = graphviz.Digraph(name="cluster_caption", graph_attr=_caption_style(caption)) if caption else graph
+    for node in d.order:
+        own = ids[node]
+        role = d.roles[node]
+        if role == "constant":
+            label = _constant_box(d.names[node], own["node"] in lit)
+        else:
+            rows = []
+            if show_data:
+                rows.append(("data", number(node.data), "read" if node in read_data else ""))
+            if show_grad:
+                mark = "changed" if node is receiver else "read" if node in read_grad else ""
+                rows.append(("grad", number(grads[node]), mark))
+            label = _box(d.names[node], rows, role, own["node"] in lit)
+        body.node(own["node"], label=label, id=own["node"], shape="plain")
+        if node.parents:
+            _draw_op(body, d, node, lit, backward_arrows)
+    if caption:
+        graph.subgraph(body)
+    return graph
+
+
+def neurons(d: Description) -> dict[Value, Value]:
+    """Each node that belongs to a neuron, mapped to the neuron's head (the value it shows).
+
+    A neuron is a Σw·x+b node (`engine.dot`) with the parameters only it uses,
+    and its activation when that is the only use of the sum. Parameters used
+    elsewhere (shared weights) stay boxes of their own.
+    """
+    users: dict[Value, list[Value]] = {node: [] for node in d.order}
+    for node in d.order:
+        for parent in node.parents:
+            users[parent].append(node)
+    head_of: dict[Value, Value] = {}
+    for node in d.order:
+        if node.op != "Σw·x+b":
+            continue
+        own = [p for p in dict.fromkeys(node.parents)
+               if d.roles[p] == "parameter" and not p.parents and set(users[p]) == {node}]
+        head = node
+        after = users[node]
+        if len(after) == 1 and after[0].op in ACTIVATIONS and len(after[0].parents) == 1:
+            head = after[0]
+        if len(own) < 2 and head is node:
+            continue
+        for member in (node, head, *own):
+            head_of[member] = head
+    return head_of
+
+
+def collapsed_picture(
+    description: Description, *, rankdir: str = "LR", show_data: bool = True, show_grad: bool = True,
+    grads: Optional[Mapping[Value, float]] = None, caption: str = "", number_width: int = 0,
+) -> graphviz.Digraph:
+    """The graph with every neuron drawn as one box (see `neurons`): its name,
+    what it computes (`σ(Σw·x+b)`), its output's data and grad, and how many
+    parameters it holds. Everything else is drawn as in `picture`."""
+    d = description
+    head_of = neurons(d)
+    if not head_of:
+        return picture(d, rankdir=rankdir, show_data=show_data, show_grad=show_grad, grads=grads,
+                       caption=caption, number_width=number_width)
+    grads = {node: node.grad for node in d.order} if grads is None else grads
+    number = _padded(d.number, number_width)
+    kept = len({head_of.get(node, node) for node in d.order})
+    note = (f"a neuron box is Σw·x+b and its activation, with the weights and bias only it uses "
+            f"({len(d.order)} values drawn as {kept} boxes)")
+    shown_roles = [d.roles[n] for n in d.order if n not in head_of or head_of[n] is n] + ["neuron"]
+    style = _graph_style(rankdir, d, shown_roles)
+    style["label"] = (f'<<TABLE BORDER="0" CELLSPACING="0"><TR><TD>{style["label"][1:-1]}</TD></TR>'
+                      f'<TR><TD><FONT POINT-SIZE="13">{escape(note)}</FONT></TD></TR></TABLE>>')
+    graph = graphviz.Digraph(name="stepgrad", graph_attr=style, node_attr={"fontname": TEXT_FONT})
+    body = graphviz.Digraph(name="cluster_caption", graph_attr=_caption_style(caption)) if caption else graph
+    params = {head: 0 for head in head_of.values()}
+    for member, head in head_of.items():
+        params[head] += d.roles[member] == "parameter"
+    drawn_edges = set()
+    for node in d.order:
+        head = head_of.get(node)
+        if head is not None and node is not head:
+            continue  # drawn inside its neuron's box
+        own = d.ids[node]
+        role = d.roles[node]
+        rows = []
+        if show_data:
+            rows.append(("data", number(node.data), ""))
+        if show_grad:
+            rows.append(("grad", number(grads[node]), ""))
+        if head is not None:
+            members = [m for m, h in head_of.items() if h is node]
+            label = _neuron_box(d, node, members, rows, role)
+        elif role == "constant":
+            label = _constant_box(d.names[node], False)
+        else:
+            label = _box(d.names[node], rows, role, False)
+        body.node(own["node"], label=label, id=own["node"], shape="plain")
+        if not node.parents:
+            continue
+        if head is not None:  # the neuron's inputs: every parent of its members from outside it
+            for member in members:
+                for parent in member.parents:
+                    source = head_of.get(parent, parent)
+                    if head_of.get(parent) is node or (source, node) in drawn_edges:
+                        continue
+                    drawn_edges.add((source, node))
+                    body.edge(d.ids[source]["node"], own["node"], **_edge_style(False))
+            continue
+        body.node(own["op"], label=f"<{escape(d.op_text(node))}>", id=own["op"], shape="ellipse", style="filled",
+                  fillcolor="#fdf6e3", color=LINE, penwidth="1.2", fontsize="15", margin="0.06,0.02",
+                  width="0.5", height="0.4")
+        for k, parent in enumerate(node.parents):
+            body.edge(d.ids[head_of.get(parent, parent)]["node"], own["op"], id=own["ins"][k], **_edge_style(False))
+        body.edge(own["op"], own["node"], id=own["out"], **_edge_style(False))
+    if caption:
+        graph.subgraph(body)
+    return graph
+
+
+def _draw_op(graph: graphviz.Digraph, d: Description, node: Value, lit: set, backward_arrows: bool) -> None:
     """The op circle of `node`, the edge into it from each parent, and the edge out."""
+    own = d.ids[node]
     op_lit = own["op"] in lit
     graph.node(
-        own["op"], label=node.op or "?", id=own["op"], shape="ellipse", style="filled",
+        own["op"], label=f"<{escape(d.op_text(node))}>", id=own["op"], shape="ellipse", style="filled",
         fillcolor="#fdf6e3", color=HIGHLIGHT if op_lit else LINE, penwidth="3" if op_lit else "1.2",
         fontsize="15", margin="0.06,0.02", width="0.5", height="0.4",
     )
     for k, parent in enumerate(node.parents):
-        graph.edge(ids[parent]["node"], own["op"], id=own["ins"][k], **_edge_style(own["ins"][k] in lit))
-    graph.edge(own["op"], own["node"], id=own["out"], **_edge_style(own["out"] in lit))
+        edge_id = own["ins"][k]
+        graph.edge(d.ids[parent]["node"], own["op"], id=edge_id,
+                   **_edge_style(edge_id in lit, backward_arrows))
+    graph.edge(own["op"], own["node"], id=own["out"], **_edge_style(own["out"] in lit, backward_arrows))
 
 
-def _edge_style(lit: bool) -> dict:
+def _edge_style(lit: bool, backward: bool = False) -> dict:
     if lit:
-        return {"color": HIGHLIGHT, "penwidth": "3.5", "arrowsize": "1.0"}
+        style = {"color": HIGHLIGHT, "penwidth": "3.5", "arrowsize": "1.0"}
+        if backward:  # the gradient flows from the result back to the parent
+            style["dir"] = "back"
+        return style
     return {"color": LINE, "penwidth": "1.2", "arrowsize": "0.8"}
 
 
@@ -278,9 +365,9 @@ def _box(name: str, rows: list, role: str, lit: bool) -> str:
     """A value's box as a Graphviz HTML label: name on top, then one row per number."""
     fill, border = ROLE_COLOURS[role]
     cells = [f'<TR><TD COLSPAN="2" ALIGN="CENTER"><B>{escape(name)}</B></TD></TR>']
-    for what, text, changed in rows:
-        back = f' BGCOLOR="{HIGHLIGHT_FILL}"' if changed else ""
-        shown = f"<B>{escape(text)}</B>" if changed else escape(text)
+    for what, text, mark in rows:
+        back = {"changed": f' BGCOLOR="{HIGHLIGHT_FILL}"', "read": f' BGCOLOR="{READ_FILL}"'}.get(mark, "")
+        shown = f"<B>{escape(text)}</B>" if mark == "changed" else escape(text)
         cells.append(
             f'<TR><TD ALIGN="LEFT"{back}><FONT COLOR="#555555">{what}</FONT></TD>'
             f'<TD ALIGN="RIGHT"{back}><FONT FACE="{NUMBER_FONT}">{shown}</FONT></TD></TR>'
@@ -292,24 +379,59 @@ def _box(name: str, rows: list, role: str, lit: bool) -> str:
     )
 
 
-def _number_formatter(fmt: str, width: int):
+def _neuron_box(d: Description, head: Value, members: list[Value], rows: list, role: str) -> str:
+    """A collapsed neuron: `a2_0 = σ(Σw·x+b)`, what it holds, and its output's numbers on one row."""
+    params = [m for m in members if d.roles[m] == "parameter"]
+    inner = "Σw·x+b" if head.op == "Σw·x+b" else f"{d.op_text(head)}(Σw·x+b)"
+    labels = [p.label for p in params if p.label]
+    prefix = os.path.commonprefix(labels).rstrip(".wb[_") if len(labels) == len(params) and labels else ""
+    holds = f"{escape(visible(prefix, 40))} · " if len(prefix) > 1 else ""
+    fill, border = (ROLE_COLOURS["output"] if role == "output" else NEURON_COLOURS)
+    numbers = "".join(
+        f'<TD ALIGN="LEFT"><FONT COLOR="#555555">{what}</FONT></TD>'
+        f'<TD ALIGN="RIGHT"><FONT FACE="{NUMBER_FONT}">{escape(text)}</FONT></TD>' for what, text, _ in rows
+    )
+    return (
+        f'<<TABLE BORDER="3" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" BGCOLOR="{fill}" COLOR="{border}">'
+        f'<TR><TD COLSPAN="{max(1, 2 * len(rows))}" ALIGN="CENTER"><B>{escape(d.names[head])}</B> = '
+        f'{escape(inner)}'
+        + (f'<BR/><FONT POINT-SIZE="11" COLOR="#555555">{holds}{len(params)} parameters</FONT>' if params else "")
+        + f'</TD></TR><TR>{numbers}</TR></TABLE>>'
+    )
+
+
+def _constant_box(text: str, lit: bool) -> str:
+    """A constant: just its number, in a small grey box."""
+    fill, border = ROLE_COLOURS["constant"]
+    return (
+        f'<<TABLE BORDER="2" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" BGCOLOR="{fill}" '
+        f'COLOR="{HIGHLIGHT if lit else border}"><TR><TD><FONT FACE="{NUMBER_FONT}">{escape(text)}</FONT>'
+        f'</TD></TR></TABLE>>'
+    )
+
+
+def _padded(number, width: int):
     # A no-break space pads on the left: Graphviz would drop an ordinary leading space.
-    return lambda x: format(x, fmt).rjust(width, "\u00a0")
+    return (lambda x: number(x).rjust(width, "\u00a0")) if width else number
 
 
-def legend() -> str:
-    """The graph's label: the one legend, the same in every picture."""
+def legend(roles: Iterable[str] = ROLES) -> str:
+    """The graph's label: a swatch for each role present, in a fixed order."""
+    present = set(roles)
     swatches = "".join(
         f'<TD BGCOLOR="{fill}" COLOR="{border}" BORDER="2" CELLPADDING="5">{role}</TD>'
-        for role, (fill, border) in ROLE_COLOURS.items()
+        for role, (fill, border) in {**ROLE_COLOURS, "neuron": NEURON_COLOURS}.items() if role in present
     )
     return f'<<TABLE BORDER="0" CELLSPACING="8"><TR>{swatches}</TR></TABLE>>'
 
 
-def _graph_style(rankdir: str) -> dict:
+def _graph_style(rankdir: str, d: Description, roles: Optional[Iterable[str]] = None) -> dict:
     return {
         "rankdir": rankdir, "bgcolor": "white", "pad": "0.3", "nodesep": "0.35", "ranksep": "0.45",
-        "fontname": TEXT_FONT, "fontsize": "14", "labelloc": "b", "labeljust": "c", "label": legend(),
+        "fontname": TEXT_FONT, "fontsize": "14", "labelloc": "b", "labeljust": "c",
+        "label": legend(d.roles.values() if roles is None else roles),
+        # Bound the layout's effort: without these, `dot` spends minutes on a few hundred nodes.
+        "mclimit": "0.5", "nslimit": "4", "nslimit1": "4", "searchsize": "30",
     }
 
 
@@ -323,23 +445,36 @@ def _caption_style(caption: str) -> dict:
 # --- turning the picture into a file ------------------------------------------------
 
 
-def graph_bytes(graph: graphviz.Digraph, fmt: str) -> bytes:
+def graph_bytes(graph: graphviz.Digraph, fmt: str, timeout: float = DOT_TIMEOUT) -> bytes:
     """Lay out `graph` with Graphviz `dot` and return the file's bytes ("png", "svg", "pdf"),
-    or its DOT source for "dot". Raises `GraphvizNotFound` when `dot` is missing."""
+    or its DOT source for "dot". Raises `GraphvizNotFound` when `dot` is missing and
+    `GraphvizTimeout` when it runs longer than `timeout` seconds."""
     if fmt == "dot":
         return graph.source.encode("utf-8")
-    if shutil.which("dot") is None:
+    program = shutil.which("dot")
+    if program is None:
         raise GraphvizNotFound()
+    source = graph.source
     if fmt == "png":
         graph = graph.copy()
         graph.graph_attr["dpi"] = str(PNG_DPI)
+        graph.graph_attr["size"] = f"{PNG_MAX_INCHES},{PNG_MAX_INCHES}"
+        source = graph.source
     try:
-        return graph.pipe(format=fmt)
-    except graphviz.ExecutableNotFound as err:
+        done = subprocess.run([program, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
+                              timeout=timeout, check=False)
+    except FileNotFoundError as err:
         raise GraphvizNotFound() from err
-    except graphviz.CalledProcessError as err:
-        detail = (err.stderr or b"").decode("utf-8", "replace").strip()
-        raise RuntimeError(f"Graphviz could not draw the graph: {detail}") from err
+    except subprocess.TimeoutExpired:
+        raise GraphvizTimeout(
+            f"Graphviz 'dot' took more than {timeout:g} s to lay out a graph of "
+            f"{source.count(' -> ')} edges and was stopped. Draw a smaller sub-graph "
+            "(call draw_dot on an intermediate value)"
+        ) from None
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip()
+        raise RuntimeError(f"Graphviz could not draw the graph: {detail}")
+    return done.stdout
 
 
 def format_of(path: Path) -> str:

@@ -1,35 +1,43 @@
 """The step-through page: one self-contained HTML file that walks a graph's
-forward pass node by node and its backward pass edge by edge.
+forward pass node by node and a fresh backward pass edge by edge.
 
-Python does all the numbers. It runs `engine.topological_order` and
-`engine.backward_steps`, formats every value and every caption, and writes them
-into the page as JSON; the page's JavaScript only shows what it was given. So
-what a student sees is exactly what the engine computed.
+Python does all the numbers. `viz.describe` names every node, formats every
+value and every caption and runs the fresh backward pass; this module writes
+that description into the page as JSON, and the page's JavaScript only shows
+what it was given. So what a student sees is exactly what the engine computed.
 
-The picture is `draw_dot`'s, as Graphviz SVG, inline (the same look as the
-PNGs); the CSS and JavaScript in viz/html_assets/ are inlined too, so the file
-opens from disk, with no network, on a projector or on a phone.
+The picture is the same renderer's as the PNGs, as Graphviz SVG, inline; the
+CSS and JavaScript in viz/html_assets/ are inlined too, so the file opens
+from disk, with no network, on a projector, on a phone or inside a notebook.
+The page's Content-Security-Policy allows only its own script and style (by
+their SHA-256 hashes): nothing a label could smuggle in would run.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import os
 import re
-from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from engine import BackwardStep, Value, backward_steps
+from engine import Value
 
 from .atomic import check_target, write_atomically
-from .frames import edge_positions
-from .graph import NUMBER_FORMAT, draw_dot, drawable_order, edge_parts, element_ids, graph_bytes, node_names
+from .description import MAX_NODES, Description, Step, describe, written
+from .graph import edge_parts, graph_bytes, picture
 
 #: The passes a page can open on (both are always in the page).
 MODES = ("backward", "forward")
+#: Above this many values the page opens zoomed on the current step, with the
+#: rest of the graph dimmed (its neighbourhood view); below it shows the whole graph.
+BIG_GRAPH = 40
+
+__all__ = ["stepper_html", "stepper_page", "page_data", "embedded_page", "written", "MODES"]
 
 
 def stepper_html(
@@ -39,19 +47,20 @@ def stepper_html(
     *,
     title: Optional[str] = None,
     parameters: Iterable[Value] = (),
-    max_nodes: Optional[int] = 500,
+    max_nodes: Optional[int] = MAX_NODES,
 ) -> Path:
     """Write a step-through page for `root`'s graph to `path` and return the path.
 
     The page holds both passes: the forward pass (each value appears, in
     topological order, with how it was computed) and the backward pass (the
     gradient flows back one edge per step). `mode` is the one it opens on.
-    Step with the buttons, ←/→, Home/End or the slider.
+    Step with the buttons, ←/→, Home/End or the slider; zoom with the wheel,
+    a pinch, +/− or the buttons, and drag to pan.
 
-    The backward pass shown is a fresh one, run on the side: every gradient
-    starts at 0 and d root/d root = 1. The gradients stored in the graph are
-    left exactly as they were. `parameters` and `max_nodes` are `draw_dot`'s.
-    The file is written atomically; its folder must exist.
+    The backward pass shown is a fresh one (`viz.fresh_backward_pass`): every
+    gradient starts at 0 and d root/d root = 1. The gradients stored in the
+    graph are left exactly as they were. `parameters` and `max_nodes` are
+    `draw_dot`'s. The file is written atomically; its folder must exist.
     """
     path = check_target(path)  # before the work, not after
     page = stepper_page(root, mode, title=title, parameters=parameters, max_nodes=max_nodes)
@@ -59,140 +68,113 @@ def stepper_html(
 
 
 def stepper_page(root: Value, mode: str = "backward", *, title: Optional[str] = None,
-                 parameters: Iterable[Value] = (), max_nodes: Optional[int] = 500) -> str:
+                 parameters: Iterable[Value] = (), max_nodes: Optional[int] = MAX_NODES) -> str:
     """The text of the step-through page (see `stepper_html`)."""
     if mode not in MODES:
         raise ValueError(f"stepper_html: mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
-    order = drawable_order(root, max_nodes)  # also refuses a root that is not a Value
-    names = node_names(order)
-    data = page_data(order, names, element_ids(order))
+    description = describe(root, parameters, max_nodes)  # also refuses a root that is not a Value
+    return page_from(description, mode, title=title)
+
+
+def page_from(description: Description, mode: str = "backward", *, title: Optional[str] = None,
+              start: int = 0) -> str:
+    """The page for an already-made description (the Stepper embeds this)."""
+    data = page_data(description)
     data["mode"] = mode
+    data["start"] = start
     # Drawn with every gradient at 0 and every number padded to one width, so
     # the page can write any step's numbers into the boxes without moving them.
-    picture = draw_dot(root, grads=dict.fromkeys(order, 0.0), number_width=data["width"],
-                       parameters=parameters, max_nodes=None)
-    title = title or f"stepgrad: stepping through {names[root]}"
+    drawing = picture(description, grads=dict.fromkeys(description.order, 0.0), number_width=data["width"])
+    title = title or f"stepgrad: stepping through {description.names[description.root]}"
+    style, script = _asset("stepper.css"), _asset("stepper.js")
     return fill_template(
         _asset("stepper.html"),
         title=html.escape(title),
-        style=_asset("stepper.css"),
-        script=_asset("stepper.js"),
-        svg=inline_svg(graph_bytes(picture, "svg").decode("utf-8")),
+        csp=content_security_policy(style, script),
+        style=style,
+        script=script,
+        svg=inline_svg(graph_bytes(drawing, "svg").decode("utf-8")),
         data=json_for_script(data),
+    )
+
+
+def embedded_page(description: Description, start: int = 0, height: str = "640px") -> str:
+    """The page in an <iframe srcdoc>, sandboxed to its own scripts: how a notebook shows it."""
+    page = page_from(description, "backward", start=start)
+    return (
+        f'<iframe srcdoc="{html.escape(page, quote=True)}" sandbox="allow-scripts" '
+        f'title="stepgrad step-through" style="width: 100%; height: {height}; border: 1px solid #ddd">'
+        "</iframe>"
     )
 
 
 # --- what the page shows, worked out in Python ---------------------------------
 
 
-def page_data(order: list[Value], names: dict[Value, str], ids: dict[Value, dict]) -> dict:
+def page_data(d: Description) -> dict:
     """Everything the page displays, as JSON-ready data.
 
     Numbers go in as [shown, exact] pairs: the text on the page, and repr() of
     the float (in tooltips, and for tests to compare exactly). A step says
-    which value it changes ("target"), which table rows and SVG ids light up,
-    and its caption; a backward step also carries the target's new gradient.
+    which value it changes ("target"), which values it reads ("rows", and
+    "reads": whose data; "upstream": whose grad), which SVG ids light up, and
+    its caption; a backward step also carries the target's new gradient.
     """
-    root = order[-1]
-    index = {node: i for i, node in enumerate(order)}
-    zeros = [_shown(0.0) for _ in order]
-    steps = fresh_backward_pass(order)
-    edges = edge_positions(steps)  # (node, k): tells apart the two edges of `a + a`
-    backward = [backward_step(step, k, index, names, ids) for step, (_, k) in zip(steps, edges)]
+    root = d.root
+    index = d.index
+    zeros = [_shown(d, 0.0) for _ in d.order]
     data = {
+        "big": len(d.order) > BIG_GRAPH,
         "nodes": [
-            {"name": names[node], "op": node.op, "data": _shown(node.data), "parts": _all_parts(ids[node])}
-            for node in order
+            {"name": d.names[node], "op": d.op_text(node) if node.parents else "", "role": d.roles[node],
+             "data": _shown(d, node.data), "parts": _all_parts(d.ids[node])}
+            for node in d.order
         ],
         "forward": {
             "start": "Nothing is computed yet: press Next (→) to compute the first value.",
             "grads": zeros,
-            "steps": [forward_step(node, index, names, ids) for node in order],
+            "steps": [forward_step(d, node) for node in d.order],
         },
         "backward": {
             # Step 0 is the seed: d root / d root = 1, every other gradient 0.
-            "start": f"{names[root]}.grad = {1.0:{NUMBER_FORMAT}}   (∂{names[root]}/∂{names[root]} = 1: the seed)",
-            "grads": [_shown(1.0) if node is root else zero for node, zero in zip(order, zeros)],
-            "steps": backward,
+            "start": f"{d.names[root]}.grad = 1   (∂{d.names[root]}/∂{d.names[root]} = 1: the seed)",
+            "grads": [_shown(d, 1.0) if node is root else zero for node, zero in zip(d.order, zeros)],
+            "steps": [backward_step(d, step) for step in d.steps],
         },
     }
     data["width"] = max(len(text) for text, _ in _all_numbers(data))
     return data
 
 
-def forward_step(node: Value, index: dict[Value, int], names: dict[Value, str], ids: dict[Value, dict]) -> dict:
+def forward_step(d: Description, node: Value) -> dict:
     """The forward step that computes `node`: it and its op light up, with the edges in."""
-    own = ids[node]
+    own = d.ids[node]
     return {
-        "target": index[node],
-        "rows": [index[p] for p in node.parents],
-        "lit": _all_parts(own) + [ids[p]["node"] for p in node.parents],
-        "caption": forward_caption(node, names),
+        "target": d.index[node],
+        "rows": [d.index[p] for p in node.parents],
+        "reads": [d.index[p] for p in node.parents],
+        "lit": _all_parts(own) + [d.ids[p]["node"] for p in node.parents],
+        "caption": d.forward_caption(node),
     }
 
 
-def backward_step(step: BackwardStep, arg: int, index: dict[Value, int], names: dict[Value, str],
-                  ids: dict[Value, dict]) -> dict:
-    """One backward step: the edge from the parent at position `arg` into the node,
-    with both its ends lit, and the parent's new gradient."""
+def backward_step(d: Description, step: Step) -> dict:
+    """One backward step: the edge from the parent at `step.position` into the node,
+    with both its ends lit, the numbers it reads, and the parent's new gradient."""
     return {
-        "target": index[step.parent],
-        "rows": [index[step.node]],
-        "lit": edge_parts(step.node, arg, ids),
-        "grad": _shown(step.parent_grad),
-        "caption": step.caption(NUMBER_FORMAT, names.get),
+        "target": d.index[step.parent],
+        "rows": [d.index[step.node], *(d.index[n] for n in step.reads)],
+        "reads": [d.index[n] for n in step.reads],
+        "upstream": d.index[step.node],
+        "lit": edge_parts(step.node, step.position, d.ids),
+        "grad": _shown(d, step.record.parent_grad),
+        "caption": step.caption,
     }
 
 
-def fresh_backward_pass(order: list[Value]) -> list[BackwardStep]:
-    """Every backward step from all-zero gradients (leaves included); the
-    graph's own gradients are put back afterwards."""
-    with gradients_restored(order):
-        for node in order:  # `order` is the whole graph: no need for zero_grad to walk it again
-            node.grad = 0.0
-        return list(backward_steps(order[-1]))
-
-
-@contextmanager
-def gradients_restored(order: list[Value]) -> Iterator[None]:
-    """On the way out, give every node back the gradient it had on the way in."""
-    saved = [node.grad for node in order]
-    try:
-        yield
-    finally:
-        for node, grad in zip(order, saved):
-            node.grad = grad
-
-
-def forward_caption(node: Value, names: dict[Value, str]) -> str:
-    """How `node` was computed, e.g. ``o = tanh(n) = tanh(0.8814) = 0.7071``."""
-    value = f"{node.data:{NUMBER_FORMAT}}"
-    if not node.parents:
-        kind = "an input" if node.label else "a constant"
-        return f"{names[node]} = {value}   ({kind})"
-    by_name = written(node.op, [names[p] for p in node.parents])
-    by_value = written(node.op, [f"{p.data:{NUMBER_FORMAT}}" for p in node.parents])
-    return f"{names[node]} = {by_name} = {by_value} = {value}"
-
-
-def written(op: str, args: list[str]) -> str:
-    """An op applied to its arguments the way a blackboard writes it:
-    ``a * b``, ``a**2``, ``tanh(n)``, ``Σ(a, b, c)``; ``2.0000 * (-3.0000)``."""
-    if op.startswith("**") and len(args) == 1:  # x ** 2: the exponent is part of the op
-        return f"{_operand(args[0])}{op}"
-    if len(args) == 2 and not op[:1].isalpha():  # + - * / **
-        return f"{_operand(args[0])} {op} {_operand(args[1])}"
-    return f"{op}({', '.join(args)})"
-
-
-def _operand(text: str) -> str:
-    # A negative number beside an operator gets brackets: 2 * (-3), (-2)**2.
-    return f"({text})" if text.startswith("-") else text
-
-
-def _shown(x: float) -> list[str]:
+def _shown(d: Description, x: float) -> list[str]:
     """A number as the page shows it, and exactly."""
-    return [f"{x:{NUMBER_FORMAT}}", repr(x)]
+    return [d.number(x), repr(x)]
 
 
 def _all_numbers(data: dict) -> Iterator[list[str]]:
@@ -211,18 +193,30 @@ def _all_parts(own: dict) -> list[str]:
 
 
 def inline_svg(svg: str) -> str:
-    """Graphviz's SVG file made to sit inside HTML: no XML prolog; sized by CSS,
-    which gets the natural width as --natural-width (a phone scrolls sideways
-    rather than shrink the text past reading); and no <title>s (they would show
-    internal ids like "v2op" as tooltips)."""
+    """Graphviz's SVG file made to sit inside HTML: no XML prolog; its natural
+    size kept as data attributes (the page's script sizes and zooms it, since
+    the page's policy allows no inline style attributes); and no <title>s
+    (they would show internal ids like "v2op" as tooltips)."""
     svg = svg[svg.index("<svg"):]
     svg = re.sub(r"<title>[^<]*</title>\n?", "", svg)
     return re.sub(
-        r'<svg width="([^"]*)" height="[^"]*"',
-        r'<svg role="img" aria-labelledby="graph-title" style="--natural-width: \1"',
+        r'<svg width="([^"]*)" height="([^"]*)"',
+        r'<svg role="img" aria-labelledby="graph-title" data-width="\1" data-height="\2"',
         svg,
         count=1,
     )
+
+
+def content_security_policy(style: str, script: str) -> str:
+    """Nothing loads from anywhere; only the page's own style and script run (by hash)."""
+    return (
+        "default-src 'none'; "
+        f"style-src '{_sha256(style)}'; script-src '{_sha256(script)}'; img-src data:"
+    )
+
+
+def _sha256(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
 def json_for_script(data: dict) -> str:

@@ -1,0 +1,224 @@
+"""What a node is called, and how its numbers and steps are written, everywhere.
+
+Pictures, step-through pages, captions, demos and generated code all name the
+nodes of a graph the same way, from here:
+
+- a value with a label is its label (`x1`, `w2`, `loss`);
+- a constant (a leaf without a label, like the 2 in `2 * x`) is its number;
+- an unlabelled result is the short expression that made it, `(x1·w1)`,
+  `tanh(n)`, when that is short and unique; otherwise `v<i>`, with i its
+  position in the topological order (the same i as in the picture's ids).
+
+Numbers are written once, the same way everywhere (`number`): `-3`, `0.7071`,
+`1.235e+20`; never `-0.0000`, never 300 digits.
+
+Standard library only, like the rest of the engine.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import Callable, Iterable, Optional
+
+from .value import Value
+
+#: Longest label shown whole; longer ones are cut and end in "…".
+MAX_LABEL = 32
+#: Longest sub-expression used as a name; a longer one becomes `v<i>`.
+MAX_EXPRESSION = 16
+
+#: How an op is shown, where its recorded symbol is not what a blackboard writes.
+DISPLAY_SYMBOLS = {"*": "×", "mul": "×"}
+
+_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"}
+
+
+def number(x: float) -> str:
+    """`x` in its shortest faithful form: at most 4 decimals (4 significant
+    digits below 1), no trailing zeros, never `-0`; scientific notation
+    outside 1e-4 ≤ |x| < 1e6, so a huge value never fills a box."""
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    size = abs(x)
+    if size == 0.0:
+        return "0"
+    if 1e-4 <= size < 1e6:
+        text = f"{x:.4f}" if size >= 1 else f"{x:.4g}"
+        if "e" not in text and "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "0") else text
+    mantissa, exponent = f"{x:.4g}".split("e") if "e" in f"{x:.4g}" else (f"{x:.4g}", "0")
+    return f"{mantissa}e{int(exponent):+d}"
+
+
+def visible(text: str, limit: int = MAX_LABEL) -> str:
+    """`text` (a user's label or op name) with every invisible or unprintable
+    character written as a visible escape (tab as `\\t`, ESC as `\\x1b`, a lone
+    surrogate as `\\ud800`), and cut to `limit` characters with `…`."""
+    out = []
+    for char in str(text):
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+            continue
+        code = ord(char)
+        category = unicodedata.category(char)
+        noncharacter = 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+        if category in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp") or noncharacter or (
+                category == "Cf" and char not in "\u200d"):
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    shown = "".join(out)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def op_symbol(op: str) -> str:
+    """How an op is written in pictures and captions (`*` as `×`), made visible."""
+    return visible(DISPLAY_SYMBOLS.get(op, op), limit=16) if op else ""
+
+
+def is_constant(node: Value, parameters: Iterable[Value] = ()) -> bool:
+    """A leaf without a label that is not a parameter: a plain number in the graph
+    (the 2 in `2 * x`). It is shown as its number and gets no gradient step."""
+    return not node.parents and not node.label and node not in set(parameters)
+
+
+def node_names(order: list[Value], parameters: Iterable[Value] = ()) -> dict[Value, str]:
+    """The one display name of every node in `order` (a topological order,
+    every node after its parents): see the module docstring."""
+    params = set(parameters)
+    names: dict[Value, str] = {}
+    taken: set[str] = set()
+    for node in order:
+        if node.label:
+            name = visible(node.label)
+        elif not node.parents:
+            name = number(node.data) if node not in params else ""
+        else:
+            name = _expression(node, names)
+            if len(name) > MAX_EXPRESSION or name in taken:
+                name = ""
+        names[node] = name
+        taken.add(name)
+    for i, node in enumerate(order):
+        if not names[node]:
+            names[node] = f"v{i}"
+    return names
+
+
+def _expression(node: Value, names: dict[Value, str]) -> str:
+    """`node` written as its op applied to its parents' names: (a·b), (a+b), tanh(a)."""
+    args = [names.get(p) or "?" for p in node.parents]
+    if "?" in args:
+        return ""
+    args = [operand(a) for a in args]  # x + (-1), not x+-1
+    op = node.op
+    if op in ("*", "mul") and len(args) == 2:
+        return f"({args[0]}·{args[1]})"
+    if op in ("+", "-", "/", "**") and len(args) == 2:
+        return f"({args[0]}{op}{args[1]})"
+    if op == "-" and len(args) == 1:
+        return f"(-{args[0]})"
+    if op.startswith("**") and len(args) == 1:
+        return f"({args[0]}{op})"
+    return f"{op_symbol(op)}({', '.join(args)})"
+
+
+def operand(text: str) -> str:
+    """A number beside an operator: a negative one in brackets, `2 × (-3)`."""
+    return f"({text})" if text.startswith("-") else text
+
+
+def _factor(text: str) -> str:
+    """A formula as one factor of a product: `(1 - o**2) × 0.5`, `(-1) × 0.5`."""
+    return f"({text})" if text.startswith("-") or " " in text else text
+
+
+def local_formula(node: Value, k: int, name: Callable[[Value], str]) -> Optional[tuple[str, list[Value]]]:
+    """∂node/∂(its k-th parent) written with names, and the nodes whose numbers it
+    reads: for o = a·b, k = 0 gives ("b", [b]). None when the op has no rule here
+    (a student's own op): the caption then shows the number only."""
+    op, parents = node.op, node.parents
+    o = name(node)
+    if op in ("+", "Σ"):
+        return "1", []
+    if op == "-":
+        return ("-1", []) if len(parents) == 1 or k == 1 else ("1", [])
+    if op in ("*", "mul") and len(parents) == 2:
+        other = parents[1 - k]
+        return name(other), [other]
+    if op == "/" and len(parents) == 2:
+        if k == 0:
+            return f"1/{name(parents[1])}", [parents[1]]
+        return f"-{o}/{name(parents[1])}", [node, parents[1]]
+    if op.startswith("**") and len(parents) == 1:
+        try:
+            n = float(op[2:])
+        except ValueError:
+            return None
+        a = name(parents[0])
+        if n == 2:
+            return f"2·{a}", [parents[0]]
+        return f"{number(n)}·{a}**{number(n - 1)}", [parents[0]]
+    if op == "**" and len(parents) == 2:
+        a, b = name(parents[0]), name(parents[1])
+        if k == 0:
+            return f"{b}·{a}**({b}-1)", [parents[1], parents[0]]
+        return f"{o}·log({a})", [node, parents[0]]
+    if op == "Σw·x+b":  # engine.dot: ∂/∂wᵢ is the xᵢ it multiplies (and back); ∂/∂b is 1
+        local = node.local_grads[k]
+        for j, partner in enumerate(parents):
+            if j != k and partner.data == local and node.local_grads[j] == parents[k].data:
+                return name(partner), [partner]
+        return ("1", []) if k == len(parents) - 1 and local == 1.0 else None
+    single = len(parents) == 1
+    rules = {
+        "exp": (o, [node]),
+        "log": (f"1/{name(parents[0])}", list(parents)),
+        "sqrt": (f"0.5/{o}", [node]),
+        "tanh": (f"1 - {o}**2", [node]),
+        "σ": (f"{o}·(1 - {o})", [node]),
+        "sigmoid": (f"{o}·(1 - {o})", [node]),
+        "abs": (f"sign({name(parents[0])})", list(parents)),
+    }
+    if single and op in rules:
+        return rules[op]
+    return None
+
+
+def default_namer(node: Value) -> Callable[[Value], str]:
+    """Names for one caption when none are given: those of `node`'s own graph."""
+    from .walk import topological_order  # names need the walk; the walk needs names only for captions
+
+    return node_names(topological_order(node)).__getitem__
+
+
+def step_caption(step, name: Optional[Callable[[Value], str]] = None, before: Optional[float] = None,
+                 position: Optional[int] = None) -> str:
+    """What one backward step does, as a student writes it:
+
+        w2.grad += ∂(x2·w2)/∂w2 × (x2·w2).grad = x2 × 0.5 = 0 × 0.5 = 0  →  w2.grad = 0 + 0 = 0
+
+    `step` is an `engine.BackwardStep`; `name(value)` gives each node's name
+    (by default `node_names` of the step's own graph); `before` is the parent's
+    gradient before the step (by default the step's `parent_grad_before`);
+    `position` is the parent's place among the node's parents (by default the
+    step's `position`), which tells apart the two edges of `a * a`.
+    """
+    name = name or default_namer(step.node)
+    n, p = name(step.node), name(step.parent)
+    local, up, contribution = number(step.local_grad), number(step.upstream), number(step.contribution)
+    if position is None:
+        position = step.position
+    formula = local_formula(step.node, position, name)
+    product = f"{operand(local)} × {operand(up)}"
+    if formula is not None and formula[0] != local:
+        product = f"{_factor(formula[0])} × {operand(up)} = {product}"
+    if before is None:
+        before = step.parent_grad_before
+    total = f"{p}.grad = {number(before)} + {operand(contribution)} = {number(step.parent_grad)}"
+    return f"{p}.grad += ∂{n}/∂{p} × {n}.grad = {product} = {contribution}  →  {total}"

@@ -1,0 +1,252 @@
+"""One description of a graph, read by every picture, film, page and notebook control.
+
+`describe(root)` walks the graph once and settles everything that is shown:
+the order of the nodes, each node's one name (`engine.names`) and role, the
+SVG id of every part of the picture, the numbers as text, and (when asked for)
+the backward steps of a fresh pass. The Graphviz picture, the frames, the
+step-through page and the Jupyter control only read it, so they agree on
+every name and number by construction.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable, Iterable, Iterator, Optional
+
+from engine import BackwardStep, Value, backward_steps, topological_order
+from engine.names import is_constant, local_formula, node_names, number, op_symbol, step_caption
+
+ROLES = ("input", "parameter", "constant", "intermediate", "output")
+SEED = 1.0  #: d root / d root: where every backward pass starts
+
+#: Refuse to lay out graphs bigger than this by default (values, then edges):
+#: Graphviz takes minutes on them, and nobody can read the result.
+MAX_NODES = 500
+MAX_EDGES = 1500
+
+
+def fresh_backward_pass(root: Value) -> list[BackwardStep]:
+    """Every step of a backward pass of `root` that starts from zero gradients
+    everywhere (the seed d root/d root = 1 the only one), as the engine applies
+    them. The gradients stored in the graph are given back afterwards exactly
+    as they were: looking at a pass never changes what `.backward()` left.
+
+    This is the one "fresh backward pass" of the project: frames, the Stepper,
+    the step-through page and the demos all step through it.
+    """
+    order = topological_order(root)
+    with gradients_restored(order):
+        for node in order:
+            node.grad = 0.0
+        return list(backward_steps(root, SEED))
+
+
+@contextmanager
+def gradients_restored(order: list[Value]) -> Iterator[None]:
+    """On the way out, give every node back the gradient it had on the way in."""
+    saved = [node.grad for node in order]
+    try:
+        yield
+    finally:
+        for node, grad in zip(order, saved):
+            node.grad = grad
+
+
+@dataclass(frozen=True)
+class Step:
+    """One backward step as it is shown: the engine's record and what it reads."""
+
+    record: BackwardStep
+    position: int          #: the parent's place among the node's parents: the edge (node, position)
+    before: float          #: the parent's gradient before this step
+    caption: str           #: the arithmetic, with the description's names
+    reads: tuple = ()      #: nodes whose data the local derivative is made of (x2 for ∂(x2·w2)/∂w2)
+
+    @property
+    def node(self) -> Value:
+        return self.record.node
+
+    @property
+    def parent(self) -> Value:
+        return self.record.parent
+
+
+@dataclass
+class Description:
+    """What is shown of `root`'s graph (see the module docstring). Make it with `describe`."""
+
+    root: Value
+    order: list[Value]
+    names: dict[Value, str]
+    roles: dict[Value, str]
+    ids: dict[Value, dict]
+    index: dict[Value, int] = field(repr=False)
+    number: Callable[[float], str] = field(repr=False, default=number)
+
+    @cached_property
+    def steps(self) -> list[Step]:
+        """The steps of a fresh backward pass that a student is shown: every edge
+        except those into a constant (a number has no gradient to care about)."""
+        shown = []
+        for record in fresh_backward_pass(self.root):
+            if self.roles[record.parent] == "constant":
+                continue
+            formula = local_formula(record.node, record.position, self.names.__getitem__)
+            shown.append(Step(
+                record, record.position, record.parent_grad_before,
+                step_caption(record, self.names.__getitem__),
+                tuple(formula[1]) if formula else (),
+            ))
+        return shown
+
+    def start_grads(self) -> dict[Value, float]:
+        """Every gradient when a fresh pass starts: 0, and the seed at the root."""
+        grads = dict.fromkeys(self.order, 0.0)
+        grads[self.root] = SEED
+        return grads
+
+    def grads_after(self, k: int) -> dict[Value, float]:
+        """Every node's gradient after the first k shown steps of a fresh pass."""
+        grads = self.start_grads()
+        for step in self.steps[:k]:
+            grads[step.parent] = step.record.parent_grad
+        # a constant's gradient is never shown; the steps into it were skipped
+        return grads
+
+    def start_caption(self) -> str:
+        name = self.names[self.root]
+        return f"start: {name}.grad = 1  (∂{name}/∂{name} = 1);  {len(self.steps)} chain-rule steps to go"
+
+    def step_caption(self, k: int) -> str:
+        """What shown step k (1-based; 0 = before the first) says."""
+        if k == 0:
+            return self.start_caption()
+        return f"step {k}/{len(self.steps)}:  {self.steps[k - 1].caption}"
+
+    def op_text(self, node: Value) -> str:
+        return op_symbol(node.op) or "?"
+
+    def forward_caption(self, node: Value) -> str:
+        """How `node` was computed, e.g. ``o = tanh(n) = tanh(0.8814) = 0.7071``."""
+        value = self.number(node.data)
+        if not node.parents:
+            kind = {"constant": "a constant", "parameter": "a parameter"}.get(self.roles[node], "an input")
+            if kind == "a constant":
+                return f"{value}   (a constant)"
+            return f"{self.names[node]} = {value}   ({kind})"
+        by_name = written(self.op_text(node), [self.names[p] for p in node.parents])
+        by_value = written(self.op_text(node), [self.number(p.data) for p in node.parents])
+        return f"{self.names[node]} = {by_name} = {by_value} = {value}"
+
+
+def written(op: str, args: list[str]) -> str:
+    """An op applied to its arguments the way a blackboard writes it:
+    ``a × b``, ``a**2``, ``tanh(n)``, ``Σ(a, b, c)``; ``2 × (-3)``."""
+    if op.startswith("**") and len(args) == 1:  # x ** 2: the exponent is part of the op
+        return f"{_operand(args[0])}{op}"
+    if len(args) == 1 and op == "-":
+        return f"-{_operand(args[0])}"
+    if len(args) == 2 and not op[:1].isalpha() and op not in ("Σ", "Σw·x+b"):  # + - × / **
+        return f"{_operand(args[0])} {op} {_operand(args[1])}"
+    return f"{op}({', '.join(args)})"
+
+
+def _operand(text: str) -> str:
+    # A negative number beside an operator gets brackets: 2 × (-3), (-2)**2.
+    return f"({text})" if text.startswith("-") else text
+
+
+def describe(root: Value, parameters: Iterable[Value] = (), max_nodes: Optional[int] = MAX_NODES,
+             number_format: Optional[str] = None) -> Description:
+    """The description of `root`'s graph (refusing one too big to draw: see `check_size`)."""
+    if not isinstance(root, Value):
+        raise TypeError(f"viz needs a Value, got {type(root).__name__}")
+    params = _parameters(parameters)
+    check_size(root, max_nodes)
+    order = topological_order(root)
+    roles = node_roles(order, params)
+    names = node_names(order, params)
+    shown = number if number_format is None else (lambda x: format(x, number_format))
+    return Description(root, order, names, roles, element_ids(order), {n: i for i, n in enumerate(order)}, shown)
+
+
+def _parameters(parameters: Iterable[Value]) -> set[Value]:
+    params = set()
+    for p in parameters:
+        if not isinstance(p, Value):
+            raise TypeError(f"parameters must be Values, got {type(p).__name__}")
+        params.add(p)
+    return params
+
+
+def node_roles(order: list[Value], parameters: Iterable[Value] = ()) -> dict[Value, str]:
+    """The role of each node; the root is the last in `order`:
+    output (the root), parameter (passed in `parameters`), intermediate (made by
+    an op), input (a labelled leaf), constant (a plain number in the graph)."""
+    params = _parameters(parameters)
+    root = order[-1]
+
+    def role(node: Value) -> str:
+        if node is root:
+            return "output"
+        if node in params:
+            return "parameter"
+        if node.parents:
+            return "intermediate"
+        return "constant" if is_constant(node) else "input"
+
+    return {node: role(node) for node in order}
+
+
+def element_ids(order: list[Value]) -> dict[Value, dict]:
+    """The SVG id of every part of the picture, by node.
+
+    For the node at position i of `order`:
+      "node": "v<i>"           its box (whose texts are name, "data", number, "grad", number)
+      "op":   "v<i>op"         its op circle (None for a leaf)
+      "out":  "v<i>out"        the edge op -> node (None for a leaf)
+      "ins":  ["v<i>in<k>"...] the edge from its k-th parent into the op, k = 0, 1, ...
+    """
+    ids = {}
+    for i, node in enumerate(order):
+        made = bool(node.parents)
+        ids[node] = {
+            "node": f"v{i}",
+            "op": f"v{i}op" if made else None,
+            "out": f"v{i}out" if made else None,
+            "ins": [f"v{i}in{k}" for k in range(len(node.parents))],
+        }
+    return ids
+
+
+def check_size(root: Value, max_nodes: Optional[int] = MAX_NODES, max_edges: Optional[int] = None) -> None:
+    """Refuse, quickly and clearly, a graph with more than `max_nodes` values or more
+    than `max_edges` edges (default: 3 × max_nodes): Graphviz would take minutes."""
+    if max_nodes is None:
+        return
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
+    max_edges = 3 * max_nodes if max_edges is None else max_edges
+    seen, edges = {root}, 0
+    stack = [root]
+    while stack:
+        parents = stack.pop().parents
+        edges += len(parents)
+        if edges > max_edges:
+            raise ValueError(
+                f"the graph has more than {max_edges} edges (with max_nodes={max_nodes}; counting stopped "
+                "there), too many to lay out and read. Draw a smaller sub-graph (call draw_dot on an "
+                "intermediate value), or pass max_nodes=None if you really want all of it"
+            )
+        for parent in parents:
+            if parent not in seen:
+                seen.add(parent)
+                if len(seen) > max_nodes:
+                    raise ValueError(
+                        f"the graph has more than max_nodes={max_nodes} values (counting stopped there), "
+                        "too many to lay out and read. Draw a smaller sub-graph (call draw_dot on an "
+                        "intermediate value), or pass max_nodes=None if you really want all of it"
+                    )
+                stack.append(parent)
