@@ -12,6 +12,8 @@ ARTICLE = None  # micrograd's moons, not one of the reference articles
 N_POINTS, STEPS, ALPHA = 100, 100, 1e-4
 #: Grid points per side where the two models' decision functions are compared.
 GRID = 25
+#: Whose numbers the rows hold, beside the engine's.
+PYTORCH = "PyTorch"
 
 
 def run(s) -> None:
@@ -44,13 +46,12 @@ def run(s) -> None:
     ours = [model(x).data for x in X]
     with torch.no_grad():
         theirs = net(torch.tensor(X, dtype=torch.float64))[:, 0].tolist()
-    s.say("  (below, PyTorch's numbers stand where other demos print the article's)")
-    s.compare(f"scores on the {N_POINTS} training points", theirs, ours)
+    s.compare(f"scores on the {N_POINTS} training points", theirs, ours, source=PYTORCH)
     s.expect("the same predicted class for every point", all((a > 0) == (b > 0) for a, b in zip(ours, theirs)))
     grid = [[-1.5 + 4.0 * i / (GRID - 1), -1.0 + 2.5 * j / (GRID - 1)] for i in range(GRID) for j in range(GRID)]
     with torch.no_grad():
         theirs_grid = net(torch.tensor(grid, dtype=torch.float64))[:, 0].tolist()
-    s.compare(f"scores on a {GRID}×{GRID} grid", theirs_grid, [model(p).data for p in grid])
+    s.compare(f"scores on a {GRID}×{GRID} grid", theirs_grid, [model(p).data for p in grid], source=PYTORCH)
 
     s.heading("the same gradients: one more loss, backward in both")
     scores = [model(x) for x in X]
@@ -61,12 +62,12 @@ def run(s) -> None:
     labels = torch.tensor(y, dtype=torch.float64)
     reference = torch.relu(1 - labels * out).mean() + ALPHA * sum((p * p).sum() for p in net.parameters())
     reference.backward()
-    s.compare("the loss", reference.item(), loss)
+    s.compare("the loss", reference.item(), loss, source=PYTORCH)
     torch_grads = []
     for linear in (m for m in net if isinstance(m, torch.nn.Linear)):
         for row, bias in zip(linear.weight.grad.tolist(), linear.bias.grad.tolist()):
             torch_grads += row + [bias]
-    s.compare("every parameter's gradient", torch_grads, [p.grad for p in model.parameters()])
+    s.compare("every parameter's gradient", torch_grads, [p.grad for p in model.parameters()], source=PYTORCH)
     model.zero_grad()
 
     s.heading("and back: nn.from_torch(net)")
