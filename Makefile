@@ -29,10 +29,10 @@ bench: install
 # A demo not (yet) in the registry is skipped with a note, not an error.
 DOC_PAGES := chain_rule neuron topo_order logistic reverse_network
 docs: install graphviz
-	$(PY) -m demos tour > /dev/null
-	cp out/chain_rule/frames/frame_001.png docs/chain_rule-step1.png
-	cp out/neuron/graph.png docs/neuron-graph.png
-	cp out/moons/decision_boundary.png docs/moons-decision-boundary.png
+	$(PY) -m demos tour --out out/docs > /dev/null
+	cp out/docs/chain_rule/frames/frame_001.png docs/chain_rule-step1.png
+	cp out/docs/neuron/graph.png docs/neuron-graph.png
+	cp out/docs/moons/decision_boundary.png docs/moons-decision-boundary.png
 	@for name in $(DOC_PAGES); do \
 		if $(PY) -c "import sys, demos; sys.exit(0 if '$$name' in demos.NAMES else 1)"; then \
 			echo "docs/$$name.html"; \
