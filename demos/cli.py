@@ -162,6 +162,10 @@ def main(argv: Optional[Sequence[str]] = None, stdin: Optional[TextIO] = None,
     """`python -m demos ...`; returns the exit status."""
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["expr"]:  # any formula, not a built-in demo: its own command line
+        from .expr import main as expr_main
+        return expr_main(argv[1:], stdin, out)
     args = parser().parse_args(argv)
     if args.name is None:
         list_demos(out)
