@@ -1,4 +1,4 @@
-"""Article 004's logistic regression: dJ/dz = a − y, dJ/dw = x(a − y); zero init learns; article 001's folded bias."""
+"""Article 004's logistic regression: dJ/dz = a − y, dJ/dw = x(a − y); zero init learns; a folded bias."""
 
 import numpy as np
 

@@ -255,7 +255,8 @@ class Session:
         import viz
 
         draw_options.setdefault("parameters", self.main_parameters)
-        paths = self._draw(lambda: viz.backward_frames(root, self.out_dir / folder, **draw_options), "backward frames")
+        paths = self._draw(lambda: viz.backward_frames(root, self.out_dir / folder, **draw_options),
+                           "backward frames")
         paths = list(paths or [])
         self.keep(paths)
         self._frame_files[id(root)] = paths
