@@ -12,6 +12,8 @@ from typing import Optional
 NAMES = (
     "chain_rule", "neuron", "topo_order", "reverse_network", "delta_rule", "logistic", "symmetry", "l_layer",
     "tiny_net", "linear_chain", "forward_vs_reverse", "window_ner", "moons",
+    "newton",
+    "gradient_graph",
 )
 
 

@@ -26,7 +26,7 @@ from .value import Value
 #: Longest label shown whole; longer ones are cut and end in "…".
 MAX_LABEL = 32
 #: Longest sub-expression used as a name; a longer one becomes `v<i>`.
-MAX_EXPRESSION = 24
+MAX_EXPRESSION = 16
 
 #: How an op is shown, where its recorded symbol is not what a blackboard writes.
 DISPLAY_SYMBOLS = {"*": "×", "mul": "×"}
@@ -115,6 +115,7 @@ def _expression(node: Value, names: dict[Value, str]) -> str:
     args = [names.get(p) or "?" for p in node.parents]
     if "?" in args:
         return ""
+    args = [operand(a) for a in args]  # x + (-1), not x+-1
     op = node.op
     if op in ("*", "mul") and len(args) == 2:
         return f"({args[0]}·{args[1]})"
@@ -212,16 +213,12 @@ def step_caption(step, name: Optional[Callable[[Value], str]] = None, before: Op
     n, p = name(step.node), name(step.parent)
     local, up, contribution = number(step.local_grad), number(step.upstream), number(step.contribution)
     if position is None:
-        position = getattr(step, "position", None)
-    if position is None:
-        position = step.node.parents.index(step.parent)
+        position = step.position
     formula = local_formula(step.node, position, name)
     product = f"{operand(local)} × {operand(up)}"
     if formula is not None and formula[0] != local:
         product = f"{_factor(formula[0])} × {operand(up)} = {product}"
     if before is None:
-        before = getattr(step, "parent_grad_before", None)
-    total = f"{p}.grad = {number(step.parent_grad)}"
-    if before is not None:
-        total = f"{p}.grad = {number(before)} + {operand(contribution)} = {number(step.parent_grad)}"
+        before = step.parent_grad_before
+    total = f"{p}.grad = {number(before)} + {operand(contribution)} = {number(step.parent_grad)}"
     return f"{p}.grad += ∂{n}/∂{p} × {n}.grad = {product} = {contribution}  →  {total}"

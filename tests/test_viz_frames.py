@@ -320,3 +320,19 @@ def test_a_folder_under_a_file_fails_before_the_pass(tmp_path, monkeypatch):
     monkeypatch.setattr(viz.description, "backward_steps", must_not_run)
     with pytest.raises(NotADirectoryError, match="afile"):
         viz.backward_frames(doubled(), tmp_path / "afile" / "sub")
+
+
+def test_captions_name_every_node_the_one_way(dot_program):
+    # Constants (2, -1, 0) are numbers, never nodes with a gradient step; nothing is "leaf" or "*".
+    x = Value(3.0, "x")
+    y = ((x * 2) + (-1)) * x - 0 * x
+    s = viz.Stepper(y)
+    captions = [s.goto(k).caption for k in range(len(s))]
+    text = "\n".join(captions)
+    for wrong in ("leaf", "*", "0.grad", "-1.grad", "2.grad", "∂v/∂0", "0.0000"):
+        assert wrong not in text, (wrong, text)
+    assert all(step.parent is x or step.parent.parents for step in s.recording.steps)
+    # an unlabelled result is its short expression, else v<i> (its place in the topological order)
+    assert "((x·2)+(-1)).grad += " in text and "v8.grad = 1" in captions[0]
+    assert s.goto(len(s) - 1).grads[x] == 4 * 3.0 - 1  # y = 2x² - x: dy/dx = 4x - 1
+    assert captions[-1].endswith("x.grad = 5 + 6 = 11")

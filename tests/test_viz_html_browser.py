@@ -289,10 +289,10 @@ def test_a_700_step_page_follows_its_current_edge(open_page, big_page, dot_progr
         for left, top, right, bottom in lit:
             assert view["x"] - 1 <= left and right <= view["x"] + view["width"] + 1, (k, left, right, view)
             assert view["y"] - 1 <= top and bottom <= view["y"] + view["height"] + 1, (k, top, bottom, view)
-        # and at a readable size: the target box's name is drawn at least 9 px tall
+        # and at a readable size: the target box's name is drawn at least 12 px tall
         size = page.evaluate("""() => { const t = document.querySelector('.graph .node.target text');
                                         return t ? t.getBoundingClientRect().height : 0; }""")
-        assert size >= 9, f"step {k}: text {size:.1f} px tall"
+        assert size >= 12, f"step {k}: text {size:.1f} px tall"
         if k == steps // 2:
             save_screenshot(page, f"{name}-middle", full_page=False)
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")

@@ -90,24 +90,13 @@ class Description:
         """The steps of a fresh backward pass that a student is shown: every edge
         except those into a constant (a number has no gradient to care about)."""
         shown = []
-        grads = {node: 0.0 for node in self.order}
-        grads[self.root] = SEED
-        seen: dict[Value, int] = {}
         for record in fresh_backward_pass(self.root):
-            # The engine walks a node's parents in argument order, all together:
-            # counting them tells apart the two edges of `a + a`.
-            position = getattr(record, "position", None)
-            if position is None:
-                position = seen.get(record.node, 0)
-                seen[record.node] = position + 1
-            before = grads[record.parent]
-            grads[record.parent] = record.parent_grad
             if self.roles[record.parent] == "constant":
                 continue
-            formula = local_formula(record.node, position, self.names.__getitem__)
+            formula = local_formula(record.node, record.position, self.names.__getitem__)
             shown.append(Step(
-                record, position, before,
-                step_caption(record, self.names.__getitem__, before=before, position=position),
+                record, record.position, record.parent_grad_before,
+                step_caption(record, self.names.__getitem__),
                 tuple(formula[1]) if formula else (),
             ))
         return shown

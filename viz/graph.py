@@ -283,7 +283,7 @@ def collapsed_picture(
     grads = {node: node.grad for node in d.order} if grads is None else grads
     number = _padded(d.number, number_width)
     kept = len({head_of.get(node, node) for node in d.order})
-    note = (f"a neuron box holds its weights and bias, Σw·x+b and activation "
+    note = (f"a neuron box is Σw·x+b and its activation, with the weights and bias only it uses "
             f"({len(d.order)} values drawn as {kept} boxes)")
     shown_roles = [d.roles[n] for n in d.order if n not in head_of or head_of[n] is n] + ["neuron"]
     style = _graph_style(rankdir, d, shown_roles)
@@ -394,8 +394,9 @@ def _neuron_box(d: Description, head: Value, members: list[Value], rows: list, r
     return (
         f'<<TABLE BORDER="3" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" BGCOLOR="{fill}" COLOR="{border}">'
         f'<TR><TD COLSPAN="{max(1, 2 * len(rows))}" ALIGN="CENTER"><B>{escape(d.names[head])}</B> = '
-        f'{escape(inner)}<BR/><FONT POINT-SIZE="11" COLOR="#555555">{holds}{len(params)} parameters</FONT>'
-        f'</TD></TR><TR>{numbers}</TR></TABLE>>'
+        f'{escape(inner)}'
+        + (f'<BR/><FONT POINT-SIZE="11" COLOR="#555555">{holds}{len(params)} parameters</FONT>' if params else "")
+        + f'</TD></TR><TR>{numbers}</TR></TABLE>>'
     )
 
 

@@ -131,7 +131,7 @@
   const full = { x: natural.x, y: natural.y, w: natural.width, h: natural.height };
   let box = { ...full };
   // The most the whole graph may shrink before the page zooms in to a readable size.
-  const READABLE = 0.75;  // screen pixels per point of the drawing
+  const READABLE = 1.0;  // screen pixels per point of the drawing: 14-point labels 14 px tall
 
   function sizeView() {
     const width = Math.max(1, view.clientWidth);
