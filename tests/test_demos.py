@@ -69,7 +69,7 @@ def test_chain_rule_prints_the_articles_numbers():
     assert re.search(r"✓ ∂f/∂y = x = 4 +article +4 +engine +4\n", text)
     assert "x.grad += ∂f/∂x × f.grad = y × 1 = (-3) × 1 = -3" in text
     assert "y.grad += ∂f/∂y × f.grad = x × 1 = 4 × 1 = 4" in text
-    assert "ε = 1e-06" in text  # the gradient check says its step
+    assert "h = ε·max(1, |θ_i|), ε = 1e-06" in text  # the gradient check says its step
 
 
 # ---- a wrong derivative is caught ------------------------------------------------
