@@ -99,8 +99,11 @@ def run(s) -> None:
     s.main_graph = loss
     p = np.array(data(layers[2]))
     s.say(f"  p = {fmt(p)},  C = {loss.data:.1e} (from {engine_curve[0]:.4g})")
-    s.expect("trained: C fell below 1e-4 of where it started", loss.data <= 1e-4 * engine_curve[0],
-             f"C = {loss.data:.1e}, start {engine_curve[0]:.4g}")
+    if steps >= STEPS:
+        s.expect("trained: C fell below 1e-4 of where it started", loss.data <= 1e-4 * engine_curve[0],
+                 f"C = {loss.data:.1e}, start {engine_curve[0]:.4g}")
+    else:
+        s.say(f"  (how far C falls is checked after {STEPS} steps; --steps {steps} may be too few)")
     s.pause("corrected training done")
     article_curve = article_loop(s, x, start)
     s.fresh_backward(loss)
