@@ -103,6 +103,8 @@ def run(s) -> None:
     s.say("  forward (从前到后): layer 1's weights need layers 2…end, layer 2's 3…end, …:")
     s.say("    (end − 2) + (end − 3) + (end − 4) + … + (end − end) = (end − 1)(end − 2)/2")
     s.say("  reverse (BP): one pass back through the layers: end − 1")
+    s.note("the article writes the sum's last term as \"end − 0\"; counting as it does, the last "
+           "layer's term is end − end = 0")
     s.say(f"  {'end':>5} {'article sum':>12} {'reverse':>8}   (end = L + 1 layers of nodes)")
     for depth in DEPTHS:
         end = depth + 1
