@@ -269,3 +269,13 @@ def test_step_names_the_frame_file_of_each_step(tmp_path, dot_program):
     for k in (1, 2):
         frame = tmp_path / "frames" / f"frame_00{k}.png"
         assert f"picture: {frame.name}" in text and frame.read_bytes().startswith(PNG)
+
+
+def test_a_frames_folder_holding_someone_elses_files_is_refused_before_running(tmp_path):
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    (frames / "frame_000.png").write_bytes(b"a student's own picture")
+    status, text = run(["chain_rule", "--out", str(tmp_path)])
+    assert status == 2 and text.count("\n") == 1, text
+    assert "frame_000.png" in text and "did not write" in text
+    assert (frames / "frame_000.png").read_bytes() == b"a student's own picture"
