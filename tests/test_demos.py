@@ -13,6 +13,7 @@ import engine.value
 from demos import NAMES, registry
 from demos.articles import ARTICLES
 from demos.cli import main
+from tests.test_demos_graphs import columns
 from demos.topo_order import build, naive_backward
 
 #: Demos small enough to run in full here; the trainers get fewer steps where the
@@ -54,6 +55,7 @@ def test_listing_names_every_demo_and_every_article():
         assert article.title in text
     assert "https://www.coursera.org/specializations/deep-learning" in text  # the one link a text gives
     assert "reverse_network" in text and "[article 002]" in text and "l_layer" in text
+    assert all(columns(line) <= 80 for line in text.splitlines())  # Chinese titles count two columns a character
 
 
 def test_an_unknown_demo_is_refused_with_the_list():
