@@ -281,3 +281,20 @@ def test_a_frames_folder_holding_someone_elses_files_is_refused_before_running(t
     assert status == 2 and text.count("\n") == 1, text
     assert "frame_000.png" in text and "did not write" in text
     assert (frames / "frame_000.png").read_bytes() == b"a student's own picture"
+
+
+def test_small_matrices_are_printed_in_full_and_say_whose_numbers_they_are():
+    from demos.checks import Checks
+
+    out = io.StringIO()
+    checks = Checks(out)
+    checks.compare("dW (2×2)", [[0.5, -0.25], [1e-9, 3.0]], [[0.5, -0.25], [1e-9, 3.0]], source="article")
+    checks.compare("a big one", list(range(9)), list(range(9)))
+    checks.compare("by differences", 2.0, 2.000000001, source="numeric", rtol=1e-6)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("  ✓ dW (2×2)  (2×2)")
+    assert lines[1].split() == ["article", "0.5", "-0.25"] and lines[2].split() == ["engine", "0.5", "-0.25"]
+    assert lines[3].split() == ["article", "1e-09", "3"] and lines[4].split() == ["engine", "1e-09", "3"]
+    assert "9 entries, largest |closed form − engine| = 0.0e+00" in lines[5]
+    assert lines[6].split()[-4:] == ["numeric", "2", "engine", "2.000000001"]
+    assert checks.summary() == "✓ all 3 checks pass (1 against the article's own formulas)"
