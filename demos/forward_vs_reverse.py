@@ -64,7 +64,7 @@ def forward_edges_formula(n: int, depth: int) -> int:
 def run(s) -> None:
     s.say(f"networks {WIDTH} wide, 1 to {DEPTHS[-1]} weight layers deep, loss Σ(p − target)²")
     s.say("(the article's linear, bias-free layers, one input vector)")
-    s.say("reverse: one backward pass gives every weight's gradient, visiting each edge once;")
+    s.say("reverse: one backward pass gives every weight's gradient, each edge once;")
     s.say("forward: one tangent pass per weight, each visiting the edges below that weight.")
     s.note("the article argues in whole layers, without a count; the edge counts, the widths "
            "and the depths are ours")

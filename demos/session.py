@@ -210,8 +210,7 @@ class Session:
             self.step_through(root)
             return
         self.fresh_backward(root)
-        self.say(f"backward pass: {edges} steps, one per edge (too many to print; "
-                 f"the small demos print every one)")
+        self.say(f"backward pass: {edges} steps, one per edge (too many to print here)")
 
     # ---- pictures ----------------------------------------------------------
 

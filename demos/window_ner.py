@@ -40,7 +40,8 @@ def run(s) -> None:
     W = matrix(uniform(rng, HIDDEN, DIM * len(WINDOW), -0.5, 0.5), "W")
     b = vector([rng.uniform(-0.5, 0.5) for _ in range(HIDDEN)], "b")
     U = vector([rng.uniform(-1, 1) for _ in range(HIDDEN)], "U")
-    s.say(f'true window "{" ".join(WINDOW)}", corrupt window "{" ".join(CORRUPT)}" (§1.3, §1.4)')
+    s.say(f'true window "{" ".join(WINDOW)}" (§1.3),')
+    s.say(f'corrupt window "{" ".join(CORRUPT)}" (§1.4)')
     s.say(f"{len(WINDOW)} words × {DIM} dims = {DIM * len(WINDOW)} inputs, W {HIDDEN}×{DIM * len(WINDOW)}, "
           f"b {HIDDEN}, U {HIDDEN}×1; s = Uᵀ·f(Wx + b), f = sigmoid")
     s.note("the article gives the shapes, not the numbers: W, b, U and the "
