@@ -15,6 +15,7 @@ NAMES = (
     "newton",
     "gradient_graph",
     "as_code",
+    "to_pytorch",
 )
 
 
