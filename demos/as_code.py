@@ -32,12 +32,14 @@ def run(s) -> None:
     s.say("added to the parent's grad (the first contribution starts it).")
     s.say()
     s.say(compiled.source)
+    s.pause("the code")
 
     s.heading("each backward step beside its line of code")
     steps = list(backward_steps(o))  # a fresh pass: the numbers of each step
     for step, line in zip(steps, step_code(o, leaves)):
         product = f"{number(step.local_grad)} × {number(step.upstream)} = {number(step.contribution)}"
         s.say(f"  {step.index + 1}. {line:<33} {product}")
+        s.pause(f"step {step.index + 1}/{len(steps)}")
 
     s.render(o, "graph.png")  # the graph, with the gradients of that pass
 
