@@ -211,7 +211,12 @@ def _short(x: object) -> str:
 
 
 def _number(other) -> float:
-    return other.data if isinstance(other, Value) else as_float(other, "comparison")
+    """The number a comparison reads: a Value's data, or any real (±inf too: `loss < best`)."""
+    if isinstance(other, Value):
+        return other.data
+    if isinstance(other, bool) or not isinstance(other, Real):
+        raise TypeError(f"comparison needs a real number, got {type(other).__name__}: {_short(other)}")
+    return other
 
 
 def _node(data: float, op, parents: tuple, local_grads: tuple) -> Value:
