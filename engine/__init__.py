@@ -29,10 +29,12 @@ from .forward_mode import forward_grad
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck
 from .functional import grad, hessian, hvp
 from .primitives import arctan2
+from .parse import FormulaError, parse
 
 __all__ = [
     "Value", "Op", "OPS", "define_op", "generic_exp", "generic_log", "add_all", "dot",
     "topological_order", "forward_grad", "zero_grad", "backward", "backward_steps", "BackwardStep",
     "gradcheck", "GradcheckReport", "GradcheckError", "lift", "as_float",
     "grad", "hvp", "hessian", "arctan2", "generic_sin", "generic_cos",
+    "parse", "FormulaError",
 ]

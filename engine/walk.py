@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Iterator, NamedTuple
 
+from .hot_paths import backward_without_records
 from .op import NoDerivative
 from .value import Value, _node, as_float
 
@@ -100,13 +101,13 @@ def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None
     """Accumulate d root / d leaf into every leaf's `.grad` (see `Value.backward`).
 
     With `create_graph=True` the same walk runs on `Value`s (`_chain_rule_on_values`,
-    below): every gradient it fills is a node, differentiable again.
+    below): every gradient it fills is a node, differentiable again. Without it, it
+    is `_chain_rule` below without records, its steps written out (hot_paths.py).
     """
     if create_graph:
         _chain_rule_on_values(root, grad)
         return
-    for _ in _chain_rule(root, _seed(root, grad), record=False):
-        pass
+    backward_without_records(root, _seed(root, grad), topological_order(root), _by_the_policy)
 
 
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
