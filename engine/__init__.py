@@ -39,3 +39,4 @@ __all__ = [
     "grad", "hvp", "hessian", "arctan2", "generic_sin", "generic_cos",
     "parse", "FormulaError",
 ]
+from .codegen import CompiledGraph, step_code, to_python

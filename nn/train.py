@@ -66,7 +66,8 @@ class History:
 def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] = "hinge",
         optimizer: Optional[Optimizer] = None, steps: int = 100, batch_size: Optional[int] = None,
         seed: Optional[int] = None, progress: bool = True,
-        on_step: Optional[Callable[[int, float, float], None]] = None, l2_penalty: float = 0.0) -> History:
+        on_step: Optional[Callable[[int, float, float], None]] = None, l2_penalty: float = 0.0,
+        compiled: bool = False) -> History:
     """Train `model` on inputs `X` and labels `y`; return the `History`.
 
     loss        a name in `LOSSES` or a function (outputs, labels) -> Value
@@ -75,6 +76,8 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] 
     l2_penalty  adds l2_penalty · Σ p² to the loss (micrograd's recipe: 1e-4)
     progress    show a tqdm bar, when stderr is a terminal
     on_step     called as on_step(k, loss, accuracy) after each step
+    compiled    build the graph once, turn it into Python (`engine.to_python`) and run
+                that every step: the same numbers, faster (full batch only)
 
     Divergence: a step whose loss is nan or infinite, whose update would make a
     parameter nan or infinite, or in which an op overflows or leaves its domain,
@@ -104,6 +107,7 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] 
     if optimizer is not None and not isinstance(optimizer, Optimizer):
         raise TypeError(f"fit: optimizer must be an nn Optimizer (SGD, Adam), got {type(optimizer).__name__}")
     params = model.parameters()
+    step = _compiled_step(batch_size, len(X)) if compiled else _step
     optimizer = optimizer or SGD(params, lr=lambda k: 1.0 - 0.9 * k / steps)
     rng = random.Random(seed)
     history = History()
@@ -112,7 +116,7 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] 
         with _ctrl_c_between_steps() as ctrl_c_pressed:
             for k in range(steps):
                 try:
-                    loss_value, acc = _step(model, X, y, loss_fn, optimizer, params, batch_size, l2_penalty, rng)
+                    loss_value, acc = step(model, X, y, loss_fn, optimizer, params, batch_size, l2_penalty, rng)
                 except (ArithmeticError, ValueError) as problem:
                     if k == 0 and isinstance(problem, _NonFiniteLoss):
                         raise ValueError(f"fit: the loss at step 0, before any update, is {problem.loss!r}: "
@@ -227,3 +231,66 @@ def _progress_bar(steps: int):
     from tqdm import tqdm  # only needed when there is a terminal to draw on
 
     return tqdm(total=steps, file=sys.stderr, unit="step")
+
+
+# ---- compiled=True: the graph as code, built once (engine.to_python) -------------------
+
+
+def _compiled_step(batch_size: Optional[int], examples: int) -> Callable[..., tuple[float, float]]:
+    """A `_step` that builds the graph on its first call, compiles it, and from then on
+    only runs the compiled code and the optimizer.
+
+    The graph must be the same function of the parameters at every step. Full-batch
+    training keeps its shape; but a constant computed from the numbers (the max that
+    a stable softmax subtracts) makes each step's graph a little different. So the
+    second step's graph is built too and compared with the compiled one (ops, joins,
+    constants) and its answer with the code's, bit for bit: if they differ, training
+    goes on with the graph engine (same results, no speed-up) and says so in a warning."""
+    if batch_size is not None and batch_size < examples:
+        raise ValueError(f"fit: compiled=True needs full-batch training (batch_size=None), got batch_size={batch_size}: "
+                         "a new batch each step is a new graph")
+    state: dict = {"calls": 0}  # and "code", "shape" after the first call
+
+    def step(model, X, y, loss_fn, optimizer, params, batch_size, l2_penalty, rng) -> tuple[float, float]:
+        if state.get("graph engine"):
+            return _step(model, X, y, loss_fn, optimizer, params, batch_size, l2_penalty, rng)
+        state["calls"] += 1
+        if state["calls"] <= 2:  # the first graph is compiled, the second compared with it
+            scores = [model(x) for x in X]
+            total = loss_fn(scores, y)
+            if l2_penalty:
+                total = total + l2_penalty * l2(params)
+        if "code" not in state:
+            from engine import to_python
+
+            flat = [z for s in scores for z in (s if isinstance(s, (list, tuple)) else [s])]
+            state["code"] = to_python(total, params, also=flat)
+            state["shape"] = [len(s) if isinstance(s, (list, tuple)) else None for s in scores]
+        value, grads, flat_scores = state["code"]([p.data for p in params])
+        optimizer.zero_grad()
+        if state["calls"] == 2:  # the graph engine's answer at these numbers, to compare
+            total.backward()
+            if not state["code"].matches(total, params) or value != total.data or \
+                    any(g != p.grad for p, g in zip(params, grads)):
+                import warnings
+
+                warnings.warn("fit(compiled=True): this model's graph changes from step to step (a constant "
+                              "computed from its numbers?); training on with the graph engine", stacklevel=4)
+                state["graph engine"] = True
+                optimizer.step()
+                return total.data, accuracy(scores, y)
+        for p, g in zip(params, grads):
+            p.grad = g
+        optimizer.step()
+        return value, accuracy(_regrouped(flat_scores, state["shape"]), y)
+
+    return step
+
+
+def _regrouped(flat: Sequence[float], shape: list) -> list:
+    """The scores as `model` gave them (a number, or a list per example), from one flat list."""
+    scores, i = [], 0
+    for size in shape:
+        scores.append(flat[i] if size is None else list(flat[i:i + size]))
+        i += 1 if size is None else size
+    return scores

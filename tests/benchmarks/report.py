@@ -84,6 +84,13 @@ def targets(results: Results) -> list[Target]:
                          ratios(series("moons", "micrograd"), series("moons", "stepgrad")), at_least=40))
     found.append(_target("moons (fused): stepgrad ÷ plain-float floor",
                          ratios(series("moons", "stepgrad"), series("moons", "floor")), at_most=3))
+    # issue 15: the graph as straight-line Python (engine.to_python), compiled once
+    found.append(_target("moons, compiled (to_python): compiled ÷ plain-float floor",
+                         ratios(series("moons", "compiled"), series("moons", "floor")), at_most=0.75))
+    found.append(_target("moons, compiled (to_python): micrograd ÷ compiled",
+                         ratios(series("moons", "micrograd"), series("moons", "compiled")), at_least=200))
+    found.append(_target("moons: compiling once (to_python) ÷ one stepgrad step",
+                         ratios(series("moons_compile", "compiled"), series("moons", "stepgrad")), at_most=20))
     found.append(_target("moons_as_written (micrograd's demo code): micrograd ÷ stepgrad",
                          ratios(series("moons_as_written", "micrograd"), series("moons_as_written", "stepgrad")),
                          at_least=40))

@@ -45,7 +45,10 @@ GPT_ENGINES = ("stepgrad", "microgpt")          # microgpt's model uses exp and 
 
 WORKLOADS = {w.name: w for w in [
     # One SGD step from the shared starting weights, as issue 7 specifies (twice per process).
-    Workload("moons", "ms / step", 1e3, lambda steps: steps, (1,), (1,), reps=lambda steps: 2, size_name="step"),
+    Workload("moons", "ms / step", 1e3, lambda steps: steps, (1,), (1,), reps=lambda steps: 2, size_name="step",
+             engines=EVERY_WORKLOAD + ("compiled",)),
+    # Turning the moons graph into Python once (engine.to_python), read against one stepgrad moons step.
+    Workload("moons_compile", "ms", 1e3, lambda n: n, (1,), (1,), engines=("compiled",), size_name="compile"),
     Workload("moons_unfused", "ms / step", 1e3, lambda steps: steps, (1,), (1,), reps=lambda steps: 2,
              size_name="step"),
     # The code students bring, only the Value import swapped (as_written.py): one step each.

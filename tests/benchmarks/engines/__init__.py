@@ -18,6 +18,7 @@ ENGINE_MODULES = {
     "microgpt": "microgpt_engine",
     "torch": "torch_engine",
     "floor": "floor",
+    "compiled": "compiled_engine",  # engine.to_python: moons only (issue 15)
 }
 
 

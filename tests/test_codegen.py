@@ -1,0 +1,414 @@
+"""`engine.to_python`: the generated code gives the graph engine's floats, bit for bit.
+
+The reference is the graph engine itself, run on a freshly built graph at the
+same numbers: the same value, the same gradients, down to the sign of zero, or
+the same error with the same message.
+"""
+
+from __future__ import annotations
+
+import doctest
+import itertools
+import math
+import re
+import struct
+
+import pytest
+from hypothesis import given, strategies as st
+
+import engine
+import engine.codegen
+from engine import OPS, CompiledGraph, Value, add_all, define_op, dot, to_python
+from engine.codegen import TEMPLATES
+from engine.strategies import expressions, values
+
+
+def bits(x: float) -> bytes:
+    """The float's 8 bytes: equal bits, not merely equal numbers (-0.0 is not 0.0)."""
+    return struct.pack("<d", x)
+
+
+def assert_same_floats(got, expected) -> None:
+    got_value, got_grads = got
+    value, grads = expected
+    assert len(got_grads) == len(grads)
+    for a, b in zip((got_value, *got_grads), (value, *grads)):
+        assert bits(a) == bits(b) or (math.isnan(a) and math.isnan(b)), f"{got} != {expected}"
+
+
+def engine_result(expr, numbers, wrt_positions):
+    """(value, grads of the wrt inputs) from the graph engine, on a fresh graph at `numbers`."""
+    leaves = [Value(x, f"x{i}") for i, x in enumerate(numbers)]
+    out = expr(*leaves)
+    out.backward()
+    return out.data, tuple(leaves[i].grad for i in wrt_positions)
+
+
+def compile_expression(expr, wrt_positions) -> CompiledGraph:
+    leaves = expr.leaves()
+    out = expr(*leaves)
+    return to_python(out, [leaves[i] for i in wrt_positions])
+
+
+# ---- the property: same floats as the graph engine ------------------------------------
+
+
+@given(expressions(), st.data())
+def test_compiled_code_gives_the_engines_floats_at_the_drawn_point(expr, data):
+    wrt = data.draw(st.lists(st.integers(0, len(expr.inputs) - 1), unique=True, min_size=1), label="wrt")
+    compiled = compile_expression(expr, wrt)
+    numbers = [expr.inputs[i] for i in wrt]
+    assert_same_floats(compiled(numbers), engine_result(expr, expr.inputs, wrt))
+
+
+@given(expressions(), st.data())
+def test_compiled_code_gives_the_engines_floats_or_errors_at_new_numbers(expr, data):
+    """At other numbers the graph engine may refuse (log of a negative): then so does the code,
+    with an op's own error. (When several ops fail, which one is met first can differ: the
+    code runs in topological order, the expression in the order it was written.)"""
+    wrt = list(range(len(expr.inputs)))
+    compiled = compile_expression(expr, wrt)
+    numbers = [data.draw(values(), label=f"x{i}") for i in wrt]
+    try:
+        expected = engine_result(expr, numbers, wrt)
+    except (ArithmeticError, ValueError) as refused:
+        with pytest.raises((ArithmeticError, ValueError)) as raised:
+            compiled(numbers)
+        if str(raised.value) != str(refused):
+            named = re.match(r"(\w+)\(", str(raised.value))
+            assert named and named.group(1) in {step.op.name for step in expr.steps}, (raised.value, refused)
+    else:
+        assert_same_floats(compiled(numbers), expected)
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_every_op_has_a_template_or_calls_its_own_rules(name):
+    """Each op of the table is written from its template, or the code calls the op (readable either way)."""
+    op = OPS[name]
+    inputs = next(xs for xs in itertools.product((0.3, 0.7, 1.3, -0.4), repeat=op.arity)
+                  if op.domain is None or op.domain(*xs) is None)
+    leaves = [Value(x, f"x{i}") for i, x in enumerate(inputs)]
+    out = op(*leaves)
+    out.label = "out"
+    compiled = to_python(out, leaves)
+    out.backward()
+    assert_same_floats(compiled(list(inputs)), (out.data, tuple(leaf.grad for leaf in leaves)))
+    template = TEMPLATES.get(name)
+    word = engine.codegen._identifier(op.name)
+    names = [leaf.label for leaf in leaves]
+    if template is not None and template.forward is not None:
+        assert f"    out = {template.forward.format(*names, out='out')}" in compiled.source.splitlines()
+    else:
+        assert f"    out = {word}({', '.join(names)})" in compiled.source.splitlines()
+    if template is None:
+        assert f"    d_out = {word}_grads({', '.join(names)})" in compiled.source.splitlines()
+
+
+def test_an_op_without_a_template_is_called_through_its_own_rules():
+    softplus = define_op("softplus_codegen_test", lambda x: math.log1p(math.exp(x)),
+                         lambda x, out: (1 - engine.generic_exp(-out),))
+    try:
+        x = Value(0.3, "x")
+        y = softplus(x) * x
+        y.label = "y"
+        compiled = to_python(y, [x])
+        assert "softplus_codegen_test(x)" in compiled.source
+        assert "softplus_codegen_test_grads(x)" in compiled.source
+        y.backward()
+        assert_same_floats(compiled([0.3]), (y.data, (x.grad,)))
+    finally:
+        del OPS["softplus_codegen_test"]
+
+
+def test_fixed_powers_are_exact_for_every_drawn_exponent():
+    x = Value(1.7, "x")
+    y = x ** 2 + x ** -1.5 + x ** 0.5
+    compiled = to_python(y, [x])
+    y.backward()
+    assert_same_floats(compiled([1.7]), (y.data, (x.grad,)))
+
+
+# ---- errors ----------------------------------------------------------------------------
+
+
+def test_a_log_of_a_negative_number_raises_the_ops_own_error():
+    x = Value(2.0, "x")
+    compiled = to_python(x.log() * 3.0, [x])
+    with pytest.raises(ValueError) as expected:
+        Value(-1.0).log()
+    with pytest.raises(ValueError, match="^log") as raised:
+        compiled([-1.0])
+    assert str(raised.value) == str(expected.value)
+
+
+def test_division_by_a_variable_that_becomes_zero_is_named():
+    a, b = Value(1.0, "a"), Value(2.0, "b")
+    compiled = to_python(a / b, [a, b])
+    with pytest.raises(ZeroDivisionError, match="div"):
+        compiled([1.0, 0.0])
+
+
+def test_exp_overflow_is_named():
+    x = Value(1.0, "x")
+    compiled = to_python(x.exp(), [x])
+    with pytest.raises(OverflowError, match="exp"):
+        compiled([1000.0])
+
+
+@pytest.mark.parametrize("wrt, problem", [
+    ("not a value", TypeError),
+    ("twice", ValueError),
+    ("interior", ValueError),
+])
+def test_bad_wrt_is_refused_with_a_clear_error(wrt, problem):
+    x = Value(1.0, "x")
+    y = x * 2.0
+    arguments = {"twice": [x, x], "interior": [y], "not a value": ["x"]}[wrt]
+    with pytest.raises(problem, match="to_python"):
+        to_python(y, arguments)
+
+
+def test_a_wrong_number_of_values_is_refused():
+    x = Value(1.0, "x")
+    compiled = to_python(x * x, [x])
+    with pytest.raises(TypeError, match="takes 1 number"):
+        compiled([1.0, 2.0])
+
+
+def test_a_hand_made_node_that_depends_on_wrt_is_refused_by_name():
+    x = Value(1.0, "x")
+    odd = Value(2.0, "odd", "mystery", (x,), (4.0,))
+    with pytest.raises(ValueError, match="mystery"):
+        to_python(odd, [x])
+
+
+def test_a_hand_made_node_among_the_constants_is_just_a_number():
+    x = Value(1.0, "x")
+    odd = Value(2.0, "", "mystery", (Value(1.0),), (4.0,))
+    y = x * odd
+    y.backward()
+    compiled = to_python(y, [x])
+    assert_same_floats(compiled([1.0]), (y.data, (x.grad,)))
+
+
+# ---- the walk's details ------------------------------------------------------------------
+
+
+def test_zero_upstream_times_an_infinite_local_derivative_passes_nothing_back():
+    """The walk skips a node whose gradient is 0: sqrt'(0) = inf must not make 0 × inf = nan."""
+    x = Value(0.0, "x")
+    y = x.sqrt() * 0.0 + x
+    y.backward()
+    assert x.grad == 1.0
+    compiled = to_python(y, [x])
+    assert_same_floats(compiled([0.0]), (y.data, (x.grad,)))
+
+
+def test_a_gradient_the_engine_refuses_is_refused_in_the_same_words():
+    """sqrt'(0) is infinite: the engine's policy refuses an infinite gradient on a leaf, naming the edge."""
+    x = Value(1.0, "x")
+    y = x.sqrt() + x
+    compiled = to_python(y, [x])
+    at_zero = Value(0.0, "x")
+    with pytest.raises(ArithmeticError) as expected:
+        (at_zero.sqrt() + at_zero).backward()
+    with pytest.raises(type(expected.value)) as raised:
+        compiled([0.0])
+    assert str(raised.value) == str(expected.value)
+
+
+def test_an_error_inside_the_code_is_the_engines_error():
+    x = Value(1e-100, "x")
+    compiled = to_python((x * 1e200) * (x * 1e200), [x])
+    with pytest.raises(OverflowError) as expected:
+        (Value(3.0, "x") * 1e200) * (Value(3.0, "x") * 1e200)
+    with pytest.raises(OverflowError) as raised:
+        compiled([3.0])
+    assert str(raised.value) == str(expected.value)
+
+
+def test_shared_nodes_and_leaves_used_twice_accumulate_in_the_walks_order():
+    a, b = Value(0.1, "a"), Value(0.7, "b")
+    c = a * a + a * b
+    d = c * c - b / c
+    d.backward()
+    compiled = to_python(d, [a, b])
+    assert_same_floats(compiled([0.1, 0.7]), (d.data, (a.grad, b.grad)))
+
+
+def test_the_root_itself_as_a_parameter_and_a_parameter_outside_the_graph():
+    x, unused = Value(3.0, "x"), Value(5.0, "unused")
+    compiled = to_python(x, [x, unused])
+    assert compiled([4.0, 1.0]) == (4.0, (1.0, 0.0))
+
+
+def test_a_root_that_does_not_depend_on_wrt_is_a_constant():
+    x, c = Value(3.0, "x"), Value(2.0, "c")
+    y = c * c
+    compiled = to_python(y, [x])
+    assert compiled([7.0]) == (4.0, (0.0,))
+
+
+def test_fused_nodes_are_one_expression_each():
+    w = [Value(0.5, "w1"), Value(-1.5, "w2")]
+    b = Value(0.25, "b")
+    h = dot(w, [2.0, 3.0], b)
+    h.label = "h"
+    total = add_all([h, h * h, 1.0])
+    total.label = "total"
+    compiled = to_python(total, [*w, b])
+    if engine.codegen.CHAINED_SUM:
+        assert "h = 0.0 + w1 * 2.0 + w2 * 3.0 + b" in compiled.source
+    else:
+        assert "h = sum((w1 * 2.0, w2 * 3.0)) + b" in compiled.source
+    assert "total = 0.0 + h + mul1 + 1.0" in compiled.source
+    total.backward()
+    assert_same_floats(compiled([0.5, -1.5, 0.25]), (total.data, tuple(p.grad for p in [*w, b])))
+
+
+def test_a_dot_of_values_with_values():
+    w = [Value(0.5), Value(-1.5), Value(2.0)]
+    x = [Value(0.2), Value(0.3), Value(-0.7)]
+    h = dot(w, x).tanh()
+    compiled = to_python(h, w + x)
+    h.backward()
+    assert_same_floats(compiled([p.data for p in w + x]), (h.data, tuple(p.grad for p in w + x)))
+
+
+# ---- size: any depth, split into parts --------------------------------------------------
+
+
+def test_a_graph_of_100_000_nodes_compiles_in_parts_and_agrees():
+    x0 = Value(1.0, "x0")
+    x = x0
+    for _ in range(25_000):  # 4 nodes a step: a product, a sum and two constants
+        x = x * 1.0001 + 0.0001
+    compiled = to_python(x, [x0])
+    x.backward()
+    assert "def _part2(state):" in compiled.source
+    assert_same_floats(compiled([1.0]), (x.data, (x0.grad,)))
+
+
+# ---- what a reader sees ------------------------------------------------------------------
+
+
+def neuron():
+    """micrograd's neuron, every node labelled as in its lecture."""
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(6.8813735870195432, "b")
+    x1w1 = x1 * w1
+    x2w2 = x2 * w2
+    x1w1x2w2 = x1w1 + x2w2
+    n = x1w1x2w2 + b
+    o = n.tanh()
+    for node, label in ((x1w1, "x1w1"), (x2w2, "x2w2"), (x1w1x2w2, "x1w1x2w2"), (n, "n"), (o, "o")):
+        node.label = label
+    return o, [x1, x2, w1, w2, b]
+
+
+def test_the_neurons_source_fits_on_a_screen_and_reads_like_backprop():
+    o, leaves = neuron()
+    source = to_python(o, leaves).source
+    lines = source.splitlines()
+    assert len(lines) <= 40
+    assert all(len(line) <= 80 for line in lines)
+    assert "    x1w1 = x1 * w1" in lines
+    assert "    o = tanh(n)" in lines
+    assert "    grad_n = (1 - o * o) * grad_o" in lines
+    assert "    grad_w1 += x1 * grad_x1w1" in lines
+    assert lines[-1] == "    return o, (grad_x1, grad_x2, grad_w1, grad_w2, grad_b)"
+
+
+def test_step_lines_point_at_the_line_of_each_backward_step():
+    o, leaves = neuron()
+    compiled = to_python(o, leaves)
+    steps = list(engine.backward_steps(o))
+    assert len(compiled.step_lines) == len(steps)
+    for step, number in zip(steps, compiled.step_lines):
+        line = compiled.source.splitlines()[number - 1]
+        assert line.strip().startswith(f"grad_{step.parent.label} ")
+        assert compiled.line(step.index) == line
+        comment = compiled.source.splitlines()[number - 2]
+        assert f"# {step.parent.label}.grad += ∂{step.node.label}/∂{step.parent.label}" in comment
+
+
+def test_the_modules_examples_run():
+    assert doctest.testmod(engine.codegen).failed == 0
+
+
+def test_sums_the_engine_folds_are_one_expression_each():
+    """sum() over Values: the engine folds the running total into one Σ (or Σw·x) node."""
+    w = [Value(0.5, "w1"), Value(-1.5, "w2"), Value(2.5, "w3")]
+    x = [Value(0.25, "x1"), Value(3.0, "x2"), Value(-1.0, "x3")]
+    b = Value(0.125, "b")
+    products = sum((wi * xi for wi, xi in zip(w, x)), b)
+    plain = sum(x)
+    out = products * plain
+    out.label = "out"
+    compiled = to_python(out, [*w, *x, b])
+    out.backward()
+    expected = (out.data, tuple(v.grad for v in [*w, *x, b]))
+    assert_same_floats(compiled([v.data for v in [*w, *x, b]]), expected)
+    assert_same_floats(compiled._program.replay([v.data for v in [*w, *x, b]]), expected)
+
+
+def test_a_sum_of_100_000_terms_compiles():
+    xs = [Value(float(i % 7) - 3.0, f"x{i}") for i in range(100_000)]
+    total = add_all(xs) * 0.5
+    compiled = to_python(total, xs[:3])
+    total.backward()
+    assert_same_floats(compiled([x.data for x in xs[:3]]), (total.data, tuple(x.grad for x in xs[:3])))
+
+
+def test_step_code_gives_every_step_its_line_for_a_step_through_page():
+    o, leaves = neuron()
+    lines = engine.step_code(o)
+    steps = list(engine.backward_steps(o))
+    assert len(lines) == len(steps)
+    assert lines[0] == "grad_n = (1 - o * o) * grad_o"
+    assert lines[-1] == "grad_w1 += x1 * grad_x1w1"
+    for step, line in zip(steps, lines):
+        assert line.startswith(f"grad_{step.parent.label} ")
+
+
+def test_a_dot_of_10_000_pairs_compiles():
+    w = [Value(0.001 * i, f"w{i}") for i in range(10_000)]
+    h = dot(w, [1.0 - 0.0002 * i for i in range(10_000)], Value(0.5, "b")).relu()
+    compiled = to_python(h, w)
+    h.backward()
+    assert_same_floats(compiled([p.data for p in w]), (h.data, tuple(p.grad for p in w)))
+
+
+def test_also_returns_more_nodes_values_and_matches_tells_graphs_apart():
+    w = Value(0.5, "w")
+    h = (w * 3.0).tanh()
+    loss = (h - 0.25) ** 2
+    compiled = to_python(loss, [w], also=[h])
+    value, grads, (h_value,) = compiled([0.5])
+    assert h_value == h.data and value == loss.data
+    same_shape = ((Value(0.9, "w") * 3.0).tanh() - 0.25) ** 2
+    other_constant = ((Value(0.9, "w") * 3.0).tanh() - 0.5) ** 2
+    other_op = ((Value(0.9, "w") * 3.0).sigmoid() - 0.25) ** 2
+    assert compiled.matches(same_shape, [same_shape.parents[0].parents[0].parents[0].parents[0]])
+    assert not compiled.matches(other_constant, [other_constant.parents[0].parents[0].parents[0].parents[0]])
+    assert not compiled.matches(other_op, [other_op.parents[0].parents[0].parents[0].parents[0]])
+    with pytest.raises(ValueError, match="also"):
+        to_python(loss, [w], also=[Value(1.0)])
+
+
+@given(expressions(), st.data())
+def test_the_big_graph_form_and_the_split_into_parts_give_the_same_floats(expr, data):
+    """The form for big graphs (gradients gathered per node) and the split into parts,
+    forced on small random graphs: still the engine's floats, bit for bit."""
+    wrt = data.draw(st.lists(st.integers(0, len(expr.inputs) - 1), unique=True, min_size=1), label="wrt")
+    lines_per_part = data.draw(st.integers(3, 40), label="lines per part")
+    gathered = data.draw(st.booleans(), label="gathered")
+    saved = engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART
+    engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART = (0 if gathered else 10**9), lines_per_part
+    try:
+        compiled = compile_expression(expr, wrt)
+    finally:
+        engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART = saved
+    assert compiled._program.gathered == gathered
+    assert_same_floats(compiled([expr.inputs[i] for i in wrt]), engine_result(expr, expr.inputs, wrt))
