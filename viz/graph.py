@@ -27,7 +27,7 @@ from typing import Iterable, Mapping, Optional, Union
 import graphviz
 
 from engine import Value
-from engine.names import visible
+from engine.names import node_names, visible  # node_names: what every picture calls a node
 
 from .atomic import check_target, write_atomically
 from .description import MAX_NODES, ROLES, Description, Step, describe, element_ids, node_roles
@@ -92,13 +92,6 @@ class GraphvizNotFound(RuntimeError):
 
 class GraphvizTimeout(RuntimeError):
     """Graphviz took longer than its time limit to lay out the graph."""
-
-
-def node_names(order: list[Value], parameters: Iterable[Value] = ()) -> dict[Value, str]:
-    """What pictures and captions call each node (see `engine.names.node_names`)."""
-    from engine.names import node_names as names
-
-    return names(order, parameters)
 
 
 # --- the picture --------------------------------------------------------------------
