@@ -5,8 +5,9 @@
     python -m demos tour             what `make demo` runs
 
 Each demo builds its article's example with the engine, prints the article's
-closed form beside the engine's number with a tick or a cross, and exits
-non-zero if any disagree.
+formula (or a closed form worked out here, or central differences: each row
+says which) beside the engine's number with a tick or a cross, says where it
+departs from its article, and exits non-zero if any row disagrees.
 """
 
 from .registry import NAMES, load, summary

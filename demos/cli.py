@@ -4,8 +4,9 @@
     python -m demos NAME [--step] [--out DIR] [--no-render] [--seed N] [--steps N] [--html FILE]
     python -m demos tour [--step] [--out DIR] [--no-render]
 
-Exit status: 0 when every check agrees with its article, 1 when any disagrees,
-2 for a command-line mistake.
+Exit status: 0 when every check passes, 1 when any disagrees, 2 for a
+command-line mistake (an unknown demo, or an output path that cannot be
+written: every path is checked before the demo runs).
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence, TextIO
 
+from engine.files import check_target
+
 from . import registry
+from .articles import ARTICLES
+from .checks import wrap
 from .session import Options, Quit, Session
 
 #: The tour: two small graphs stepped through with a picture per step, then
@@ -47,11 +52,42 @@ def _positive(text: str) -> int:
 
 
 def list_demos(out: TextIO) -> None:
+    """Every demo with its one-line description and the article it reproduces,
+    then the articles by title, author and link (as far as their texts give them)."""
     out.write("stepgrad demos (python -m demos NAME; python -m demos tour):\n\n")
     for name in registry.NAMES:
-        out.write(f"  {name:<20} {registry.summary(name)}\n")
-    out.write(f"\n  {'tour':<20} {', '.join(TOUR[:-1])} stepped with frames, then {TOUR[-1]} with its plots"
-              " (make demo)\n")
+        number = registry.article_of(name)
+        source = f" [article {number}]" if number else ""
+        _write_wrapped(out, f"  {name:<19} {registry.summary(name)}{source}", 22)
+    _write_wrapped(out, f"\n  {'tour':<19} {', '.join(TOUR[:-1])} stepped with frames, then {TOUR[-1]}"
+                        " with its plots (make demo)", 22)
+    out.write("\nthe reference articles (in Chinese):\n")
+    for article in ARTICLES.values():
+        _write_wrapped(out, f"  {article.line()}", 4)
+
+
+def _write_wrapped(out: TextIO, text: str, indent: int) -> None:
+    for line in text.split("\n"):
+        lead = len(line) - len(line.lstrip(" "))
+        out.write("\n".join(wrap(line, indent=indent - lead)) + "\n")
+
+
+def check_outputs(options: Options) -> Optional[str]:
+    """Why an output path cannot be written, in one line; None if all can.
+
+    Checked before the demo runs, so a typo fails in a second, not after it."""
+    if options.html is not None:
+        try:
+            check_target(options.html)
+        except OSError as problem:
+            return f"--html: {problem}"
+    folder = options.out_dir
+    if folder is not None and options.render:
+        existing = next((p for p in [folder, *folder.parents] if p.exists() or p.is_symlink()), None)
+        if existing is not None and not existing.is_dir():
+            what = "" if existing == folder else f" ({str(existing)!r} is not a folder)"
+            return f"--out: cannot write pictures into {str(folder)!r}: it is not a folder{what}"
+    return None
 
 
 def run_demo(name: str, options: Options, stdin: TextIO, out: TextIO) -> Session:
@@ -59,8 +95,10 @@ def run_demo(name: str, options: Options, stdin: TextIO, out: TextIO) -> Session
     module = registry.load(name)
     seed = module.SEED if options.seed is None else options.seed
     session = Session(name, options, seed, stdin, out)
-    title = f"{name}: {registry.summary(name)}"
-    session.say(f"\n{title}\n{'═' * len(title)}")
+    session.heading_title(f"{name}: {registry.summary(name)}")
+    number = registry.article_of(name)
+    if number:
+        session.say("from " + ARTICLES[number].line())
     try:
         module.run(session)
     except Quit:
@@ -104,9 +142,9 @@ def list_pictures(sessions: Sequence[Session], out: TextIO) -> None:
 
 def tour(options: Options, stdin: TextIO, out: TextIO) -> list[Session]:
     """chain_rule and neuron stepped with frames, then moons trained with its plots."""
-    out.write("stepgrad tour: the chain rule on f = x·y, then one tanh neuron, each backward step\n"
-              "printed and drawn; then micrograd's moons classifier trained, with its plots.\n"
-              "(python -m demos NAME --step pauses at each step; python -m demos lists every demo.)\n")
+    out.write("stepgrad tour: the chain rule on f = x·y, then one tanh neuron, each backward\n"
+              "step printed and drawn; then micrograd's moons classifier trained, with plots.\n"
+              "(python -m demos NAME --step pauses at each step; python -m demos lists all.)\n")
     sessions = []
     for name in TOUR:
         folder = (options.out_dir or Path("out")) / name
@@ -130,6 +168,10 @@ def main(argv: Optional[Sequence[str]] = None, stdin: Optional[TextIO] = None,
         return 0
     options = Options(step=args.step, render=not args.no_render, out_dir=args.out,
                       seed=args.seed, steps=args.steps, html=args.html)
+    problem = check_outputs(options)
+    if problem:
+        out.write(problem + "\n")
+        return 2
     if args.name == "tour":
         if options.html:
             out.write("--html needs a single demo, e.g. python -m demos chain_rule --html page.html\n")

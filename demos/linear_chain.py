@@ -3,10 +3,12 @@
 import numpy as np
 
 import nn
-from engine import add_all
+from engine import Value, add_all
 
 from .layers import data, flat, grads, matrix, named, uniform, vecmat
+from .plots import two_loss_curves
 
+ARTICLE = "002"
 SEED = 2
 
 TARGET = [0.5, 0.7, 0.3, 0.1]
@@ -14,6 +16,9 @@ WIDTH = 4
 #: The article trains with lr = 1e-7 for 500 000 epochs; the same descent with a
 #: step this size reaches the target in a few hundred steps.
 LR, STEPS = 5e-3, 1000
+#: The article's own loop: its lr; its first EXACT_EPOCHS epochs run exactly;
+#: then LONG_STEPS steps each LONG_STRIDE times as big.
+ARTICLE_LR, EXACT_EPOCHS, LONG_STRIDE, LONG_STEPS = 1e-7, 10_000, 2_000, 10_000
 
 
 def forward(x, weights):
@@ -21,7 +26,7 @@ def forward(x, weights):
     y = vecmat(x, weights[0], label="y")
     z = vecmat(y, weights[1], label="z")
     p = vecmat(z, weights[2], label="p")
-    loss = named(add_all((p_j - t) ** 2 for p_j, t in zip(p, TARGET)), "C")
+    loss = named(add_all((p_j - Value(t, f"target[{j}]")) ** 2 for j, (p_j, t) in enumerate(zip(p, TARGET))), "C")
     return (y, z, p), loss
 
 
@@ -45,69 +50,117 @@ def run(s) -> None:
     x = [rng.random() for _ in range(WIDTH)]  # the article's x_F = np.random.rand(4)
     weights = [matrix(uniform(rng, WIDTH, WIDTH), f"W{k}") for k in (1, 2, 3)]
     layers, loss = forward(x, weights)
+    s.main_parameters = flat(weights)
     p = np.array(data(layers[2]))
-    s.say(f"x = {np.round(x, 4).tolist()}, weights U[0, 1) like np.random.rand, target = {TARGET}")
-    s.say(f"forward: p = {np.round(p, 4).tolist()},  C = Σ(p − target)² = {loss.data:.4f}")
+    s.say("the article's code: x_F → y_F = x_F·x_y_w → z_F = y_F·y_z_w → p_F = z_F·z_p_w,")
+    s.say("no bias; here W1, W2, W3 are x_y_w, y_z_w, z_p_w and y, z, p are y_F, z_F, p_F")
+    s.say(f"x_F = {fmt(x)}, weights U[0, 1) like np.random.rand")
+    s.say(f"target = {TARGET}")
+    s.note("the article's numbers come from np.random.rand; ours from the seed")
+    s.say(f"forward: p_F = {fmt(p)},  C = Σ(p_F − target)² = {loss.data:.4f}")
     s.backward(loss)
 
     s.heading("the backward pass, the article's way (numpy) against the engine's")
-    s.compare("∂C/∂p = 2(p − target)", 2 * (p - TARGET), grads(layers[2]))
+    s.say("  its backward nodes: p_B = ∂C/∂p_F, z_B = p_B·z_p_wᵀ, y_B = z_B·y_z_wᵀ;")
+    s.say("  gradient row i of each matrix = (its input)[i] × (the B vector after it)")
+    s.compare("p_B = ∂C/∂p_F = 2(p_F − target)", 2 * (p - TARGET), grads(layers[2]))
     correct = article_gradients(x, layers, weights, 2 * (p - TARGET))
-    for k, (mine, W) in enumerate(zip(correct, weights), start=1):
-        s.compare(f"∂C/∂W{k}, rows built as input_i·δ", mine, grads(W))
-    s.note("the article's code seeds the backward pass with p_B = 2*p_F, the gradient of Σp²,")
-    s.say("        not of its loss Σ(p − target)²: its code descends towards p = 0 and the target")
-    s.say("        only steers the printed loss. With the seed 2(p − target) the rows above match.")
-    s.note("its gradient matrices are sometimes said to be transposed too; they are not: with")
-    s.say("        p = z @ W, ∂C/∂W[i, j] = z_i·δ_j, and row i = z_i·δ is exactly what it builds")
-    s.say("        (the ticks above check every entry against the engine).")
+    rows = ("x_F[i]·y_B", "y_F[i]·z_B", "z_F[i]·p_B")
+    for k, (mine, W, row) in enumerate(zip(correct, weights, rows), start=1):
+        s.compare(f"∂C/∂W{k}: row i = {row}", mine, grads(W))
+    s.note("the article's code seeds the backward pass with p_B = 2*p_F, the gradient of Σp², "
+           "not of its loss Σ(p − target)²: its code descends towards p = 0 and the target only "
+           "steers the printed loss. With the seed 2(p − target) the rows above match.")
+    s.note("its gradient matrices are sometimes said to be transposed too; they are not: with "
+           "p_F = z_F @ z_p_w, ∂C/∂z_p_w[i, j] = z_F[i]·p_B[j], and row i = z_F[i]·p_B is exactly what it builds (the "
+           "ticks above check every entry against the engine).")
     sum_of_squares = named(add_all(p_j * p_j for p_j in layers[2]), "Σp²")  # the same p nodes, a second loss
-    for w in flat(weights):
-        w.grad = 0.0  # leaves accumulate across passes: start this one from zero
-    sum_of_squares.backward()
+    s.fresh_backward(sum_of_squares)
     wrong = article_gradients(x, layers, weights, 2 * p)
-    s.compare("article's seed 2p: ∂(Σp²)/∂W3", wrong[2], grads(weights[2]))
-    s.say("        (the engine's gradient of Σp² is what the article's code computes)")
+    s.compare("article's seed 2p: ∂(Σp²)/∂W3", wrong[2], grads(weights[2]), source="article")
+    s.say("  the engine's gradient of Σp² is what the article's code computes")
     s.pause("gradients checked")
 
     steps = s.training_steps(STEPS)
-    s.heading(f"training correctly: {steps} steps of SGD, lr = {LR:g}, beside the article's code")
+    s.heading(f"training correctly: {steps} steps of SGD, lr = {LR:g}, beside numpy")
     start = [np.array(data(W)) for W in weights]
     optimizer = nn.SGD(flat(weights), lr=LR)  # θ ← θ − α·∂C/∂θ
+    engine_curve = []
     for _ in range(steps):
         optimizer.zero_grad()
         _, loss = forward(x, weights)
         loss.backward()
+        engine_curve.append(loss.data)
         optimizer.step()
-    mine = article_training(x, start, steps, wrong_seed=False)
-    theirs = article_training(x, start, steps, wrong_seed=True)
+    mine, _, _ = article_training(x, start, steps, LR, wrong_seed=False)
     for k, (W, W_np) in enumerate(zip(weights, mine), start=1):
         s.compare(f"W{k} after training (numpy, seed fixed)", W_np, data(W), rtol=1e-8)
-    p = np.array(data(forward(x, weights)[0][2]))
-    loss = float(np.sum((p - TARGET) ** 2))
-    s.say(f"  engine:         p = {np.round(p, 6).tolist()},  C = {loss:.1e}")
-    p_theirs = article_outputs(x, theirs)
-    s.say(f"  article's code: p = {np.round(p_theirs, 6).tolist()},  C = {np.sum((p_theirs - TARGET) ** 2):.1e}"
-          "  (heading for 0)")
-    s.expect("trained correctly, p reaches the target", loss < 1e-6, f"C = {loss:.1e}")
+    layers, loss = forward(x, weights)  # the trained net, built anew: every node holds current numbers
+    s.main_graph = loss
+    p = np.array(data(layers[2]))
+    s.say(f"  p = {fmt(p)},  C = {loss.data:.1e} (from {engine_curve[0]:.4g})")
+    s.expect("trained: C fell below 1e-4 of where it started", loss.data <= 1e-4 * engine_curve[0],
+             f"C = {loss.data:.1e}, start {engine_curve[0]:.4g}")
+    s.pause("corrected training done")
+    article_curve = article_loop(s, x, start)
+    s.fresh_backward(loss)
+    s.render(loss, "graph.png")
+    s.plot(lambda path: two_loss_curves(engine_curve, LR, article_curve, ARTICLE_LR * LONG_STRIDE,
+                                        sum(t * t for t in TARGET), path), "loss.png")
 
 
-def article_outputs(x, Ws) -> np.ndarray:
-    return np.array(x) @ Ws[0] @ Ws[1] @ Ws[2]
+def fmt(p) -> str:
+    return "[" + ", ".join(f"{v:.4f}" for v in p) + "]"
 
 
-def article_training(x, start, steps: int, wrong_seed: bool) -> list:
-    """The article's training loop in numpy (its lr replaced by ours), seed as it wrote it or fixed."""
+def article_loop(s, x, start) -> list:
+    """The article's own loop (seed 2p, lr 1e-7), long enough to see where it goes."""
+    target_norm = sum(t * t for t in TARGET)
+    s.heading(f"the article's own loop: seed 2p, lr {ARTICLE_LR:g}, from the same start")
+    s.say(f"  it descends Σp², so p heads for 0 and C = Σ(p − target)² for Σt² = {target_norm:.2f}")
+    # C before step n+1 is C after n steps
+    _, exact, _ = article_training(x, start, EXACT_EPOCHS + 1, ARTICLE_LR, wrong_seed=True)
+    _, coarse, _ = article_training(x, start, EXACT_EPOCHS // LONG_STRIDE + 1, ARTICLE_LR * LONG_STRIDE,
+                                    wrong_seed=True)
+    gap = abs(exact[-1] - coarse[-1]) / exact[-1]
+    s.say(f"  its first {EXACT_EPOCHS:,} epochs exactly: C = {exact[-1]:.4f}. The same descent in steps")
+    s.say(f"  of lr {ARTICLE_LR * LONG_STRIDE:g} (each stands for {LONG_STRIDE:,} of its epochs): "
+          f"C = {coarse[-1]:.4f}")
+    s.expect("the bigger step follows the article's path (within 5%)", gap < 0.05, f"{gap:.1%} apart")
+    s.note(f"the article runs 500,000 epochs; {LONG_STEPS:,} steps of lr {ARTICLE_LR * LONG_STRIDE:g} "
+           f"stand for {LONG_STEPS * LONG_STRIDE:,} of them (seconds instead of hours)")
+    _, curve, outputs = article_training(x, start, LONG_STEPS, ARTICLE_LR * LONG_STRIDE, wrong_seed=True)
+    lowest = int(np.argmin(curve))
+    s.say(f"  {'epochs (article)':>18}  {'C':>8}  p")
+    marks = sorted({0, min(500_000 // LONG_STRIDE, LONG_STEPS - 1), lowest, LONG_STEPS - 1})
+    for k in marks:
+        p_k = outputs[k]
+        tag = "  lowest" if k == lowest else ("  it stops" if k * LONG_STRIDE == 500_000 else "")
+        s.say(f"  {k * LONG_STRIDE:>18,}  {curve[k]:>8.4f}  {fmt(p_k)}{tag}")
+    s.expect(f"its loss bottoms out, then climbs back toward Σt² = {target_norm:.2f}",
+             curve[lowest] < curve[-1] and abs(curve[-1] - target_norm) < 0.1,
+             f"lowest {curve[lowest]:.4f}, last {curve[-1]:.4f}")
+    s.note("the article's text speaks of cross-entropy as the loss; its code uses the squared "
+           "error Σ(p − target)², as we do")
+    return curve
+
+
+def article_training(x, start, steps: int, lr: float, wrong_seed: bool) -> tuple[list, list]:
+    """The article's training loop in numpy, seed as it wrote it (2p) or fixed
+    (2(p − target)); returns the weights, and C and p before each step."""
     x = np.array(x)
     W1, W2, W3 = (W.copy() for W in start)
+    curve, outputs = [], []
     for _ in range(steps):
         y = x @ W1
         z = y @ W2
         p = z @ W3
+        curve.append(float(np.sum((p - TARGET) ** 2)))
+        outputs.append(p)
         p_B = 2 * p if wrong_seed else 2 * (p - TARGET)
         z_B = p_B @ W3.T
         y_B = z_B @ W2.T
-        W1 = W1 - LR * np.outer(x, y_B)
-        W2 = W2 - LR * np.outer(y, z_B)
-        W3 = W3 - LR * np.outer(z, p_B)
-    return [W1, W2, W3]
+        W1 = W1 - lr * np.outer(x, y_B)
+        W2 = W2 - lr * np.outer(y, z_B)
+        W3 = W3 - lr * np.outer(z, p_B)
+    return [W1, W2, W3], curve, outputs

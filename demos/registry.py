@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import Optional
 
 #: In teaching order: one node first, a trained classifier last.
 NAMES = (
-    "chain_rule", "neuron", "topo_order", "delta_rule", "logistic", "symmetry",
+    "chain_rule", "neuron", "topo_order", "reverse_network", "delta_rule", "logistic", "symmetry", "l_layer",
     "tiny_net", "linear_chain", "forward_vs_reverse", "window_ner", "moons",
+    "newton",
+    "gradient_graph",
 )
 
 
@@ -19,6 +22,11 @@ def load(name: str) -> ModuleType:
     if name not in NAMES:
         raise KeyError(f"no demo called {name!r}; the demos are: {', '.join(NAMES)}")
     return importlib.import_module(f"demos.{name}")
+
+
+def article_of(name: str) -> Optional[str]:
+    """The number of the article the demo reproduces ("000" … "004"), or None."""
+    return getattr(load(name), "ARTICLE", None)
 
 
 def summary(name: str) -> str:

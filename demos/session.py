@@ -8,6 +8,7 @@ compare with the article.
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 from dataclasses import dataclass, field
@@ -17,26 +18,29 @@ from typing import Callable, Optional, Sequence, TextIO
 import engine
 from engine import Value
 
-from .checks import Checks, marks_for
+from .checks import CLOSED, NUMERIC, WIDTH, Checks, columns, marks_for, wrap
 
 
-def _name(value: Value) -> str:
-    """How a step caption names a value: its label; a constant by its number; else its op."""
-    return value.label or (f"{value.data:g}" if not value.parents else value.op)
+def _count_edges(root: Value) -> int:
+    """How many steps a backward pass of `root` takes: one per (node, parent) edge."""
+    return sum(len(node.parents) for node in engine.topological_order(root))
 
 
-def _zero_and_count_edges(root: Value) -> int:
-    """Zero every gradient in `root`'s graph, so that the next backward pass leaves
-    exactly one pass's gradients whatever ran before; return how many steps that pass
-    takes (one per (node, parent) edge). One walk for both."""
-    order = engine.topological_order(root)
-    for node in order:
-        node.grad = 0.0
-    return sum(len(node.parents) for node in order)
+def _caption_lines(k: int, caption: str) -> list[str]:
+    """Step k's caption within 80 columns: split before its "→" (the sum that
+    results) when it is too wide, and at spaces if a part still is."""
+    line = f"  {k:>3}. {caption}"
+    if columns(line) <= WIDTH or "  →  " not in caption:
+        return wrap(line, indent=5)
+    arithmetic, result = caption.split("  →  ", 1)
+    return wrap(f"  {k:>3}. {arithmetic}", indent=5) + wrap(f"       →  {result}", indent=3)
 
 
 #: A backward pass with more edges than this is run, not printed line by line.
 PRINTED_STEPS = 40
+
+#: The step of the central differences every demo's gradient check uses.
+GRADCHECK_EPS = 1e-6
 
 
 class Quit(Exception):
@@ -74,24 +78,37 @@ class Session:
         self.checks = Checks(self.out, *marks_for(self.out))
         self.rng = random.Random(self.seed)
         self.out_dir = Path(self.options.out_dir or Path("out") / self.name)
+        self._frame_files: dict[int, list[Path]] = {}  # id(root) -> its backward frames
 
     # ---- printing ----------------------------------------------------------
 
     def say(self, text: str = "") -> None:
-        self.out.write(text + "\n")
+        """Print `text`; a line wider than the terminal (80 columns) is broken
+        at spaces, its continuation indented."""
+        for line in text.split("\n"):
+            self.out.write("\n".join(wrap(line) if columns(line) > WIDTH else [line]) + "\n")
+
+    def heading_title(self, text: str) -> None:
+        """The demo's title, double-underlined."""
+        lines = wrap(text, indent=0)
+        self.say("\n" + "\n".join(lines))
+        self.say("═" * max(columns(line) for line in lines))
 
     def heading(self, text: str) -> None:
         self.say()
-        self.say(text)
-        self.say("─" * len(text))
+        lines = wrap(text, indent=0)
+        self.say("\n".join(lines))
+        self.say("─" * max(columns(line) for line in lines))
 
     def note(self, text: str) -> None:
-        """A remark on the article, e.g. a mistake in its code, and what we do instead."""
-        self.say(f"  note: {text}")
+        """Where the demo departs from its article (numbers, shapes, a mistake in
+        its code), said in the output, not in a comment."""
+        self.out.write("\n".join(wrap(f"  note: {text}", indent=6)) + "\n")
 
-    def compare(self, what: str, article, engine_value, **tolerance) -> bool:
-        """Print the article's value beside the engine's (see `Checks.compare`)."""
-        return self.checks.compare(what, article, engine_value, **tolerance)
+    def compare(self, what: str, expected, engine_value, source: str = CLOSED, **tolerance) -> bool:
+        """Print the expected value beside the engine's (see `Checks.compare`);
+        `source` says whose number it is: the article's, a closed form, numeric."""
+        return self.checks.compare(what, expected, engine_value, source, **tolerance)
 
     def expect(self, what: str, claim: bool, detail: str = "") -> bool:
         """Print a yes/no claim from the article, ticked or crossed."""
@@ -100,16 +117,19 @@ class Session:
     def gradcheck(self, what: str, f: Callable[..., Value], inputs) -> bool:
         """Central differences (cs224n's gradient check) against the engine's backward.
 
-        A few inputs print a row each; many print one row with the worst error.
+        The formula and ε are printed first. A few inputs print a row each; many
+        print one row with the worst error.
         """
+        self.say(f"  central differences: ∂{what}/∂θ_i ≈ ({what}(θ + ε·e_i) − {what}(θ − ε·e_i)) / 2ε,"
+                 f" ε = {GRADCHECK_EPS:g}")
         try:
-            report = engine.gradcheck(f, inputs)
+            report = engine.gradcheck(f, inputs, eps=GRADCHECK_EPS)
         except engine.GradcheckError as mismatch:
             report = mismatch.report  # still print it: the cross says what went wrong
         tolerance = {"rtol": report.rtol, "atol": report.atol}
         if len(report.rows) <= 4:
-            return all([self.compare(f"∂{what}/∂{row.label or row.index} by central differences", row.numeric,
-                                     row.analytic, **tolerance) for row in report.rows])
+            return all([self.compare(f"∂{what}/∂{row.label or row.index}", row.numeric, row.analytic, NUMERIC,
+                                     **tolerance) for row in report.rows])
         worst = max(report.rows, key=lambda row: row.error)
         return self.expect(f"{what}: central differences agree with backward", report.ok,
                            f"{len(report.rows)} inputs; largest |numeric − backward| = {worst.error:.1e}"
@@ -141,29 +161,54 @@ class Session:
         elif answer.strip().lower() in ("q", "quit"):
             raise Quit()
 
-    def step_through(self, root: Value, name: Callable[[Value], str] = None) -> None:
-        """The backward pass of `root`, printed (and with --step paused) edge by edge.
+    def step_through(self, root: Value) -> None:
+        """The backward pass of `root`, printed (and with --step paused) step by
+        step, with the names and captions of the pictures and the page.
 
-        Gradients are zeroed first, so after this call every `.grad` is that of
-        exactly one backward pass, whatever ran before (pictures included).
+        Afterwards every `.grad` is that of exactly one backward pass, whatever
+        ran before (pictures included).
         """
-        self._print_steps(root, _zero_and_count_edges(root), name or _name)
+        self._print_steps(root)
+        self.fresh_backward(root)
 
-    def _print_steps(self, root: Value, edges: int, name: Callable[[Value], str]) -> None:
-        self.say(f"backward pass: {edges} steps, one per edge, in reverse topological order")
-        for step in engine.backward_steps(root):
-            self.say(f"  {step.index + 1:>3}. {step.caption('.4f', name)}")
-            self.pause(f"step {step.index + 1}/{edges}")
+    def _print_steps(self, root: Value) -> None:
+        """Print the steps of a fresh pass (`viz.describe`: the one pass and the
+        one naming that frames and pages show too; steps into constants are left
+        out, as there). The stored gradients are not changed."""
+        import viz
+
+        steps = viz.describe(root, self.main_parameters, max_nodes=None).steps
+        edges = _count_edges(root)
+        skipped = edges - len(steps)
+        self.say(f"backward pass: {len(steps)} steps, one per edge, in reverse topological order")
+        if skipped:
+            into = "the step into a constant" if skipped == 1 else f"the {skipped} steps into constants"
+            self.say(f"  (and {into}, not shown: a plain number needs no gradient)")
+        frames = self._frame_files.get(id(root), [])
+        if self.options.step and frames:
+            self.say(f"a picture of each step is in {frames[0].parent}{os.sep}")
+        for k, step in enumerate(steps, start=1):
+            self.out.write("\n".join(_caption_lines(k, step.caption)) + "\n")
+            if self.options.step and k < len(frames):
+                # frame_000 is the graph before the pass; frame k is drawn after step k
+                self.say(f"       picture: {frames[k].name}")
+            self.pause(f"step {k}/{len(steps)}")
+
+    def fresh_backward(self, root: Value) -> None:
+        """One backward pass of `root` from zero gradients, printing nothing: the
+        gradients the demo's rows then read."""
+        engine.zero_grad(root)
+        root.backward()
 
     def backward(self, root: Value) -> None:
         """One backward pass of `root`: printed step by step when the graph is
         small enough to read (`PRINTED_STEPS` edges), otherwise run and counted.
-        Gradients are zeroed first, as in `step_through`."""
-        edges = _zero_and_count_edges(root)
+        Afterwards every `.grad` is that of exactly one pass, as in `step_through`."""
+        edges = _count_edges(root)
         if edges <= PRINTED_STEPS:
-            self._print_steps(root, edges, _name)
+            self.step_through(root)
             return
-        root.backward()
+        self.fresh_backward(root)
         self.say(f"backward pass: {edges} steps, one per edge (too many to print; "
                  f"the small demos print every one)")
 
@@ -204,16 +249,16 @@ class Session:
     def frames(self, root: Value, folder: str = "frames", **draw_options) -> list[Path]:
         """One picture per backward step of `root` (and one before) in out/NAME/folder/.
 
-        It runs its own backward pass from zeroed gradients, so afterwards every
-        `.grad` is that of exactly one pass. Parameters are coloured as in `render`.
+        The film is a fresh pass of its own (`viz.fresh_backward_pass`): the
+        stored gradients are not changed. Parameters are coloured as in `render`.
         """
         import viz
 
-        engine.zero_grad(root)
         draw_options.setdefault("parameters", self.main_parameters)
         paths = self._draw(lambda: viz.backward_frames(root, self.out_dir / folder, **draw_options), "backward frames")
         paths = list(paths or [])
         self.keep(paths)
+        self._frame_files[id(root)] = paths
         return paths
 
     def plot(self, draw: Callable[[Path], object], filename: str) -> Optional[Path]:

@@ -4,10 +4,11 @@ import numpy as np
 
 import nn
 import viz
-from engine import add_all
+from engine import Value, add_all
 
 from .layers import activate, data, flat, grads, matrix, named, uniform, vecmat
 
+ARTICLE = "003"
 SEED = 3
 
 X = [[1, 0], [0, 1], [1, 0], [1, 1]]
@@ -35,29 +36,35 @@ def article_gradients(W1: np.ndarray, W2: np.ndarray) -> tuple[np.ndarray, np.nd
 def engine_loss(W1, W2):
     """Σ over the four samples of (y − Ŷ)², built from Values."""
     outputs = []
-    for n, x in enumerate(X):  # labels say which sample: x2:h0 is hidden unit 0 for sample 2
-        hidden = activate(vecmat(x, W1, label=f"x{n}:z"), "sigmoid", label=f"x{n}:h")
-        outputs.append(activate(vecmat(hidden, W2, label=f"x{n}:o"), "sigmoid", label=f"x{n}:Ŷ")[0])
-    return named(add_all((y - out) ** 2 for y, out in zip(Y, outputs)), "loss")
+    for n, x in enumerate(X):  # labels say which sample: x2:Z0 is hidden unit 0's output for sample 2
+        hidden = activate(vecmat(x, W1, label=f"x{n}:XW1_"), "sigmoid", label=f"x{n}:Z")
+        outputs.append(activate(vecmat(hidden, W2, label=f"x{n}:ZW2_"), "sigmoid", label=f"x{n}:Y")[0])
+    return named(add_all(named(Value(y, f"y{n}") - out, f"y{n}−Y") ** 2
+                         for n, (y, out) in enumerate(zip(Y, outputs))), "loss")
 
 
 def run(s) -> None:
     rng = s.rng
     W1 = matrix(uniform(rng, 2, 3), "W1")  # np.random.rand(2, 3)
     W2 = matrix(uniform(rng, 3, 1), "W2")  # np.random.rand(3, 1)
-    s.say(f"X = {X}, y = {Y}; weights U[0, 1) like np.random.rand; no bias")
+    s.say(f"X = {X}, y = {Y} (the article's data)")
+    s.say("Z = σ(X·W1) is the hidden output, Y = σ(Z·W2) the output (the article's names)")
+    s.note("the article's weights come from np.random.rand (uniform in [0, 1)); ours are "
+           "uniform in [0, 1) from the seed; no bias, as in the article")
     loss = engine_loss(W1, W2)
     s.main_graph = loss
     s.main_parameters = parameters = flat([W1, W2])
-    s.say(f"forward at the start: loss = Σ(y − Ŷ)² = {loss.data:.6f}")
+    s.say(f"forward at the start: loss = Σ(y − Y)² = {loss.data:.6f}")
     s.backward(loss)
     s.render(loss, "graph.png")
 
-    s.heading("formulas 5 and 6 (numpy) against the engine, at the start")
+    s.heading("formulas 5 and 6 (the article's numpy) against the engine, at the start")
     d_W1, d_W2, article_loss = article_gradients(np.array(data(W1)), np.array(data(W2)))
-    s.compare("loss = Σ(y − Ŷ)²", article_loss, loss)
-    s.compare("dW2 = Hᵀ·(2(Ŷ − y) ⊙ σ′(H·W2))", d_W2, grads(W2))
-    s.compare("dW1 = Xᵀ·((…)·W2ᵀ ⊙ σ′(X·W1))", d_W1, grads(W1))
+    s.compare("loss = Σ(y − Y)²", article_loss, loss, source="article")
+    s.say("  formula 5: dW2 = Zᵀ·(2(Y − y) ⊙ σ′(Z·W2))")
+    s.compare("dW2 (formula 5)", d_W2, grads(W2), source="article")
+    s.say("  formula 6: dW1 = Xᵀ·((2(Y − y) ⊙ σ′(Z·W2))·W2ᵀ ⊙ σ′(X·W1))")
+    s.compare("dW1 (formula 6)", d_W1, grads(W1), source="article")
     s.pause("gradients checked")
 
     iterations = s.training_steps(ITERATIONS)
@@ -74,9 +81,12 @@ def run(s) -> None:
         d_W1, d_W2, article_loss = article_gradients(W1_np, W2_np)
         article_curve.append(article_loss)
         W1_np, W2_np = W1_np - LR * d_W1, W2_np - LR * d_W2
-    s.compare("loss at every iteration", article_curve, engine_curve, rtol=1e-8)
-    s.compare("W1 after training", W1_np, data(W1), rtol=1e-8)
-    s.compare("W2 after training", W2_np, data(W2), rtol=1e-8)
+    s.compare("loss at every iteration", article_curve, engine_curve, source="article", rtol=1e-8)
+    s.compare("W1 after training", W1_np, data(W1), source="article", rtol=1e-8)
+    s.compare("W2 after training", W2_np, data(W2), source="article", rtol=1e-8)
+    loss = engine_loss(W1, W2)  # the trained net, built anew: its nodes hold the trained numbers
+    s.fresh_backward(loss)
+    s.main_graph = loss
     s.say(f"  final loss: {engine_curve[-1]:.6f} (from {engine_curve[0]:.6f})")
     s.expect("the loss went down", engine_curve[-1] < engine_curve[0])
     s.plot(lambda path: viz.plot_loss(engine_curve, path, title="article 003: the 2-3-1 network, lr 0.1"),

@@ -25,7 +25,9 @@ def add_all(values: Iterable, start=0.0) -> Value:
         parents.insert(0, start)
         start = 0.0
     total = sum([p.data for p in parents], as_float(start, "add_all start"))
-    return _node(_finite(total, "add_all", parents), "Σ", tuple(parents), (1.0,) * len(parents))
+    if total - total != 0.0:  # nan or ±inf
+        total = _finite(total, "add_all", [p.data for p in parents])
+    return _node(total, SUM, tuple(parents), (1.0,) * len(parents))
 
 
 def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> Value:
@@ -51,14 +53,88 @@ def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> V
         total += bias.data
     elif bias is not None:
         total += as_float(bias, "dot bias")
-    return _node(_finite(total, "dot", parents), "Σw·x+b", tuple(parents), tuple(local_grads))
+    if type(total) is not float or total - total != 0.0:  # no terms at all (0), or not finite
+        total = _finite(total, "dot", w_data + x_data)
+    # the op that knows the layout (for gradients of gradients): one of two shared ones, nearly always
+    if not w_nodes or not x_nodes:
+        op = DOT_WITH_NUMBER_PARTNERS
+    elif len(w_nodes) == len(weights) and len(x_nodes) == len(inputs):
+        op = DOT_OF_VALUES
+    else:
+        op = _mixed_dot_op(weights, inputs)
+    return _node(total, op, tuple(parents), tuple(local_grads))
 
 
-def _finite(total, name: str, parents: list) -> float:
-    """`total` as a float, or the policy's error: a sum too large for a float."""
+# ---- the op on a fused node: its symbol, and its Value-aware derivative rule ----------
+# The float pass reads the recorded local derivatives like any node's. For gradients
+# of gradients (backward(create_graph=True)) the walk asks the node's op for the same
+# derivatives as Values: `op.derivatives(*parents, out)`, as for every `Op`. The
+# objects are shared, one per layout, so a dot costs no more than before.
+
+
+class FusedOp(str):
+    """The `op` of an `add_all` or `dot` node: a str (its symbol, as before) that also
+    knows the node's derivative rule, written on Values."""
+
+    def __new__(cls, symbol: str, derivatives):
+        op = super().__new__(cls, symbol)
+        op.derivatives = derivatives
+        return op
+
+
+def _every_one(*parents_and_out) -> tuple:
+    """Σ's rule: the derivative of a sum by each term is 1."""
+    return (1.0,) * (len(parents_and_out) - 1)
+
+
+def _recorded(*parents_and_out) -> tuple:
+    """A dot whose every partner is a plain number: its recorded derivatives are constants."""
+    return parents_and_out[-1].local_grads
+
+
+def _paired(*parents_and_out) -> tuple:
+    """A dot of Values with Values: parents w₁…wₙ, x₁…xₙ (and b); ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1."""
+    *parents, out = parents_and_out
+    n = len(parents) // 2
+    return tuple(parents[n:2 * n]) + tuple(parents[:n]) + (1.0,) * (len(parents) % 2)
+
+
+def _with_partners(partners: tuple):
+    """The rule of a dot mixing Values and numbers: `partners[k]` is the index of
+    parent k's partner among the parents, or None when the partner is a number."""
+    def derivatives(*parents_and_out) -> tuple:
+        *parents, out = parents_and_out
+        recorded = out.local_grads
+        return tuple(recorded[k] if j is None else parents[j] for k, j in enumerate(partners)) \
+            + recorded[len(partners):]  # the bias: 1
+    return derivatives
+
+
+SUM = FusedOp("Σ", _every_one)
+DOT = "Σw·x+b"
+DOT_WITH_NUMBER_PARTNERS = FusedOp(DOT, _recorded)
+DOT_OF_VALUES = FusedOp(DOT, _paired)
+
+
+def _mixed_dot_op(weights: list, inputs: list) -> FusedOp:
+    """The op of a dot with Values and numbers mixed: per Value, where its partner is among the parents."""
+    position, at = 0, []
+    for item in weights + inputs:
+        at.append(position if isinstance(item, Value) else None)
+        position += isinstance(item, Value)
+    n = len(weights)
+    partners = tuple(at[n + i] for i, w in enumerate(weights) if isinstance(w, Value)) \
+        + tuple(at[i] for i, x in enumerate(inputs) if isinstance(x, Value))
+    return FusedOp(DOT, _with_partners(partners))
+
+
+def _finite(total, name: str, numbers: list[float]) -> float:
+    """`total` as a float, or the policy's error for a sum that is not finite."""
     total = float(total)  # sum() of an empty list is the int 0
     if total - total != 0.0:  # nan or ±inf
-        shown = ", ".join(repr(p.data) for p in parents[:4]) + (", ..." if len(parents) > 4 else "")
+        shown = ", ".join(repr(x) for x in numbers[:4]) + (", ..." if len(numbers) > 4 else "")
+        if total != total:
+            raise ValueError(f"{name}({shown}): the result is not a number (nan)")
         raise OverflowError(f"{name}({shown}): the result is too large for a float")
     return total
 

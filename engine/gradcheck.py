@@ -1,16 +1,24 @@
-"""Checking gradients the way the cs224n notes do: by central differences.
+"""Checking gradients the way the cs224n notes do: by finite differences.
 
-    numeric_i = (f(x + ε·e_i) − f(x − ε·e_i)) / 2ε
+    numeric_i = (f(x + h·e_i) − f(x − h·e_i)) / 2h,      h = ε · max(1, |x_i|)
 
-computed in float64 and compared with what `backward()` gives.
+computed in float64 and compared with what `backward()` gives. The step grows
+with |x_i| (for x = 1e12, x ± 1e-6 is x again), and at the edge of a domain
+(sqrt at 0, log near 0), where f cannot be evaluated on one side, the estimate
+is one-sided: (−3f(x) + 4f(x + h) − f(x + 2h)) / 2h, or its mirror image.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from numbers import Real
+from typing import Callable, Iterable
 
 from .value import Value, as_float
+
+#: What f may raise just outside its domain (then the other side is used).
+_OUTSIDE_THE_DOMAIN = (ValueError, ArithmeticError)
 
 
 class GradcheckError(AssertionError):
@@ -31,6 +39,9 @@ class GradcheckRow:
     analytic: float
     numeric: float
     ok: bool
+    step: float = 0.0          #: h, the finite-difference step used for this input
+    method: str = "central"    #: "central", or "one-sided +" / "one-sided −" at a domain edge
+    by_atol: bool = False      #: ok only thanks to atol (the relative test alone would have failed)
 
     @property
     def error(self) -> float:
@@ -44,6 +55,7 @@ class GradcheckReport:
     rows: tuple[GradcheckRow, ...]
     atol: float
     rtol: float
+    eps: float = 1e-6
 
     @property
     def ok(self) -> bool:
@@ -53,28 +65,40 @@ class GradcheckReport:
         lines = [f"{'input':>10} {'x':>12} {'backward':>14} {'numeric':>14} {'|diff|':>10}"]
         for r in self.rows:
             name = r.label or f"x{r.index}"
-            mark = "ok" if r.ok else f"MISMATCH (allowed {self.atol:g} + {self.rtol:g}·|numeric|)"
+            if not r.ok:
+                mark = f"MISMATCH (allowed {self.atol:g} + {self.rtol:g}·|numeric|)"
+            else:
+                mark = f"ok (by atol {self.atol:g})" if r.by_atol else "ok"
+            if r.method != "central":
+                mark += f", {r.method}"
             lines.append(f"{name:>10} {r.x:>12.6g} {r.analytic:>14.8g} {r.numeric:>14.8g} {r.error:>10.2e}  {mark}")
+        lines.append(f"(step h = {self.eps:g}·max(1, |x|); ok when |diff| <= {self.atol:g} + {self.rtol:g}·|numeric|)")
         return "\n".join(lines)
 
 
-def gradcheck(f: Callable[..., Value], inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5,
+def gradcheck(f: Callable[..., Value], inputs: Iterable, eps: float = 1e-6, atol: float = 1e-5,
               rtol: float = 1e-3) -> GradcheckReport:
-    """Compare `backward()` with central differences for every input of `f`.
+    """Compare `backward()` with finite differences for every input of `f`.
 
-    `f` takes one `Value` per input and returns a `Value`; `inputs` are numbers
-    or `Value`s (whose data and labels are used; their gradients are left alone).
+    `f` takes one `Value` per input and returns a `Value`; `inputs` is any
+    iterable of numbers or `Value`s (whose data and labels are used; their
+    gradients are left alone). The step for input i is eps·max(1, |x_i|);
+    differences are central, or one-sided where f is undefined on one side.
     Returns the report; raises `GradcheckError` (an AssertionError) carrying the
     report if any input's gradients disagree by more than atol + rtol·|numeric|.
+    The report says when atol alone decided that an input agrees.
     """
     if not callable(f):
         raise TypeError(f"gradcheck needs a function, got {type(f).__name__}")
+    try:
+        inputs = list(inputs)
+    except TypeError:
+        raise TypeError(f"gradcheck: inputs must be an iterable of numbers, got {type(inputs).__name__}") from None
     points = [as_float(x.data if isinstance(x, Value) else x, "gradcheck input") for x in inputs]
     labels = [x.label if isinstance(x, Value) else "" for x in inputs]
     if not points:
         raise ValueError("gradcheck needs at least one input")
-    if not eps > 0:
-        raise ValueError(f"gradcheck: eps must be positive, got {eps!r}")
+    eps, atol, rtol = _tolerance(eps, "eps", positive=True), _tolerance(atol, "atol"), _tolerance(rtol, "rtol")
 
     def evaluate(xs: list[float]) -> tuple[Value, list[Value]]:
         leaves = [Value(x, label) for x, label in zip(xs, labels)]
@@ -87,14 +111,54 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence, eps: float = 1e-6, atol
     out.backward()
     rows = []
     for i, x in enumerate(points):
-        above, below = list(points), list(points)
-        above[i] += eps
-        below[i] -= eps
-        numeric = (evaluate(above)[0].data - evaluate(below)[0].data) / (2 * eps)
+        h = eps * max(1.0, abs(x))
+
+        def at(shift: float) -> float:
+            moved = list(points)
+            moved[i] = x + shift
+            return evaluate(moved)[0].data
+
+        numeric, method = _difference(at, out.data, h, eps * abs(x), f"x{i} = {x!r}")
         analytic = leaves[i].grad
-        ok = abs(analytic - numeric) <= atol + rtol * abs(numeric)
-        rows.append(GradcheckRow(i, labels[i], x, analytic, numeric, ok))
-    report = GradcheckReport(tuple(rows), atol, rtol)
+        error = abs(analytic - numeric)
+        ok = error <= atol + rtol * abs(numeric)
+        rows.append(GradcheckRow(i, labels[i], x, analytic, numeric, ok, h, method,
+                                 by_atol=ok and error > rtol * abs(numeric)))
+    report = GradcheckReport(tuple(rows), atol, rtol, eps)
     if not report.ok:
         raise GradcheckError(report)
     return report
+
+
+def _difference(at: Callable[[float], float], here: float, h: float, small: float,
+                where: str) -> tuple[float, str]:
+    """The finite-difference slope at a point: central where f is defined on both
+    sides (first with step h, then with the purely relative step ε·|x|, which
+    stays on x's side of 0, where most domains end), else one-sided with step h."""
+    above, below = _try(at, h), _try(at, -h)
+    if above is not None and below is not None:
+        return (above - below) / (2 * h), "central"
+    if 0 < small < h and (a := _try(at, small)) is not None and (b := _try(at, -small)) is not None:
+        return (a - b) / (2 * small), "central, step ε·|x|"
+    try:
+        if above is not None:  # f stops just below x: a one-sided difference from above
+            return (-3 * here + 4 * above - at(2 * h)) / (2 * h), "one-sided +"
+        if below is not None:
+            return (3 * here - 4 * below + at(-2 * h)) / (2 * h), "one-sided −"
+    except _OUTSIDE_THE_DOMAIN:
+        pass
+    raise ValueError(f"gradcheck: f cannot be evaluated within {h:g} of {where} on either side")
+
+
+def _try(at: Callable[[float], float], shift: float):
+    try:
+        return at(shift)
+    except _OUTSIDE_THE_DOMAIN:
+        return None
+
+
+def _tolerance(x, name: str, positive: bool = False) -> float:
+    if isinstance(x, bool) or not isinstance(x, Real) or not math.isfinite(x) or x < 0 or (positive and x == 0):
+        need = "a finite number > 0" if positive else "a finite number >= 0"
+        raise ValueError(f"gradcheck: {name} must be {need}, got {x!r}")
+    return float(x)

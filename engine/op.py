@@ -49,11 +49,11 @@ class Op(str):
                  arity: int = 1, symbol: Optional[str] = None, kinks: tuple = ()):
         self.name = name
         self.forward = forward
-        self.derivatives = derivatives
+        self.derivatives = derivatives if derivatives is not None else _unknown_derivatives(name)
         self.domain = domain
         self.arity = arity
         self.symbol = symbol or name
-        self.kinks = tuple(as_float(k, f"{name} kink") for k in kinks)
+        self.kinks = kinks if callable(kinks) else tuple(as_float(k, f"{name} kink") for k in kinks)
         #: the same four steps as `__call__`, written out for this arity (below the class)
         self.apply = _written_out_for_speed(self)
 
@@ -107,8 +107,8 @@ class Op(str):
         args = ", ".join(repr(x) for x in xs)
         message = str(problem)
         if isinstance(problem, OverflowError) and message.startswith(_PYTHONS_OVERFLOW):
-            message = "the result is too large for a float"
-        if where:
+            message = f"{where or 'the result'} is too large for a float"
+        elif where:
             message = f"{where}: {message}"
         if message.startswith("the result"):  # "exp(1000.0): exp's result is too large ..."
             message = f"{self.name}'s result" + message[len("the result"):]
@@ -135,8 +135,10 @@ class Op(str):
 # ---- the same steps, written out for speed ------------------------------------
 # Nearly every node comes from a one- or two-input op, and these run for each of
 # them: the op's rules are local variables, no argument packing, no generator, no
-# length checks. `Value`'s operators call them (`op.apply`); a test checks that
-# they build the same nodes as `Op.__call__`.
+# length checks, and the result is trusted to be a float (true of every row of the
+# table; `op(...)` also converts what a student's forward rule returns). `Value`'s
+# operators call them (`op.apply`); a test checks they build the same nodes as
+# `Op.__call__`.
 
 
 def _written_out_for_speed(op: Op) -> Callable[..., Value]:
@@ -153,7 +155,7 @@ def _written_out_for_speed(op: Op) -> Callable[..., Value]:
             out = forward(x)
         except _ARITHMETIC as problem:
             raise error(problem, (x,)) from None
-        if type(out) is not float or out - out != 0.0:  # out - out is 0.0 unless out is nan or ±inf
+        if out - out != 0.0:  # 0.0 unless out is nan or ±inf (the table's forward rules return floats)
             out = result(out, (x,))
         try:  # 4. local derivatives
             local_grads = derivatives(x, out)
@@ -173,7 +175,7 @@ def _written_out_for_speed(op: Op) -> Callable[..., Value]:
             out = forward(x, y)
         except _ARITHMETIC as problem:
             raise error(problem, (x, y)) from None
-        if type(out) is not float or out - out != 0.0:
+        if out - out != 0.0:
             out = result(out, (x, y))
         try:
             local_grads = derivatives(x, y, out)
@@ -186,6 +188,46 @@ def _written_out_for_speed(op: Op) -> Callable[..., Value]:
 
 def _registered(name: str) -> Op:
     return OPS[name]
+
+
+class NoDerivative:
+    """Stands in for a local derivative nobody can give; the chain rule refuses it.
+
+    An op defined with `derivatives=None` records one per input: its forward
+    value works, and a backward pass that reaches the node raises
+    `NotImplementedError` naming the op — at the multiplication local × upstream,
+    so the backward walk needs no check of its own.
+    """
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def fail(self):
+        raise NotImplementedError(self.message)
+
+    def __mul__(self, other):
+        self.fail()
+
+    __rmul__ = __mul__
+
+    def __format__(self, spec: str) -> str:
+        return "?"
+
+    def __repr__(self) -> str:
+        return f"NoDerivative({self.message!r})"
+
+
+def _unknown_derivatives(name: str) -> Callable:
+    """The derivative rule of an op defined with `derivatives=None`."""
+    unknown = NoDerivative(f"{name} has no derivative rule (it was defined with derivatives=None), "
+                           "so no gradient can pass through it")
+
+    def derivatives(*inputs_and_out):
+        return (unknown,) * (len(inputs_and_out) - 1)
+
+    return derivatives
 
 
 def define_op(name: str, forward: Callable, derivatives: Callable, domain: Optional[Callable] = None,
@@ -204,6 +246,14 @@ def define_op(name: str, forward: Callable, derivatives: Callable, domain: Optio
     exception (`ValueError("softplus needs ...")`) that the op raises, prefixed
     with its name and the offending inputs. `kinks` lists the inputs where the
     op has a corner, like relu's 0: `engine.strategies` keeps test inputs away.
+    (For kinks that depend on several inputs, like x % y's jumps where x / y is
+    whole, `kinks` may be a function giving the distance to the nearest one.)
+
+    A rule written with Value-aware functions (+ - * / **, `generic_exp`, ...)
+    also gives second and higher derivatives (`backward(create_graph=True)`);
+    one written with `math.*` gives first derivatives only, and differentiating
+    it twice raises `NotImplementedError` naming the op. `derivatives=None`
+    makes an op with no derivative at all: any gradient through it raises.
     """
     if not name or not isinstance(name, str):
         raise ValueError("an op needs a non-empty name")
@@ -221,3 +271,13 @@ def generic_log(x):
 def generic_exp(x):
     """exp that works on a float and on a `Value` (for derivative rules)."""
     return x.exp() if isinstance(x, Value) else math.exp(x)
+
+
+def generic_sin(x):
+    """sin that works on a float and on a `Value` (for derivative rules)."""
+    return x.sin() if isinstance(x, Value) else math.sin(x)
+
+
+def generic_cos(x):
+    """cos that works on a float and on a `Value` (for derivative rules)."""
+    return x.cos() if isinstance(x, Value) else math.cos(x)

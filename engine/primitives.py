@@ -13,7 +13,7 @@ import math
 import operator
 from functools import lru_cache
 
-from .op import Op, define_op, generic_log
+from .op import Op, define_op, generic_cos, generic_log, generic_sin
 from .value import Value, as_float
 
 # ---- domains: why an input is refused (None: allowed) ---------------------------
@@ -29,6 +29,51 @@ def _positive(x):
 
 def _non_negative(x):
     return None if x >= 0 else ValueError("sqrt needs a non-negative input")
+
+
+def _nonzero_modulus(x, y):
+    return ZeroDivisionError("modulo by zero") if y == 0 else None
+
+
+def _in_unit_interval(name: str):
+    def domain(x):
+        return None if -1.0 <= x <= 1.0 else ValueError(f"{name} needs an input in [-1, 1]")
+    return domain
+
+
+def _not_the_origin(y, x):
+    return ValueError("the angle of (0, 0) has no derivative") if y == 0 and x == 0 else None
+
+
+# ---- kinks that depend on both inputs: the distance to the nearest one ------------
+
+
+def _distance_to_the_negative_x_axis(y, x) -> float:
+    """arctan2 jumps from π to −π across the ray y = 0, x < 0."""
+    return abs(y) if x < 0 else math.hypot(y, x)
+
+
+def _distance_to_a_jump_of_mod(x, y) -> float:
+    """x % y jumps where x / y is whole: how far (x, y) is from there, moving x or moving y."""
+    quotient = x / y
+    off = abs(quotient - round(quotient))  # in units of the quotient
+    along_y = off * y * y / abs(x) if x != 0 else math.inf
+    return min(off * abs(y), along_y)
+
+
+# ---- pieces of derivative rules -------------------------------------------------
+# Each works on floats and on Values, so the rules can be differentiated again.
+
+
+def _one_over_sqrt_one_minus_square(x):
+    """1 / √(1 − x²), the slope of arcsin; infinite at x = ±1, where the curve stands upright."""
+    return (1 - x * x) ** -0.5 if x * x < 1 else math.inf
+
+
+def _number(x) -> float:
+    """The number in a Value, or the number itself: x // y is constant between
+    the jumps of x % y, so it enters the rule as a plain number."""
+    return x.data if isinstance(x, Value) else x
 
 
 def _sign(x) -> float:
@@ -63,6 +108,20 @@ tanh = define_op("tanh",    math.tanh,     lambda x, out: (1 - out * out,))
 sigmoid = define_op("sigmoid", _sigmoid,   lambda x, out: (out * (1 - out),),     symbol="σ")
 relu = define_op("relu", lambda x: 0.0 if x <= 0 else x, lambda x, out: (0.0,) if x <= 0 else (1.0,),
                  kinks=(0.0,), symbol="ReLU")
+# angles: numpy's names, so np.sin on an object array of Values calls Value.sin
+sin = define_op("sin",      math.sin,      lambda x, out: (generic_cos(x),))
+cos = define_op("cos",      math.cos,      lambda x, out: (-generic_sin(x),))
+tan = define_op("tan",      math.tan,      lambda x, out: (1 + out * out,))
+arcsin = define_op("arcsin", math.asin,    lambda x, out: (_one_over_sqrt_one_minus_square(x),),
+                   domain=_in_unit_interval("arcsin"))
+arccos = define_op("arccos", math.acos,    lambda x, out: (-_one_over_sqrt_one_minus_square(x),),
+                   domain=_in_unit_interval("arccos"))
+arctan = define_op("arctan", math.atan,    lambda x, out: (1 / (1 + x * x),))
+arctan2 = define_op("arctan2", math.atan2, lambda y, x, out: (x / (x * x + y * y), -y / (x * x + y * y)),
+                    arity=2, domain=_not_the_origin, kinks=_distance_to_the_negative_x_axis)
+# Python's float modulo: x = (x // y)·y + x % y, so ∂/∂x = 1 and ∂/∂y = −(x // y)
+mod = define_op("mod",      operator.mod,  lambda x, y, out: (1.0, -(_number(x) // _number(y))),
+                arity=2, symbol="%", domain=_nonzero_modulus, kinks=_distance_to_a_jump_of_mod)
 
 
 # ---- powers ---------------------------------------------------------------------
@@ -74,7 +133,8 @@ relu = define_op("relu", lambda x: 0.0 if x <= 0 else x, lambda x, out: (0.0,) i
 
 def _zero_base_slope(n) -> float:
     """d(x ** n)/dx at x = 0, for n >= 0: 0 for n = 0, infinite below 1, then 1, then 0."""
-    return 0.0 if n == 0 else math.inf if n < 1 else 1.0 if n == 1 else 0.0
+    # (only < and <=: n may be a Value, where == would compare identity)
+    return 0.0 if n <= 0 else math.inf if n < 1 else 1.0 if n <= 1 else 0.0
 
 
 def _pow_domain(x, y):
@@ -91,6 +151,8 @@ def _pow_domain(x, y):
 def _pow_derivatives(x, y, out):
     if x > 0:
         return (y * x ** (y - 1), out * generic_log(x))
+    if y >= 1:  # at x = 0, y·x^(y−1) is still a formula (its own derivatives are needed higher up)
+        return (y * x ** (y - 1), 0.0)
     return (_zero_base_slope(y), 0.0)
 
 
@@ -112,7 +174,9 @@ def power_by(n: float) -> Op:
     def derivatives(x, out):
         if n == 0:
             return (0.0,)
-        if x > 0 or x < 0:  # (x != 0 would compare identity on a Value)
+        # at x = 0 the formula still holds for n >= 1, and its own derivative is needed
+        # higher up (x² has slope 0 but curvature 2 there); (x != 0 compares identity on a Value)
+        if n >= 1 or x > 0 or x < 0:
             return (n * x ** (n - 1),)
         return (_zero_base_slope(n),)
 
@@ -125,4 +189,9 @@ def power(base, exponent) -> Value:
     """base ** exponent, where either side may be a number or a `Value`."""
     if isinstance(exponent, Value):
         return pow_op.apply(base, exponent)
-    return power_by(as_float(exponent, "pow exponent")).apply(base)
+    try:
+        n = as_float(exponent, "pow exponent")
+    except ValueError:  # nan or ±inf: x ** inf has no derivative worth the name
+        shown = base.data if isinstance(base, Value) else base
+        raise ValueError(f"pow({shown!r}, {exponent!r}): the exponent must be a finite number") from None
+    return power_by(n).apply(base)

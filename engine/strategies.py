@@ -19,7 +19,8 @@ Where the ops come from: `engine.OPS`, the table `define_op` fills. A step is ke
 only if the op is safe at the drawn inputs *with a margin*:
 
 - its `domain` accepts every input moved by ±MARGIN (so log never sees 0.001),
-- no input is within MARGIN of one of its `kinks` (relu and abs at 0),
+- no input is within MARGIN of one of its `kinks` (relu and abs at 0; for x % y,
+  where x / y is whole),
 - its value and local derivatives, and every node's derivative with respect to
   every input, stay within ±BOUND (so exp cannot overflow and 1/x stays tame).
 
@@ -159,7 +160,7 @@ def _apply_from_table(table: Mapping[str, Callable], step: Step, args: list):
 # ---- printing: precedence decides the parentheses ---------------------------------
 
 SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
-INFIX = {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "**": POWER}
+INFIX = {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "%": PRODUCT, "**": POWER}
 
 
 def _constant_text(value: float) -> tuple[str, int]:
@@ -342,7 +343,7 @@ def _safe_evaluation(op: Op, xs: list[float]) -> Optional[tuple[float, tuple]]:
     try:
         if op.domain is not None and any(op.domain(*probe) is not None for probe in _probes(xs)):
             return None
-        if any(abs(x - kink) < MARGIN for x in xs for kink in op.kinks):
+        if _near_a_kink(op, xs):
             return None
         out = op.forward(*xs)
         local_grads = tuple(op.derivatives(*xs, out))
@@ -351,6 +352,15 @@ def _safe_evaluation(op: Op, xs: list[float]) -> Optional[tuple[float, tuple]]:
     if len(local_grads) != len(xs) or not all(_moderate(v) for v in (out, *local_grads)):
         return None
     return out, local_grads
+
+
+def _near_a_kink(op: Op, xs: list[float]) -> bool:
+    """Is an input within MARGIN of one of `op`'s kinks? `kinks` is a tuple of inputs
+    (relu's 0), or, for kinks that depend on several inputs at once (x % y jumps
+    where x / y is whole), a function giving the distance of `xs` to the nearest one."""
+    if callable(op.kinks):
+        return op.kinks(*xs) < MARGIN
+    return any(abs(x - kink) < MARGIN for x in xs for kink in op.kinks)
 
 
 def _probes(xs: list[float]) -> Iterable[list[float]]:

@@ -43,42 +43,21 @@ class Value:
         self.op = op
         self.parents, self.local_grads = _checked_edges(op, parents, local_grads)
 
-    # --- arithmetic: each operator is one row of the op table ---
-    def __add__(self, other):
-        return add(self, other)
-
-    def __radd__(self, other):
-        return add(other, self)
-
-    def __sub__(self, other):
-        return sub(self, other)
-
-    def __rsub__(self, other):
-        return sub(other, self)
-
-    def __mul__(self, other):
-        return mul(self, other)
-
-    def __rmul__(self, other):
-        return mul(other, self)
-
-    def __truediv__(self, other):
-        return div(self, other)
-
-    def __rtruediv__(self, other):
-        return div(other, self)
-
-    def __pow__(self, exponent):
-        return power(self, exponent)
-
-    def __rpow__(self, base):
-        return power(base, self)
-
-    def __neg__(self):
-        return neg(self)
-
-    def __abs__(self):
-        return absolute(self)
+    # --- arithmetic: each operator is one row of the op table, applied ---
+    def __add__(self, other): return add(self, other)
+    def __radd__(self, other): return add(other, self)
+    def __sub__(self, other): return sub(self, other)
+    def __rsub__(self, other): return sub(other, self)
+    def __mul__(self, other): return mul(self, other)
+    def __rmul__(self, other): return mul(other, self)
+    def __truediv__(self, other): return div(self, other)
+    def __rtruediv__(self, other): return div(other, self)
+    def __pow__(self, exponent): return power(self, exponent)
+    def __rpow__(self, base): return power(base, self)
+    def __mod__(self, other): return mod(self, other)
+    def __rmod__(self, other): return mod(other, self)
+    def __neg__(self): return neg(self)
+    def __abs__(self): return absolute(self)
 
     def exp(self) -> Value:
         """e ** self."""
@@ -97,52 +76,67 @@ class Value:
         return sigmoid(self)
 
     def relu(self) -> Value:
-        """max(0, self); its derivative at 0 is taken to be 0, as in PyTorch."""
+        """max(0, self); its slope at 0 is taken to be 0, as in PyTorch."""
         return relu(self)
 
     def sqrt(self) -> Value:
         """Square root; needs self >= 0."""
         return sqrt(self)
 
-    def backward(self, grad: float = 1.0) -> None:
+    def sin(self) -> Value:
+        """Sine (of an angle in radians)."""
+        return sin(self)
+
+    def cos(self) -> Value:
+        """Cosine (of an angle in radians)."""
+        return cos(self)
+
+    def tan(self) -> Value:
+        """Tangent (of an angle in radians)."""
+        return tan(self)
+
+    def arcsin(self) -> Value:
+        """Inverse sine, in [-π/2, π/2]; needs -1 <= self <= 1."""
+        return arcsin(self)
+
+    def arccos(self) -> Value:
+        """Inverse cosine, in [0, π]; needs -1 <= self <= 1."""
+        return arccos(self)
+
+    def arctan(self) -> Value:
+        """Inverse tangent, in (-π/2, π/2)."""
+        return arctan(self)
+
+    def arctan2(self, x) -> Value:
+        """The angle of the point (x, self), in (-π, π]: numpy's arctan2(y, x), self as y."""
+        return arctan2(self, x)
+
+    def backward(self, grad: float = 1.0, create_graph: bool = False) -> None:
         """Fill in `.grad` of every value this one depends on (reverse mode).
 
         Leaves accumulate across calls, as in PyTorch; interior gradients are
         recomputed each time, so two calls give exactly twice the leaf gradients.
+        With `create_graph=True` every gradient it fills is a `Value` whose graph
+        computes it from the leaves: its own `backward()` gives second derivatives.
         The walk itself is one page: walk.py.
         """
         from .walk import backward  # walk.py imports Value; looked up here, there is no import loop
 
-        backward(self, grad)
+        backward(self, grad, create_graph)
 
     # --- comparisons look at the numbers; == and hash stay identity (dict keys) ---
-    def __lt__(self, other):
-        return self.data < _number(other)
-
-    def __le__(self, other):
-        return self.data <= _number(other)
-
-    def __gt__(self, other):
-        return self.data > _number(other)
-
-    def __ge__(self, other):
-        return self.data >= _number(other)
-
+    def __lt__(self, other): return self.data < _number(other)
+    def __le__(self, other): return self.data <= _number(other)
+    def __gt__(self, other): return self.data > _number(other)
+    def __ge__(self, other): return self.data >= _number(other)
     __eq__ = object.__eq__
     __hash__ = object.__hash__
 
     # --- a Value prints like the float it holds, but never silently becomes one ---
-    def __float__(self):
-        raise TypeError(_LEAVES_THE_GRAPH.format(what="float(value)"))
-
-    def __int__(self):
-        raise TypeError(_LEAVES_THE_GRAPH.format(what="int(value)"))
-
-    def __format__(self, spec: str) -> str:
-        return format(self.data, spec)
-
-    def __round__(self, ndigits=None):
-        return round(self.data, ndigits)
+    def __float__(self): raise TypeError(_LEAVES_THE_GRAPH.format(what="float(value)"))
+    def __int__(self): raise TypeError(_LEAVES_THE_GRAPH.format(what="int(value)"))
+    def __format__(self, spec: str) -> str: return format(self.data, spec)
+    def __round__(self, ndigits=None): return round(self.data, ndigits)
 
     def __repr__(self) -> str:
         label = f"label={self.label!r}, " if self.label else ""
@@ -192,11 +186,16 @@ def _checked_edges(op, parents, local_grads) -> tuple[tuple, tuple]:
             f"{op or 'Value'}: {len(parents)} parents but {len(local_grads)} local gradients; "
             "each parent needs exactly one local derivative"
         )
-    for position, parent in enumerate(parents):
+    for position, (parent, local) in enumerate(zip(parents, local_grads)):
         if not isinstance(parent, Value):
             raise TypeError(
                 f"{op or 'Value'}: parent {position} must be a Value, got {type(parent).__name__}: "
                 f"{_short(parent)} (wrap a number as Value(number))"
+            )
+        if isinstance(local, bool) or not isinstance(local, Real):
+            raise TypeError(
+                f"{op or 'Value'}: local gradient {position} must be a number, got {type(local).__name__}: "
+                f"{_short(local)}" + (" (use its .data)" if isinstance(local, Value) else "")
             )
     return parents, local_grads
 
@@ -234,3 +233,6 @@ add, sub, mul, div = _ops.add.apply, _ops.sub.apply, _ops.mul.apply, _ops.div.ap
 neg, absolute, power = _ops.neg.apply, _ops.absolute.apply, _ops.power
 exp, log, sqrt = _ops.exp.apply, _ops.log.apply, _ops.sqrt.apply
 tanh, sigmoid, relu = _ops.tanh.apply, _ops.sigmoid.apply, _ops.relu.apply
+sin, cos, tan = _ops.sin.apply, _ops.cos.apply, _ops.tan.apply
+arcsin, arccos, arctan = _ops.arcsin.apply, _ops.arccos.apply, _ops.arctan.apply
+arctan2, mod = _ops.arctan2.apply, _ops.mod.apply

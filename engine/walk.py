@@ -9,7 +9,8 @@
        parent.grad += contribution
 
 `backward()` is this walk; `backward_steps()` is the same walk, reporting each
-edge as a `BackwardStep`. Nothing here recurses (a graph may be a million nodes
+edge as a `BackwardStep`; `backward(create_graph=True)` is the same walk on
+`Value`s instead of numbers (at the end of the page), so gradients are graphs. Nothing here recurses (a graph may be a million nodes
 deep, far past Python's recursion limit): every walk keeps its own stack.
 
 Numbers (the README's "Numbers: the policy"): a zero on either side of the
@@ -22,7 +23,8 @@ from __future__ import annotations
 
 from typing import Iterator, NamedTuple
 
-from .value import Value, as_float
+from .op import NoDerivative
+from .value import Value, _node, as_float
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -93,8 +95,15 @@ class BackwardStep(NamedTuple):
         return step_caption(self, name)
 
 
-def backward(root: Value, grad: float = 1.0) -> None:
-    """Accumulate d root / d leaf into every leaf's `.grad` (see `Value.backward`)."""
+def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None:
+    """Accumulate d root / d leaf into every leaf's `.grad` (see `Value.backward`).
+
+    With `create_graph=True` the same walk runs on `Value`s (`_chain_rule_on_values`,
+    below): every gradient it fills is a node, differentiable again.
+    """
+    if create_graph:
+        _chain_rule_on_values(root, grad)
+        return
     for _ in _chain_rule(root, _seed(root, grad), record=False):
         pass
 
@@ -142,6 +151,11 @@ def _by_the_policy(node: Value, parent: Value, position: int, local: float, upst
     passes back nothing, even of an infinite gradient). A nan, or an infinite
     gradient on a leaf (where the answer is read), is an error naming the edge.
     """
+    if isinstance(before, Value):
+        raise TypeError(
+            f"backward: {_node_name(parent)} holds a gradient that is a Value (from backward(create_graph=True)); "
+            "set it to 0 (zero_grad) before a backward pass that adds numbers to it"
+        )
     contribution = 0.0 if local == 0 or upstream == 0 else local * upstream
     after = before + contribution
     problem = "nan" if after != after else "±inf" if not parent.parents and after - after != 0.0 else ""
@@ -152,6 +166,110 @@ def _by_the_policy(node: Value, parent: Value, position: int, local: float, upst
             f"the derivative does not exist as a number here"
         )
     return contribution, after
+
+
+# ---- gradients of gradients: the same walk on Values ----------------------------
+# With create_graph=True each local derivative is its op's rule run again, on the
+# parents themselves (and the node as `out`) instead of their numbers, and
+# local × upstream and before + contribution are made by the ops. So every
+# gradient is a node of a new graph that computes it from the leaves: it can be
+# drawn, stepped through, and differentiated again. A loop of its own, so that
+# the float walk above stays exactly as it is.
+
+
+def _chain_rule_on_values(root: Value, grad) -> None:
+    """The backward walk with create_graph=True: every `.grad` it fills is a `Value`.
+
+    A gradient is not always a new node: d eˣ/dx is the node eˣ itself, and an
+    add passes its upstream on unchanged, so several nodes' `.grad` may be one
+    and the same `Value` — as the arithmetic says they are.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"backward needs a Value, got {type(root).__name__}")
+    seed = grad if isinstance(grad, Value) else as_float(grad, "backward grad")
+    order = topological_order(root)
+    for node in order:
+        if node.parents:  # interior gradients are recomputed; leaves accumulate
+            node.grad = 0.0
+    root.grad = _plus(root.grad, seed)
+    for node in reversed(order):
+        upstream = node.grad
+        if not node.parents or _is_the_number(upstream, 0.0):
+            continue  # no parent to pass to, or nothing reached this node
+        for position, (parent, local) in enumerate(zip(node.parents, local_grads_as_values(node))):
+            try:
+                parent.grad = _plus(parent.grad, _times(local, upstream))
+            except (ArithmeticError, ValueError) as problem:
+                raise type(problem)(f"backward(create_graph=True): on the edge from {_node_name(node)} to its "
+                                    f"input {position} ({_node_name(parent)}): {problem}") from None
+    for node in order:  # a gradient that stayed a plain number is a constant: a leaf
+        if not isinstance(node.grad, Value):
+            node.grad = Value(node.grad)
+
+
+def local_grads_as_values(node: Value) -> tuple:
+    """∂node/∂parent for each parent, as `Value`s computed from the parents.
+
+    The op's own derivative rule, run again on the parents (and the node as
+    `out`): one rule, written once, serves the float pass and this one. A
+    constant derivative (add's 1.0) stays a plain number.
+    """
+    rule = getattr(node.op, "derivatives", None)  # an Op, or a fused op; a hand-made node has none
+    if rule is None:
+        _refuse_unknown(node.local_grads)
+        return _differentiable_once(node, "it was made by hand, with numbers for its local derivatives")
+    try:
+        local_grads = tuple(rule(*node.parents, node))
+    except TypeError as problem:  # e.g. math.cos(value): a rule written for numbers only
+        return _differentiable_once(node, f"its derivative rule works on numbers only ({problem})")
+    _refuse_unknown(local_grads)
+    return local_grads
+
+
+def _refuse_unknown(local_grads: tuple) -> None:
+    """Raise if a local derivative is unknown (an op defined with derivatives=None)."""
+    for local in local_grads:
+        if isinstance(local, NoDerivative):
+            local.fail()
+
+
+def _differentiable_once(node: Value, why: str) -> tuple:
+    """The recorded local derivatives, each as a node that refuses to be differentiated.
+
+    The first derivative through `node` is right; differentiating it again raises
+    `NotImplementedError` naming the op, rather than giving a silently wrong answer
+    (a number taken as a constant would drop the derivative of the derivative).
+    """
+    name = str(node.op) or "a hand-made node"
+    refusal = NoDerivative(f"{name}: its derivative cannot be differentiated, because {why}; write the rule "
+                           "with Value-aware functions (+ - * / **, engine.generic_exp, engine.generic_sin, ...)")
+    return tuple(_node(local, f"∂{name}", node.parents, (refusal,) * len(node.parents))
+                 for local in node.local_grads)
+
+
+def _is_the_number(x, number: float) -> bool:
+    return not isinstance(x, Value) and x == number
+
+
+def _times(local, upstream):
+    """local × upstream, skipping what changes no number (× 1, 0 × a finite number)
+    so that a gradient's graph is as small as the arithmetic allows."""
+    if _is_the_number(local, 1.0):
+        return upstream
+    if _is_the_number(upstream, 1.0):
+        return local
+    if _is_the_number(local, 0.0) and (not isinstance(upstream, Value) or upstream.data - upstream.data == 0.0):
+        return 0.0
+    return local * upstream
+
+
+def _plus(before, contribution):
+    """before + contribution, where a plain 0 adds nothing (and makes no node)."""
+    if _is_the_number(before, 0.0):
+        return contribution
+    if _is_the_number(contribution, 0.0):
+        return before
+    return before + contribution
 
 
 def _node_name(node: Value) -> str:

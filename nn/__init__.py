@@ -20,7 +20,7 @@ The pieces, one file per idea:
 from .module import ACTIVATIONS, INITS, MLP, Layer, Module, Neuron
 from .losses import (accuracy, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, hinge_loss, l2,
                      mean_cross_entropy, mse_loss, softmax)
-from .optim import SGD, Adam, Optimizer
+from .optim import SGD, Adam, DivergenceError, Optimizer
 from .data import make_circles, make_moons, make_spirals, make_xor
 from .train import LOSSES, History, fit
 from .serialize import load, save
@@ -29,7 +29,7 @@ __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS",
     "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "hinge_loss", "softmax",
     "cross_entropy", "mean_cross_entropy", "l2", "accuracy",
-    "Optimizer", "SGD", "Adam",
+    "Optimizer", "SGD", "Adam", "DivergenceError",
     "make_moons", "make_xor", "make_circles", "make_spirals",
     "fit", "History", "LOSSES",
     "save", "load",

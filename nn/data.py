@@ -12,6 +12,8 @@ import math
 import random
 from typing import Optional
 
+from .checks import non_negative, real_number
+
 Point = tuple[float, float]
 Dataset = tuple[list[Point], list[int]]
 
@@ -22,11 +24,11 @@ def _rng(seed: Optional[int]) -> random.Random:
     return random.Random(seed)
 
 
-def _check(n, noise, name: str, least: int = 1) -> None:
+def _check(n, noise, name: str, least: int = 1) -> float:
+    """Check n and the noise level; return the noise as a float."""
     if isinstance(n, bool) or not isinstance(n, int) or n < least:
         raise ValueError(f"{name}: n must be an integer >= {least}, got {n!r}")
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < math.inf:
-        raise ValueError(f"{name}: noise must be a finite number >= 0, got {noise!r}")
+    return non_negative(noise, f"{name}: noise")
 
 
 def _linspace(start: float, stop: float, n: int) -> list[float]:
@@ -47,7 +49,7 @@ def _jittered_shuffled(points: list[Point], labels: list[int], noise: float, rng
 def make_moons(n: int = 100, noise: float = 0.1, seed: Optional[int] = 0) -> Dataset:
     """Two interleaving half circles (scikit-learn's make_moons): the upper moon is
     labelled −1, the lower one +1. The classic micrograd demo data."""
-    _check(n, noise, "make_moons", least=2)
+    noise = _check(n, noise, "make_moons", least=2)
     rng = _rng(seed)
     n_upper = n // 2
     upper = [(math.cos(t), math.sin(t)) for t in _linspace(0.0, math.pi, n_upper)]
@@ -59,7 +61,7 @@ def make_xor(n: int = 100, noise: float = 0.1, seed: Optional[int] = 0) -> Datas
     """Points around the four corners of the unit square: +1 where exactly one
     coordinate is 1 (x₁ XOR x₂), −1 otherwise. No line separates the classes.
     `make_xor(4, noise=0)` is the truth table itself."""
-    _check(n, noise, "make_xor")
+    noise = _check(n, noise, "make_xor")
     rng = _rng(seed)
     corners = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
     points = [corners[i % 4] for i in range(n)]
@@ -69,9 +71,8 @@ def make_xor(n: int = 100, noise: float = 0.1, seed: Optional[int] = 0) -> Datas
 
 def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Optional[int] = 0) -> Dataset:
     """A circle of radius `factor` (+1) inside one of radius 1 (−1) (scikit-learn's make_circles)."""
-    _check(n, noise, "make_circles", least=2)
-    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < 1:
-        raise ValueError(f"make_circles: factor must be between 0 and 1, got {factor!r}")
+    noise = _check(n, noise, "make_circles", least=2)
+    factor = real_number(factor, "make_circles: factor", "between 0 and 1", lambda v: 0 < v < 1)
     rng = _rng(seed)
     n_outer = n // 2
     n_inner = n - n_outer
@@ -87,7 +88,7 @@ def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: O
 def make_spirals(n: int = 300, classes: int = 3, noise: float = 0.2, seed: Optional[int] = 0) -> Dataset:
     """`classes` arms spiralling out from the centre (the cs231n spiral), n points
     in all, labelled 0 … classes−1. `noise` perturbs each point's angle, in radians."""
-    _check(n, noise, "make_spirals")
+    noise = _check(n, noise, "make_spirals")
     if isinstance(classes, bool) or not isinstance(classes, int) or not 2 <= classes <= n:
         raise ValueError(f"make_spirals: classes must be an integer from 2 to n ({n}), got {classes!r}")
     rng = _rng(seed)

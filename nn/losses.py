@@ -5,27 +5,34 @@ Every loss is the mean over examples of a per-example term. The sum is ONE node
 backward pass short. Predictions and targets may be `Value`s or plain numbers;
 a single prediction may be passed without a list.
 
-The losses that exponentiate are written to be stable for any input: softmax and
-cross-entropy subtract the largest logit first (log-sum-exp), and the logistic
-loss uses a softplus that never overflows.
+The losses that exponentiate are written to be stable for any finite input:
+softmax and cross-entropy subtract the largest logit first (log-sum-exp), and
+the logistic loss uses a softplus that never overflows. A prediction that is nan
+or infinite is an error naming it, never a loss that hides it (a diverged model
+must not report a good loss).
 """
 
 from __future__ import annotations
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 from typing import Sequence
 
-from engine import Value, add_all, define_op, dot, generic_exp
-from engine.op import lift
-from engine.value import as_float
+from engine import OPS, Value, add_all, as_float, define_op, dot, lift
 
 
 # ---- helpers --------------------------------------------------------------------
 
 
 def _number(x, what: str) -> float:
-    return x.data if isinstance(x, Value) else as_float(x, what)
+    """The number in `x` (a `Value`'s data or a plain real number), checked to be finite by
+    the engine's `as_float`: a nan from a diverged model is named, never hidden."""
+    return as_float(x.data if isinstance(x, Value) else x, what)
+
+
+def _numbers(xs: list, what: str, loss: str) -> list[float]:
+    """The numbers in `xs`, each checked by `_number` and named by its index."""
+    return [_number(x, f"{loss} {what}[{i}]") for i, x in enumerate(xs)]
 
 
 def _as_list(xs, what: str, loss: str) -> list:
@@ -49,7 +56,7 @@ def _paired(preds, targets, loss: str, names=("preds", "targets")) -> tuple[list
 
 def _check_probabilities(xs: list, what: str, loss: str) -> list[float]:
     """The numbers in `xs`, each checked to lie in [0, 1]."""
-    values = [_number(x, f"{loss} {what}") for x in xs]
+    values = _numbers(xs, what, loss)
     for i, v in enumerate(values):
         if not 0.0 <= v <= 1.0:
             raise ValueError(f"{loss}: {what}[{i}] = {v!r} is not a probability in [0, 1]")
@@ -57,16 +64,16 @@ def _check_probabilities(xs: list, what: str, loss: str) -> list[float]:
 
 
 def _mean(terms: list, n: int, sign: float = 1.0) -> Value:
-    """sign · (Σ terms) / n as two nodes: one sum, one scale."""
-    return add_all(terms) * (sign / n)
+    """sign · (Σ terms) / n as two nodes: one sum, one scale. Plain-number terms
+    (a term known to be 0) join the sum's constant start, not the graph."""
+    nodes = [term for term in terms if isinstance(term, Value)]
+    constant = sum(term for term in terms if not isinstance(term, Value))
+    return add_all(nodes, start=constant) * (sign / n)
 
 
-def _stable_sigmoid(x):
-    """σ(x) without overflow, on floats or Values: only ever exponentiate x ≤ 0."""
-    if x >= 0:
-        return 1 / (1 + generic_exp(-x))
-    e = generic_exp(x)
-    return e / (1 + e)
+def _sigmoid(x):
+    """σ(x) by the engine's one stable sigmoid: its op on a `Value`, its forward rule on a float."""
+    return x.sigmoid() if isinstance(x, Value) else OPS["sigmoid"].forward(x)
 
 
 #: softplus(x) = log(1 + eˣ) = max(x, 0) + log(1 + e^-|x|): never overflows, never
@@ -75,7 +82,7 @@ def _stable_sigmoid(x):
 softplus = define_op(
     "softplus",
     lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x))),
-    lambda x, out: (_stable_sigmoid(x),),
+    lambda x, out: (_sigmoid(x),),
     register=False,
 )
 
@@ -86,34 +93,44 @@ softplus = define_op(
 def mse_loss(preds, targets) -> Value:
     """Mean squared error: (1/n) Σ (predᵢ − targetᵢ)²."""
     preds, targets = _paired(preds, targets, "mse_loss")
+    _numbers(preds, "preds", "mse_loss")  # each finite, or named
+    _numbers(targets, "targets", "mse_loss")
     return _mean([(lift(p) - t) ** 2 for p, t in zip(preds, targets)], len(preds))
 
 
 def binary_cross_entropy(probs, targets) -> Value:
     """−(1/n) Σ [tᵢ·log pᵢ + (1 − tᵢ)·log(1 − pᵢ)] for probabilities pᵢ (after a sigmoid).
 
-    A term whose weight is a plain 0 is left out, so p = 0 with target 0 costs 0.
-    p = 0 with target 1 (or p = 1 with target 0) is an infinite loss and an
-    error: a saturated sigmoid is exactly why `binary_cross_entropy_with_logits`
-    exists.
+    A term whose weight is a plain 0 is 0 (0·log 0 = 0, as in `torch.xlogy`), so
+    p = 0 with target 0 costs 0. p = 0 with target 1 (or p = 1 with target 0) is
+    an infinite loss and an error: a saturated sigmoid is exactly why
+    `binary_cross_entropy_with_logits` exists.
     """
     loss = "binary_cross_entropy"
     probs, targets = _paired(probs, targets, loss, ("probs", "targets"))
     p_values = _check_probabilities(probs, "probs", loss)
     t_values = _check_probabilities(targets, "targets", loss)
-    terms = []
-    for i, (p, t) in enumerate(zip(probs, targets)):
-        for weight, x in ((t, p), (1 - t, 1 - p)):  # t·log p, then (1 − t)·log(1 − p)
-            constant = not isinstance(weight, Value)
-            if constant and weight == 0:
-                continue  # 0 · log(anything) is 0, and it has no gradient to pass back
-            if _number(x, loss) == 0:
-                raise ValueError(
-                    f"{loss}: probs[{i}] = {p_values[i]!r} with target {t_values[i]!r} gives an infinite loss; "
-                    "compute the loss from logits with binary_cross_entropy_with_logits")
-            log_x = lift(x).log()
-            terms.append(log_x if constant and weight == 1 else weight * log_x)
-    return _mean(terms, len(probs), sign=-1.0)
+    for i, (p, t) in enumerate(zip(p_values, targets)):
+        if (p == 0 and not _is_plain(t, 0)) or (p == 1 and not _is_plain(t, 1)):  # log 0 with a weight
+            raise ValueError(
+                f"{loss}: probs[{i}] = {p_values[i]!r} with target {t_values[i]!r} gives an infinite loss; "
+                "compute the loss from logits with binary_cross_entropy_with_logits")
+    pairs = list(zip(probs, targets))
+    terms = [_xlogy(t, p) for p, t in pairs] + [_xlogy(1 - t, 1 - p) for p, t in pairs]
+    return _mean(terms, len(pairs), sign=-1.0)
+
+
+def _is_plain(x, number: float) -> bool:
+    """True if `x` is that plain number (not a `Value`, which may carry a gradient)."""
+    return not isinstance(x, Value) and x == number
+
+
+def _xlogy(weight, x):
+    """weight · log x, with 0 · log(anything) = 0 for a plain weight 0 (nothing to differentiate)."""
+    if _is_plain(weight, 0):
+        return 0.0
+    log_x = lift(x).log()
+    return log_x if _is_plain(weight, 1) else weight * log_x
 
 
 def binary_cross_entropy_with_logits(logits, targets) -> Value:
@@ -124,9 +141,10 @@ def binary_cross_entropy_with_logits(logits, targets) -> Value:
     """
     loss = "binary_cross_entropy_with_logits"
     logits, targets = _paired(logits, targets, loss, ("logits", "targets"))
+    _numbers(logits, "logits", loss)  # each finite, or named
     _check_probabilities(targets, "targets", loss)
-    terms = [softplus(z) for z in logits]
-    terms += [lift(z) * -t for z, t in zip(logits, targets) if isinstance(t, Value) or t != 0]
+    # Σ [softplus(zᵢ) − tᵢ·zᵢ] as one sum of both kinds of term; a plain tᵢ = 0 adds nothing
+    terms = [softplus(z) for z in logits] + [lift(z) * -t for z, t in zip(logits, targets) if not _is_plain(t, 0)]
     return _mean(terms, len(logits))
 
 
@@ -140,45 +158,54 @@ def hinge_loss(scores, labels, margin: float = 1.0) -> Value:
     loss = "hinge_loss"
     scores, labels = _paired(scores, labels, loss, ("scores", "labels"))
     margin = as_float(margin, "hinge_loss margin")
-    ys = [_number(y, f"{loss} label") for y in labels]
+    _numbers(scores, "scores", loss)  # each finite, or named
+    ys = _numbers(labels, "labels", loss)
     for i, y in enumerate(ys):
         if y not in (1.0, -1.0):
             raise ValueError(f"{loss}: labels[{i}] = {y!r}; labels must be +1 or -1")
-    # margin − y·s as ONE node: a dot product of one weight (−y) and one input (s), plus a bias.
-    return _mean([dot((-y,), (s,), margin).relu() for s, y in zip(scores, ys)], len(scores))
+    return _mean([(margin - y * lift(s)).relu() for s, y in zip(scores, ys)], len(scores))
 
 
 # ---- many classes ----------------------------------------------------------------
 
 
-def _shifted_exps(logits: list[Value]) -> tuple[list[Value], float]:
-    """e^(zᵢ − m) for m = max z, and m. Subtracting m changes neither softmax nor
-    its gradient, and the largest exponent becomes e⁰ = 1: nothing overflows."""
+def _logits(values, loss: str, what: str = "logits") -> list[Value]:
+    """The logits as `Value`s, each checked to be finite (e^inf and inf − inf have no answer)."""
+    logits = _as_list(values, what, loss)
+    _numbers(logits, what, loss)  # each finite, or named
+    return [lift(z) for z in logits]
+
+
+def _shifted(logits: list[Value]) -> list[Value]:
+    """zᵢ − m for m = max z. Subtracting m changes neither softmax nor log-sum-exp's
+    gradient, and the largest exponent becomes e⁰ = 1: nothing overflows, and the
+    shifted logits, not their huge exponentials, carry the differences."""
     shift = max(z.data for z in logits)
-    return [(z - shift).exp() for z in logits], shift
+    return [z - shift for z in logits]
 
 
 def softmax(values) -> list[Value]:
-    """e^(zᵢ) / Σⱼ e^(zⱼ): scores turned into probabilities that sum to 1 (stable for any z)."""
-    logits = [lift(z) for z in _as_list(values, "values", "softmax")]
-    exps, _ = _shifted_exps(logits)
+    """e^(zᵢ) / Σⱼ e^(zⱼ): scores turned into probabilities that sum to 1 (stable for any finite z)."""
+    exps = [s.exp() for s in _shifted(_logits(values, "softmax", "values"))]
     total = add_all(exps)
     return [e / total for e in exps]
 
 
 def cross_entropy(logits, target_index: int) -> Value:
-    """−log softmax(z)[target] = log Σⱼ e^(zⱼ) − z_target, by log-sum-exp (stable for any z).
+    """−log softmax(z)[t] = log Σⱼ e^(zⱼ − m) − (z_t − m), for m = max z (stable for any finite z).
 
-    Its gradient with respect to zᵢ is softmax(z)ᵢ − [i = target].
+    Subtracting m first keeps every exponent ≤ 0 and the sum in [1, n], so the
+    log is exact to rounding even when the logits are huge (1e16 and 1e16 give
+    log 2). Its gradient with respect to zᵢ is softmax(z)ᵢ − [i = t].
     """
-    logits = [lift(z) for z in _as_list(logits, "logits", "cross_entropy")]
-    if isinstance(target_index, bool) or not isinstance(target_index, int):
+    logits = _logits(logits, "cross_entropy")
+    if isinstance(target_index, bool) or not isinstance(target_index, Integral):
         raise ValueError(f"cross_entropy: target_index must be an int, got {target_index!r}")
+    target_index = int(target_index)
     if not 0 <= target_index < len(logits):
         raise ValueError(f"cross_entropy: target_index {target_index} is out of range for {len(logits)} logits")
-    exps, shift = _shifted_exps(logits)
-    log_sum_exp = add_all(exps).log() + shift
-    return log_sum_exp - logits[target_index]
+    shifted = _shifted(logits)
+    return add_all([s.exp() for s in shifted]).log() - shifted[target_index]
 
 
 def mean_cross_entropy(logits_per_example, target_indices) -> Value:
@@ -198,6 +225,7 @@ def l2(parameters: Sequence) -> Value:
     (micrograd's recipe uses alpha = 1e-4).
     """
     params = _as_list(parameters, "parameters", "l2")
+    _numbers(params, "parameters", "l2")  # each finite, or named
     return dot(params, params)
 
 
@@ -211,10 +239,10 @@ def accuracy(scores, labels) -> float:
     """
     scores, labels = _paired(scores, labels, "accuracy", ("scores", "labels"))
     correct = 0
-    for s, y in zip(scores, labels):
-        if isinstance(s, (list, tuple)):
-            values = [_number(z, "accuracy score") for z in s]
+    for i, (s, y) in enumerate(zip(scores, labels)):
+        if isinstance(s, (list, tuple)):  # (a nan would make max() depend on where it stands)
+            values = _numbers(s, f"scores[{i}]", "accuracy")
             correct += values.index(max(values)) == y
-        else:
-            correct += (_number(s, "accuracy score") > 0) == (_number(y, "accuracy label") > 0)
+        else:  # (a nan score is neither > 0 nor <= 0: there is no class to predict)
+            correct += (_number(s, f"accuracy scores[{i}]") > 0) == (_number(y, f"accuracy labels[{i}]") > 0)
     return correct / len(scores)

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import math
 import random
-from numbers import Real
 from typing import Optional, Sequence, Union
 
 from engine import Value, dot
+
+from .checks import choice, flag, is_finite_number, positive_int, short, some
 
 #: The activation functions a neuron can apply to its pre-activation: each is
 #: the `Value` method of that name ("linear" applies nothing).
@@ -86,20 +87,23 @@ class Module:
             missing = [name for name in params if name not in state]
             unexpected = [name for name in state if name not in params]
             if missing:
-                problems.append(f"missing: {', '.join(missing)}")
+                problems.append(f"missing: {some(missing)}")
             if unexpected:
-                problems.append(f"unexpected: {', '.join(map(str, unexpected))}")
-        bad = [name for name in params if name in state and not _is_finite_number(state[name])]
+                problems.append(f"unexpected: {some(unexpected)}")
+        bad = [name for name in params if name in state and not is_finite_number(state[name])]
         if bad:
-            problems.append("not finite numbers: " + ", ".join(f"{name}={state[name]!r}" for name in bad))
+            problems.append(f"not finite numbers: {some(f'{name}={short(state[name])}' for name in bad)}")
         if problems:
             raise ValueError(f"load_state_dict into {self!r}: " + "; ".join(problems))
         for name, p in params.items():
             if name in state:
-                p.data = float(state[name])
+                p.data = float(state[name])  # a real number, checked above (never a Value)
 
     def _label_parameters(self) -> None:
-        """Label each parameter with its dotted name, so graphs and gradcheck reports say which it is."""
+        """Label each parameter with its dotted name, so graphs and gradcheck reports say which it is.
+
+        Done once, by the outermost module: the modules it builds are made with
+        `name_parameters=False`, since only it knows the full names."""
         for name, p in self.named_parameters():
             p.label = name
 
@@ -113,23 +117,7 @@ def _children(prefix: str, item) -> list[tuple[str, object]]:
     return [(f"{prefix}.{name}" if prefix else name, child) for name, child in pairs]
 
 
-def _is_finite_number(x) -> bool:
-    return isinstance(x, Real) and not isinstance(x, bool) and math.isfinite(x)
-
-
-# ---- checking constructor arguments --------------------------------------------
-
-
-def _positive_int(x, what: str) -> int:
-    if isinstance(x, bool) or not isinstance(x, int) or x < 1:
-        raise ValueError(f"{what} must be a positive integer, got {x!r}")
-    return x
-
-
-def _choice(x, options, what: str) -> str:
-    if x not in options:
-        raise ValueError(f"{what} must be one of {', '.join(map(repr, options))}; got {x!r}")
-    return x
+# ---- initial weights ------------------------------------------------------------
 
 
 def _initial_weight(init: str, nin: int, fan_out: int, rng) -> float:
@@ -155,25 +143,30 @@ class Neuron(Module):
     "glorot" (which needs the layer's `fan_out`) or "zeros". Random numbers come
     from `rng` (a `random.Random`), or from the global `random` module, so that
     micrograd's `random.seed(1337)` habit still gives the same weights.
+    `name_parameters=False` leaves the labels to a module that builds this one.
     """
 
     _parameter_fields = ("w", "b")
 
     def __init__(self, nin: int, nonlin: bool = True, activation: Optional[str] = None, init: str = "uniform",
-                 rng: Optional[random.Random] = None, fused: bool = True, fan_out: int = 1):
-        _positive_int(nin, "Neuron nin")
+                 rng: Optional[random.Random] = None, fused: bool = True, fan_out: int = 1, *,
+                 name_parameters: bool = True):
+        positive_int(nin, "Neuron nin")
+        positive_int(fan_out, "Neuron fan_out")
+        flag(nonlin, "Neuron nonlin")
         if activation is None:
             activation = "relu" if nonlin else "linear"
         elif not nonlin and activation != "linear":
             raise ValueError(f"Neuron: nonlin=False means linear, but activation={activation!r} was also given")
-        self.activation = _choice(activation, tuple(ACTIVATIONS), "activation")
-        self.init = _choice(init, INITS, "init")
-        self.fused = bool(fused)
+        self.activation = choice(activation, tuple(ACTIVATIONS), "activation")
+        self.init = choice(init, INITS, "init")
+        self.fused = flag(fused, "Neuron fused")
         rng = rng or random
         self.w = [Value(_initial_weight(init, nin, fan_out, rng)) for _ in range(nin)]
         self.b = Value(0.0)
         self._activate = ACTIVATIONS[activation]
-        self._label_parameters()
+        if name_parameters:
+            self._label_parameters()
 
     def __call__(self, x: Input) -> Value:
         """The neuron's output for inputs `x` (numbers or `Value`s, or one `Value`)."""
@@ -206,11 +199,12 @@ class Layer(Module):
 
     _parameter_fields = ("neurons",)
 
-    def __init__(self, nin: int, nout: int, **neuron_kwargs):
-        _positive_int(nout, "Layer nout")
+    def __init__(self, nin: int, nout: int, *, name_parameters: bool = True, **neuron_kwargs):
+        positive_int(nout, "Layer nout")
         neuron_kwargs.setdefault("fan_out", nout)
-        self.neurons = [Neuron(nin, **neuron_kwargs) for _ in range(nout)]
-        self._label_parameters()
+        self.neurons = [Neuron(nin, **neuron_kwargs, name_parameters=False) for _ in range(nout)]
+        if name_parameters:
+            self._label_parameters()
 
     def __call__(self, x: Input) -> Union[Value, list[Value]]:
         """Every neuron's output for inputs `x`: a list, or one `Value` for a layer of one."""
@@ -240,19 +234,20 @@ class MLP(Module):
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", output_activation: str = "linear",
                  init: str = "uniform", seed: Optional[int] = None, fused: bool = True):
-        _positive_int(nin, "MLP nin")
+        positive_int(nin, "MLP nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"MLP nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        sizes = [nin] + [_positive_int(n, "MLP layer size") for n in nouts]
+        sizes = [nin] + [positive_int(n, "MLP layer size") for n in nouts]
         self.nin, self.nouts = nin, list(nouts)
-        self.activation = _choice(activation, tuple(ACTIVATIONS), "MLP activation")
-        self.output_activation = _choice(output_activation, tuple(ACTIVATIONS), "MLP output_activation")
-        self.init, self.fused = init, bool(fused)
+        self.activation = choice(activation, tuple(ACTIVATIONS), "MLP activation")
+        self.output_activation = choice(output_activation, tuple(ACTIVATIONS), "MLP output_activation")
+        self.init = choice(init, INITS, "MLP init")
+        self.fused = flag(fused, "MLP fused")
         rng = random.Random(seed) if seed is not None else None
         last = len(nouts) - 1
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation=output_activation if i == last else activation,
-                  init=init, rng=rng, fused=fused)
+                  init=init, rng=rng, fused=fused, name_parameters=False)
             for i in range(len(nouts))
         ]
         self._label_parameters()

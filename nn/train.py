@@ -10,10 +10,12 @@ micrograd's learning rate schedule 1.0 − 0.9·k/steps.
 
 from __future__ import annotations
 
+import math
 import random
 import signal
 import sys
 import threading
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Optional, Sequence, Union
@@ -23,7 +25,8 @@ from engine import Value
 from .losses import (accuracy, binary_cross_entropy, binary_cross_entropy_with_logits, hinge_loss, l2,
                      mean_cross_entropy, mse_loss)
 from .module import Module
-from .optim import SGD, Optimizer
+from .checks import non_negative
+from .optim import SGD, DivergenceError, Optimizer
 
 LossFunction = Callable[[list, list], Value]
 
@@ -40,20 +43,22 @@ LOSSES: dict[str, LossFunction] = {
 
 @dataclass
 class History:
-    """What happened in training: the loss and accuracy after every step."""
+    """What happened in training: the loss and accuracy of every step, and why it stopped early, if it did."""
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     interrupted: bool = False  #: True if Ctrl-C stopped training early
+    diverged: str = ""  #: why training stopped at a nan, an infinity or an overflow ("" if it did not)
 
     def __len__(self) -> int:
         return len(self.loss)
 
     def __repr__(self) -> str:
+        stopped = ", interrupted" if self.interrupted else ", diverged" if self.diverged else ""
         if not self.loss:
-            return "History(no steps)"
-        stopped = ", interrupted" if self.interrupted else ""
-        return f"History({len(self)} steps, loss {self.loss[-1]:.4g}, accuracy {self.accuracy[-1]:.1%}{stopped})"
+            return f"History(no steps{stopped})"
+        steps = f"{len(self)} step" + ("s" if len(self) != 1 else "")
+        return f"History({steps}, loss {self.loss[-1]:.4g}, accuracy {self.accuracy[-1]:.1%}{stopped})"
 
 
 def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] = "hinge",
@@ -69,9 +74,18 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] 
     progress    show a tqdm bar, when stderr is a terminal
     on_step     called as on_step(k, loss, accuracy) after each step
 
+    Divergence: a step whose loss is nan or infinite, whose update would make a
+    parameter nan or infinite, or in which an op overflows or leaves its domain,
+    ends training. `fit` then warns (RuntimeWarning) with a message that names the
+    step, keeps the message in `History.diverged`, and returns the history so
+    far; the parameters are those of the last good step, never half updated.
+    (An error in the very first forward pass, before any update, is the data's or
+    the model's and is raised as it is.)
+
     Ctrl-C ends training between steps: the step under way finishes, and `fit`
     returns the history so far with `interrupted=True` (a second Ctrl-C stops at once).
-    A KeyboardInterrupt raised by `on_step` ends training the same way.
+    A KeyboardInterrupt raised by `on_step` ends training the same way. If
+    Ctrl-C is ignored (SIG_IGN) or not Python's to handle, `fit` leaves it so.
     """
     loss_fn = _loss_function(loss)
     X, y = list(X), list(y)
@@ -81,6 +95,11 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] 
         raise ValueError(f"fit: steps must be an integer >= 0, got {steps!r}")
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
         raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r}")
+    l2_penalty = non_negative(l2_penalty, "fit: l2_penalty")
+    if on_step is not None and not callable(on_step):
+        raise TypeError(f"fit: on_step must be a function (k, loss, accuracy), got {type(on_step).__name__}")
+    if optimizer is not None and not isinstance(optimizer, Optimizer):
+        raise TypeError(f"fit: optimizer must be an nn Optimizer (SGD, Adam), got {type(optimizer).__name__}")
     params = model.parameters()
     optimizer = optimizer or SGD(params, lr=lambda k: 1.0 - 0.9 * k / steps)
     rng = random.Random(seed)
@@ -89,9 +108,17 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] 
     try:
         with _ctrl_c_between_steps() as ctrl_c_pressed:
             for k in range(steps):
-                if ctrl_c_pressed():
-                    raise KeyboardInterrupt
-                loss_value, acc = _step(model, X, y, loss_fn, optimizer, params, batch_size, l2_penalty, rng)
+                try:
+                    loss_value, acc = _step(model, X, y, loss_fn, optimizer, params, batch_size, l2_penalty, rng)
+                except (ArithmeticError, ValueError) as problem:
+                    if k == 0 and isinstance(problem, _NonFiniteLoss):
+                        raise ValueError(f"fit: the loss at step 0, before any update, is {problem.loss!r}: "
+                                         "check the inputs, the labels and the model") from None
+                    if k == 0 and not isinstance(problem, DivergenceError):
+                        raise  # nothing trained yet: bad data or a bad model, not a diverging run
+                    history.diverged = _divergence_message(k, steps, problem, history, optimizer)
+                    warnings.warn(history.diverged, RuntimeWarning, stacklevel=2)
+                    break
                 history.loss.append(loss_value)
                 history.accuracy.append(acc)
                 if bar is not None:
@@ -99,6 +126,8 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] 
                     bar.set_postfix(loss=f"{loss_value:.4f}", acc=f"{acc:.0%}")
                 if on_step is not None:
                     on_step(k, loss_value, acc)
+                if ctrl_c_pressed():  # checked after the step, so a press during the last step counts too
+                    raise KeyboardInterrupt
     except KeyboardInterrupt:
         history.interrupted = True
     finally:
@@ -108,26 +137,54 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] 
 
 
 def _step(model, X, y, loss_fn, optimizer, params, batch_size, l2_penalty, rng) -> tuple[float, float]:
-    """One step of training; returns the loss and accuracy of the batch, before the update."""
+    """One step of training; returns the loss and accuracy of the batch, before the update.
+
+    A nan or infinite loss raises `_NonFiniteLoss` before anything changes."""
     Xb, yb = _batch(X, y, batch_size, rng)
     scores = [model(x) for x in Xb]
     total = loss_fn(scores, yb)
     if l2_penalty:
         total = total + l2_penalty * l2(params)
+    if not math.isfinite(total.data):
+        raise _NonFiniteLoss(total.data)
     optimizer.zero_grad()
     total.backward()
     optimizer.step()
     return total.data, accuracy(scores, yb)
 
 
+class _NonFiniteLoss(ValueError):
+    def __init__(self, loss: float):
+        super().__init__(f"the loss is {loss!r}")
+        self.loss = loss
+
+
+def _divergence_message(k: int, steps: int, problem: Exception, history: History, optimizer: Optimizer) -> str:
+    """What went wrong at step k, what the model holds now, and what to try."""
+    if history.loss:
+        kept = f"the model keeps its parameters from before step {k} (last loss {history.loss[-1]:.4g})"
+    else:
+        kept = "the model keeps its initial parameters"
+    try:
+        lr = f" (lr was {optimizer.current_lr():.4g})"
+    except ValueError:  # a schedule that cannot say; the problem itself is reported above
+        lr = ""
+    return (f"fit: training diverged at step {k} of {steps}: {problem}. Stopped; {kept}. "
+            f"Try a smaller learning rate{lr}.")
+
+
 @contextmanager
 def _ctrl_c_between_steps() -> Iterator[Callable[[], bool]]:
     """Catch the first Ctrl-C in a flag that the loop checks between steps, so a
     step is never cut in half (an update half applied). The second Ctrl-C gets
-    Python's usual KeyboardInterrupt. (Python lets only the main thread catch signals,
-    and cannot put back a handler it did not install: then Ctrl-C behaves as usual.)"""
+    the handler that was there before (Python's: KeyboardInterrupt).
+
+    Only a Python handler is replaced: an ignored SIGINT (SIG_IGN) stays ignored,
+    the system default (SIG_DFL) stays, and outside the main thread, or when
+    Python did not install the handler, Ctrl-C behaves as usual."""
     pressed = []
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is None:
+    previous = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
+    if not callable(previous):  # None, SIG_IGN or SIG_DFL: not ours to take over
         yield lambda: False
         return
 
@@ -135,7 +192,7 @@ def _ctrl_c_between_steps() -> Iterator[Callable[[], bool]]:
         pressed.append(True)
         signal.signal(signal.SIGINT, previous)
 
-    previous = signal.signal(signal.SIGINT, remember)
+    signal.signal(signal.SIGINT, remember)
     try:
         yield lambda: bool(pressed)
     finally:

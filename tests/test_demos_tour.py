@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.test_demos_graphs import columns
+
 ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -14,7 +16,7 @@ def test_the_tour_steps_two_graphs_trains_moons_and_lists_every_picture(tmp_path
     assert result.returncode == 0, result.stdout + result.stderr
     text = result.stdout
     assert "x.grad += ∂f/∂x × f.grad = y × 1 = (-3) × 1 = -3" in text
-    assert "every training point classified correctly" in text and "✗" not in text
+    assert "of the training points right" in text and "✗" not in text
     pictures = [
         "chain_rule/graph.png", "chain_rule/frames/frame_002.png", "neuron/graph.png",
         "neuron/frames/frame_009.png", "moons/loss.png", "moons/decision_boundary.png",
@@ -22,6 +24,8 @@ def test_the_tour_steps_two_graphs_trains_moons_and_lists_every_picture(tmp_path
     for picture in pictures:
         assert (tmp_path / picture).read_bytes().startswith(PNG), picture
     assert str(tmp_path / "moons" / "decision_boundary.png") in text
+    wide = [line for line in text.splitlines() if columns(line) > 80 and str(tmp_path) not in line]
+    assert not wide, "lines wider than 80 columns:\n" + "\n".join(wide)
     assert str(tmp_path / "neuron" / "frames") in text
 
 

@@ -233,3 +233,17 @@ def test_a_graph_has_no_reference_cycles_for_the_collector_to_find():
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_each_step_says_which_parent_it_feeds_and_its_gradient_before_and_after():
+    a = Value(3.0, "a")
+    b = a + a  # two edges to the same parent: positions 0 and 1
+    c = b * a
+    steps = list(backward_steps(c))
+    assert [(s.node, s.parent, s.position) for s in steps] == [(c, b, 0), (c, a, 1), (b, a, 0), (b, a, 1)]
+    for s in steps:
+        assert s.node.parents[s.position] is s.parent
+        assert s.parent_grad == s.parent_grad_before + s.contribution
+    # a collects b·1 from c first, then a's two shares through b (each c's slope a = 3)
+    assert [s.parent_grad_before for s in steps] == [0.0, 0.0, 6.0, 9.0]
+    assert a.grad == 12.0 == 2 * 2 * 3.0  # d(2a·a)/da = 4a

@@ -2,6 +2,7 @@
 an op's node reaches its `Op`, and the modules import each other in one loop only."""
 
 import ast
+import re
 import copy
 import pickle
 from pathlib import Path
@@ -119,3 +120,25 @@ def test_every_public_name_is_importable_from_the_top_level():
                  "topological_order", "forward_grad", "zero_grad", "backward", "backward_steps",
                  "BackwardStep", "gradcheck", "GradcheckReport", "GradcheckError", "lift", "as_float"):
         assert hasattr(engine, name) and name in engine.__all__
+
+
+def _reading_path_in_readme() -> list[tuple[str, int]]:
+    text = (ENGINE.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Read the engine in 30 minutes", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| \d \| `engine/(\w+\.py)` \| (\d+) lines \|", section, flags=re.M)
+    return [(name, int(lines)) for name, lines in rows]
+
+
+def _reading_path_in_the_map() -> list[tuple[str, int]]:
+    rows = re.findall(r"^\d\. (\w+\.py) +(\d+) ", engine.__doc__, flags=re.M)
+    return [(name, int(lines)) for name, lines in rows]
+
+
+def test_the_reading_path_is_true_in_the_readme_and_the_map():
+    readme, the_map = _reading_path_in_readme(), _reading_path_in_the_map()
+    assert len(readme) == 7 and readme == the_map
+    assert [name for name, _ in readme][:5] == ["__init__.py", "value.py", "primitives.py", "op.py", "walk.py"]
+    for name, said in readme:
+        lines = len((ENGINE / name).read_text(encoding="utf-8").splitlines())
+        assert abs(lines - said) <= max(10, 0.15 * lines), f"{name}: the README says about {said}, it has {lines}"
+    assert "the same steps, written out for speed" in (ENGINE / "op.py").read_text(encoding="utf-8")

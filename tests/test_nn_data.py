@@ -2,6 +2,9 @@
 
 import math
 from collections import Counter
+from fractions import Fraction
+
+import numpy as np
 
 import pytest
 
@@ -73,3 +76,14 @@ def test_spirals_have_class_indices_and_stay_in_the_unit_disc():
 def test_bad_arguments_are_refused(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("noise", [np.float32(0.1), Fraction(1, 10), 0])
+def test_any_real_number_is_a_noise_level(noise):
+    assert make_moons(6, noise=noise) == make_moons(6, noise=float(noise))
+
+
+@pytest.mark.parametrize("noise", [10 ** 400, math.nan, -0.1, "0.1"])
+def test_a_bad_noise_level_is_a_value_error(noise):
+    with pytest.raises(ValueError, match="make_moons: noise must be a finite number >= 0"):
+        make_moons(6, noise=noise)

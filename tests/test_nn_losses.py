@@ -188,7 +188,7 @@ def test_losses_build_few_nodes():
     n = 50
     scores = [Value(0.1 * i) for i in range(n)]
     labels = [1 if i % 2 else -1 for i in range(n)]
-    assert len(interior_nodes(hinge_loss(scores, labels))) == 2 * n + 2   # (margin − y·s, relu) each; Σ; 1/n
+    assert len(interior_nodes(hinge_loss(scores, labels))) == 3 * n + 2   # (y·s, margin − y·s, relu) each; Σ; 1/n
     assert len(interior_nodes(mse_loss(scores, [0.0] * n))) == 2 * n + 2  # (p − t, ²) each; Σ; 1/n
     assert len(interior_nodes(l2(scores))) == 1
 
@@ -227,3 +227,72 @@ def test_non_numbers_are_type_errors():
         mse_loss("abc", "abd")
     with pytest.raises(TypeError, match="str"):
         hinge_loss([1.0], ["1"])
+
+
+# ---- regressions: huge logits, and a nan is named, never hidden -------------------
+
+
+@pytest.mark.parametrize("z", [1e15, 1e16, 1e300, -1e300])
+def test_cross_entropy_of_equal_huge_logits_is_log_2(z):
+    logits = [Value(z), Value(z)]
+    loss = cross_entropy(logits, 0)
+    loss.backward()
+    assert loss.data == pytest.approx(math.log(2), rel=1e-15)  # (once 0.0 at 1e16 and 0.75 at 1e15)
+    assert [v.grad for v in logits] == [-0.5, 0.5]
+
+
+@pytest.mark.parametrize("logits", [[math.inf, 0.0], [0.0, -math.inf], [math.nan, 1.0]])
+def test_cross_entropy_of_a_non_finite_logit_is_a_clear_error(logits):
+    bad = next(i for i, z in enumerate(logits) if not math.isfinite(z))
+    with pytest.raises(ValueError, match=rf"cross_entropy logits\[{bad}\] needs a finite number, got -?(inf|nan)"):
+        cross_entropy(logits, 0)  # once: "log(nan): log needs a positive input"
+
+
+NAN = float("nan")
+
+
+def diverged(x=NAN) -> Value:
+    """A Value whose number became nan or infinite after it was made (as in a diverged training loop)."""
+    v = Value(0.0)
+    v.data = x
+    return v
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: hinge_loss([diverged()], [1]), r"hinge_loss scores\[0\] .*got nan"),  # was 0.0: relu(nan)
+    (lambda: hinge_loss([0.5, diverged(math.inf)], [1, -1]), r"hinge_loss scores\[1\] .*got inf"),
+    (lambda: mse_loss([diverged()], [0.0]), r"mse_loss preds\[0\] .*got nan"),
+    (lambda: mse_loss([1.0], [NAN]), r"mse_loss targets\[0\] .*got nan"),
+    (lambda: binary_cross_entropy([diverged()], [1]), r"binary_cross_entropy probs\[0\] .*got nan"),
+    (lambda: binary_cross_entropy_with_logits([diverged()], [1]), r"logits\[0\] .*got nan"),
+    (lambda: mean_cross_entropy([[0.0, 1.0], [NAN, 0.0]], [0, 1]), r"cross_entropy logits\[0\] .*got nan"),
+    (lambda: softmax([0.0, diverged()]), r"softmax values\[1\] .*got nan"),
+    (lambda: l2([Value(1.0), diverged()]), r"l2 parameters\[1\] .*got nan"),
+    (lambda: accuracy([0.5, NAN], [1, -1]), r"accuracy scores\[1\] .*got nan"),
+    (lambda: accuracy([[0.5, diverged()]], [0]), r"accuracy scores\[0\]\[1\] .*got nan"),
+])
+def test_a_nan_or_infinite_prediction_is_named_not_hidden(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@given(st.floats(-800, 800), st.sampled_from([0, 1, 0.25]))
+def test_the_logistic_loss_uses_the_engines_sigmoid(z, t):
+    """d/dz [softplus(z) − t·z] is σ(z) − t with σ the engine's own op (one stable sigmoid)."""
+    logit = Value(z)
+    binary_cross_entropy_with_logits([logit], [t]).backward()
+    assert logit.grad == Value(z).sigmoid().data - t
+
+
+def test_binary_cross_entropy_is_the_formula_term_by_term():
+    # −(1/n) Σ [t·log p + (1 − t)·log(1 − p)], with the weight-0 logs left out
+    probs, targets = [Value(0.9), Value(0.2), Value(0.6)], [1, 0, Value(0.3)]
+    loss = binary_cross_entropy(probs, targets)
+    loss.backward()
+    t = 0.3
+    expected = -(math.log(0.9) + math.log(0.8) + t * math.log(0.6) + (1 - t) * math.log(0.4)) / 3
+    assert loss.data == pytest.approx(expected, rel=1e-15)
+    assert [p.grad for p in probs] == pytest.approx([-1 / 0.9 / 3, 1 / 0.8 / 3, -(t / 0.6 - (1 - t) / 0.4) / 3])
+    assert targets[2].grad == pytest.approx(-(math.log(0.6) - math.log(0.4)) / 3)
+    with pytest.raises(ValueError, match="infinite loss"):
+        binary_cross_entropy([Value(0.0)], [Value(0.0)])  # a Value weight of 0 still needs log 0's gradient

@@ -6,7 +6,7 @@ import random
 import pytest
 
 from engine import Value, topological_order
-from nn import MLP, Layer, Neuron, hinge_loss
+from nn import MLP, Layer, Module, Neuron, hinge_loss
 
 
 def interior_ops(root):
@@ -221,3 +221,51 @@ def test_an_mlp_called_with_the_wrong_number_of_inputs_says_so():
         model([1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="takes 2 inputs, got 1"):
         model(Value(1.0))
+
+
+# ---- regressions: nan inputs, flags, fan_out, labels once, short messages ----------
+
+
+@pytest.mark.parametrize("x, bad", [((math.nan, 0.5), "nan"), ((0.5, -math.inf), "inf")])
+def test_a_non_finite_input_is_an_error_not_turned_into_zero(x, bad):
+    with pytest.raises(ValueError, match=bad):  # relu(nan) once made this output 0.0
+        MLP(2, [8, 1], seed=1)(x)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: Neuron(2, fused="false"), "Neuron fused must be True or False, got 'false'"),
+    (lambda: MLP(2, [1], fused=0), "MLP fused must be True or False"),
+    (lambda: Layer(2, 3, fused="no"), "fused must be True or False"),
+    (lambda: Neuron(2, nonlin="False"), "nonlin must be True or False"),
+    (lambda: Neuron(2, init="glorot", fan_out=-1), "fan_out must be a positive integer, got -1"),
+    (lambda: Neuron(2, init="glorot", fan_out=0), "fan_out must be a positive integer"),
+    (lambda: MLP(2, [1], init="he"), "MLP init must be one of"),
+])
+def test_flags_and_sizes_are_checked_not_coerced(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_parameters_are_labelled_once_by_the_outermost_module(monkeypatch):
+    calls = []
+    original = Module._label_parameters
+    monkeypatch.setattr(Module, "_label_parameters", lambda self: calls.append(type(self).__name__) or original(self))
+    model = MLP(2, [3, 3, 1], seed=0)
+    assert calls == ["MLP"]  # not once per neuron, layer and network
+    assert [p.label for p in model.layers[2].parameters()] == [f"layers.2.neurons.0.{n}" for n in
+                                                               ("w.0", "w.1", "w.2", "b")]
+    calls.clear()
+    layer = Layer(2, 2)
+    assert calls == ["Layer"] and layer.neurons[1].b.label == "neurons.1.b"
+    calls.clear()
+    assert Neuron(2).w[1].label == "w.1" and calls == ["Neuron"]
+
+
+def test_load_state_dict_messages_stay_short_and_huge_ints_are_not_finite():
+    model = MLP(2, [3, 1], seed=0)
+    state = dict(model.state_dict(), **{f"junk.{i}" + "x" * 1000: 1.0 for i in range(10_000)})
+    with pytest.raises(ValueError, match=r"unexpected: junk\.0x+\.\.\., .* and 9995 more") as caught:
+        model.load_state_dict(state)
+    assert len(str(caught.value)) < 1000
+    with pytest.raises(ValueError, match=r"not finite numbers: layers\.0\.neurons\.0\.b=<an integer of 1329 bits>"):
+        model.load_state_dict(dict(model.state_dict(), **{"layers.0.neurons.0.b": 10 ** 400}))

@@ -1,11 +1,15 @@
 """SGD and Adam: updates written out by hand, and (parity) against torch.optim."""
 
 import math
+from fractions import Fraction
+
+import numpy as np
 
 import pytest
 
 from engine import Value
-from nn import SGD, Adam
+from nn import SGD, Adam, DivergenceError
+
 
 
 def params_with_grads(data, grads):
@@ -103,3 +107,58 @@ def test_optimizers_match_torch(torch, ours, theirs):
         opt.step()
         torch_opt.step()
     assert [p.data for p in params] == pytest.approx(tensor.detach().tolist(), rel=1e-12, abs=1e-12)
+
+
+# ---- regressions: any real number, no duplicates, all-or-nothing steps -----------------
+
+
+def test_a_parameter_listed_twice_is_refused():
+    p = Value(1.0, label="w")
+    with pytest.raises(ValueError, match=r"params\[2\] is the same Value as params\[0\] \(w\)"):
+        SGD([p, Value(2.0), p], lr=0.1)  # it would be stepped twice per step()
+    with pytest.raises(ValueError, match="same Value"):
+        Adam([p, p])
+
+
+@pytest.mark.parametrize("lr", [np.float32(0.25), np.float64(0.25), Fraction(1, 4), 1 / 4])
+def test_any_real_number_is_a_learning_rate(lr):
+    params = params_with_grads([1.0], [2.0])
+    SGD(params, lr=lr, momentum=Fraction(1, 2), weight_decay=np.float64(0.0)).step()
+    assert params[0].data == 1.0 - 0.25 * 2.0
+    params = params_with_grads([1.0], [2.0])
+    Adam(params, lr=lr, betas=(np.float32(0.5), Fraction(3, 4)), eps=Fraction(1, 10**8)).step()
+    assert params[0].data == pytest.approx(1.0 - 0.25 * 2.0 / (2.0 + 1e-8), rel=1e-12)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: SGD([Value(1.0)], lr=math.nan), "SGD lr must be a finite number >= 0, got nan"),
+    (lambda: SGD([Value(1.0)], lr=math.inf), "got inf"),
+    (lambda: SGD([Value(1.0)], lr=np.float64(-0.1)), "got -0.1|got np.float64"),
+    (lambda: SGD([Value(1.0)], lr=10 ** 400), "got <an integer of 1329 bits>"),
+    (lambda: SGD([Value(1.0)], lr=True), "got True"),
+    (lambda: SGD([Value(1.0)], lr=Value(0.1)), "SGD lr must be a finite number"),
+    (lambda: SGD([Value(1.0)], lr=0.1, momentum=math.nan), "momentum"),
+    (lambda: Adam([Value(1.0)], eps=math.nan), "eps"),
+    (lambda: Adam([Value(1.0)], betas=(math.nan, 0.9)), "beta1"),
+])
+def test_nan_and_other_nonsense_settings_are_refused(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_a_step_that_would_overflow_changes_nothing():
+    params = params_with_grads([1.0, 2.0, 3.0], [1.0, 1.0, 1e300])
+    opt = SGD(params, lr=1e10, momentum=0.5)
+    with pytest.raises(DivergenceError, match=r"SGD step 0: params\[2\] would become -inf"):
+        opt.step()  # 3 − 1e10·1e300 overflows; the first two parameters came earlier and must not move
+    assert [p.data for p in params] == [1.0, 2.0, 3.0]
+    assert opt.velocity == [0.0, 0.0, 0.0] and opt.steps == 0
+
+
+def test_an_adam_step_whose_running_average_overflows_changes_nothing():
+    params = params_with_grads([1.0, 2.0], [0.5, 1e200])  # g² = inf, although the step itself is finite
+    opt = Adam(params, lr=0.1)
+    with pytest.raises(DivergenceError, match=r"v\[1\] would become inf"):
+        opt.step()
+    assert [p.data for p in params] == [1.0, 2.0] and opt.m == [0.0, 0.0] and opt.v == [0.0, 0.0]
+    assert opt.steps == 0

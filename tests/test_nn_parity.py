@@ -5,8 +5,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import Value
-from nn import (MLP, binary_cross_entropy, binary_cross_entropy_with_logits, hinge_loss, l2, make_moons, make_spirals,
-                mean_cross_entropy, mse_loss, softmax)
+from nn import (MLP, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, hinge_loss, l2, make_moons,
+                make_spirals, mean_cross_entropy, mse_loss, softmax)
 
 pytestmark = pytest.mark.parity
 
@@ -112,3 +112,25 @@ def test_softmax_matches_pytorch(torch, values):
     ours = [p.data for p in softmax(values)]
     theirs = torch.softmax(torch.tensor(values, dtype=torch.float64), dim=0).tolist()
     assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-300)
+
+
+# Logits from 1e-300 to 1e307 in size, both signs, including huge equal ones (1e16, 1e16: log 2)
+# and spreads far beyond e^709, where a naive log Σ e^z overflows or rounds to 0.
+wide_logit = st.one_of(st.floats(-1e307, 1e307, allow_nan=False), st.floats(-50, 50),
+                       st.sampled_from([1e15, 1e16, -1e16, 1e300, 0.0]))
+
+
+@torch_in_property
+@given(values=st.lists(wide_logit, min_size=1, max_size=6), data=st.data())
+def test_cross_entropy_matches_pytorch_over_a_wide_range_of_logits(torch, values, data):
+    target = data.draw(st.integers(0, len(values) - 1), label="target")
+    logits = [Value(z) for z in values]
+    loss = cross_entropy(logits, target)
+    loss.backward()
+    z = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    reference = torch.nn.functional.cross_entropy(z.unsqueeze(0), torch.tensor([target]))
+    reference.backward()
+    # the loss is z_max − z_t plus a log in [0, log n]: its rounding is relative to the logits' size
+    scale = max(1.0, max(abs(v) for v in values))
+    assert loss.data == pytest.approx(reference.item(), rel=1e-12, abs=4e-16 * scale)
+    assert [v.grad for v in logits] == pytest.approx(z.grad.tolist(), rel=1e-9, abs=1e-12)

@@ -50,7 +50,6 @@ def test_the_file_says_what_it_is(tmp_path):
     assert document["config"]["nouts"] == [3, 1]
     assert len(document["state"]) == 13
     assert files_in(tmp_path) == ["m.json"]  # no temporary file left behind
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o644  # readable by others, not mkstemp's private 0o600
 
 
 def good_file(tmp_path):
@@ -136,3 +135,106 @@ def test_only_known_modules_can_be_saved(tmp_path):
 
     with pytest.raises(TypeError, match="Custom"):
         save(Custom(2, [1]), tmp_path / "x.json")
+
+
+# ---- regressions: the one atomic writer; hostile files refused quickly, by path -----------
+
+
+def test_save_keeps_a_private_file_private_and_follows_the_umask(tmp_path):
+    path = good_file(tmp_path)
+    os.chmod(path, 0o600)
+    save(MLP(2, [3, 1], seed=5), path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600  # once forced to 0o644: world-readable
+    old_umask = os.umask(0o077)
+    try:
+        save(MLP(2, [3, 1], seed=5), tmp_path / "new.json")
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(os.stat(tmp_path / "new.json").st_mode) == 0o600
+
+
+def test_save_writes_through_a_symlink(tmp_path):
+    target = good_file(tmp_path)
+    link = tmp_path / "latest.json"
+    link.symlink_to(target.name)
+    save(MLP(2, [3, 1], seed=7), link)
+    assert link.is_symlink()  # once replaced by a regular file
+    assert load(target).state_dict() == MLP(2, [3, 1], seed=7).state_dict()
+
+
+def test_save_refuses_a_missing_folder_before_anything(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        save(MLP(2, [1], seed=0), tmp_path / "no" / "m.json")
+
+
+def neuron_file(tmp_path, config, state='{"w.0": 0.5, "b": 0.0}'):
+    path = tmp_path / "hostile.json"
+    path.write_text('{"format": "stepgrad.nn", "version": 1, "class": "Neuron", '
+                    f'"config": {config}, "state": {state}}}')
+    return path
+
+
+HOSTILE = {
+    # name: (config, state, the problem named)
+    "10**400 as a weight": ('{"nin": 1}', '{"w.0": 1%s, "b": 0}' % ("0" * 400), "an integer of 401 digits"),
+    "1e400 as a weight": ('{"nin": 1}', '{"w.0": 1e400, "b": 0}', r"not finite numbers: w\.0=inf"),
+    "a 5000-digit int": ('{"nin": 1}', '{"w.0": 1%s, "b": 0}' % ("0" * 4999), "an integer of 5000 digits"),
+    "a 5000-digit nin": ('{"nin": 1%s}' % ("0" * 4999), '{}', "an integer of 5000 digits"),
+    "fan_out -1": ('{"nin": 1, "init": "glorot", "fan_out": -1}', '{"w.0": 0.5, "b": 0}',
+                   "fan_out must be a positive integer, got -1"),
+    "fused 'false'": ('{"nin": 1, "fused": "false"}', '{"w.0": 0.5, "b": 0}', "fused must be True or False"),
+    "nin 3000000": ('{"nin": 3000000}', '{}', "nin must be an integer from 1 to 2000000, got 3000000"),
+    "nin 1e6, no state": ('{"nin": 1000000}', '{}', "declares 1000001 parameters but the state holds 0"),
+    "nin as a float": ('{"nin": 2.5}', '{}', "nin must be an integer from 1 to"),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_files_give_the_promised_value_error(tmp_path, name):
+    config, state, problem = HOSTILE[name]
+    path = neuron_file(tmp_path, config, state)
+    with pytest.raises(ValueError, match=problem) as caught:
+        load(path)
+    assert str(caught.value).startswith(f"load {path}: ")
+    assert len(str(caught.value)) < 400
+
+
+def test_deeply_nested_json_is_refused_not_a_recursion_error(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000)
+    with pytest.raises(ValueError, match=f"load {path}: .*nested too deeply"):
+        load(path)
+
+
+def test_a_huge_declared_mlp_is_refused_before_it_is_built(tmp_path, monkeypatch):
+    path = tmp_path / "m.json"
+    path.write_text('{"format":"stepgrad.nn","version":1,"class":"MLP","config":{"nin":1500000,"nouts":[2]},'
+                    '"state":{}}')
+    assert path.stat().st_size < 100
+    built = []
+    monkeypatch.setattr(MLP, "__init__", lambda self, *a, **k: built.append(1))
+    with pytest.raises(ValueError, match="declares 3000002 parameters, more than load accepts"):
+        load(path)
+    assert built == []  # once: 1.3 GB and 18 s of building before the refusal
+
+
+def test_a_state_with_many_wrong_names_gives_a_short_message(tmp_path):
+    path = good_file(tmp_path)
+    rewrite(path, lambda d: d["state"].update({f"extra.{i}": 0.0 for i in range(50_000)}))
+    with pytest.raises(ValueError, match=r"unexpected: extra\.0, .* and 49995 more") as caught:
+        load(path)
+    assert len(str(caught.value)) < 600
+
+
+def test_oversized_and_non_regular_files_are_refused(tmp_path, monkeypatch):
+    import nn.serialize
+
+    path = good_file(tmp_path)
+    monkeypatch.setattr(nn.serialize, "MAX_FILE_BYTES", 100)
+    with pytest.raises(ValueError, match=f"load {path}: larger than 100 bytes"):
+        load(path)
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "pipe.json"
+        os.mkfifo(fifo)
+        with pytest.raises(ValueError, match="not a regular file"):
+            load(fifo)

@@ -1,15 +1,21 @@
 """fit(): micrograd's moons recipe, XOR, batches, the progress bar and Ctrl-C."""
 
 import io
+import math
 import os
 import random
 import signal
 import sys
+import warnings
+from fractions import Fraction
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import Value
-from nn import MLP, SGD, Adam, fit, make_moons, make_spirals, make_xor
+from nn import MLP, SGD, Adam, fit, hinge_loss, make_moons, make_spirals, make_xor
 
 
 def training_accuracy(model, X, y):
@@ -185,3 +191,113 @@ def test_bad_arguments_are_refused(kwargs, message):
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         fit(MLP(2, [2, 1], seed=0), progress=False, **args)
+
+
+# ---- regressions: divergence is reported, never recorded as a good loss -------------
+
+
+def test_a_huge_learning_rate_stops_training_with_the_history_so_far():
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [8, 1], seed=1)
+    with pytest.warns(RuntimeWarning, match=r"diverged at step \d+ of 5: .*smaller learning rate"):
+        history = fit(model, X, y, optimizer=SGD(model.parameters(), lr=1e300), steps=5, progress=False)
+    k = len(history)  # once: losses [0.37, 0.0, 0.0, 0.0, 0.0] while the model output nan
+    assert 1 <= k < 5 and all(math.isfinite(x) for x in history.loss)
+    assert history.diverged.startswith(f"fit: training diverged at step {k} of 5")
+    assert repr(history).endswith(", diverged)") and not history.interrupted
+    # the model holds exactly the parameters of the k good steps: nothing half updated
+    reference = MLP(2, [8, 1], seed=1)
+    fit(reference, X, y, optimizer=SGD(reference.parameters(), lr=1e300), steps=k, progress=False)
+    assert model.state_dict() == reference.state_dict()
+    assert all(math.isfinite(p.data) for p in model.parameters())
+
+
+def test_an_update_that_overflows_in_the_first_step_changes_nothing():
+    X, y = [(1.0, 2.0), (-1.0, 0.5)], [100.0, -100.0]
+    model = MLP(2, [3, 1], seed=2)
+    before = model.state_dict()
+    with pytest.warns(RuntimeWarning, match=r"diverged at step 0 of 3: SGD step 0: params\[\d+\] \(layers\..*"
+                                            r"would become -?inf.*initial parameters.*smaller learning rate"):
+        history = fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=1e308), steps=3, progress=False)
+    assert len(history) == 0 and history.diverged
+    assert model.state_dict() == before
+
+
+def test_bad_data_in_the_first_step_is_raised_not_called_divergence():
+    X, y = make_moons(10)
+    with pytest.raises(ValueError, match="got nan"):
+        fit(MLP(2, [3, 1], seed=0), [(math.nan, 0.5)] + X[1:], y, steps=3, progress=False)
+    with pytest.raises((ValueError, ArithmeticError)):  # an infinite loss before any update
+        fit(MLP(2, [3, 1], seed=0), X, y, loss=lambda s, t: hinge_loss(s, t) * math.inf, steps=3, progress=False)
+
+
+@pytest.mark.parametrize("l2_penalty", [math.nan, -1e-4, math.inf, "1e-4", None])
+def test_a_bad_l2_penalty_is_refused(l2_penalty):
+    X, y = make_moons(10)
+    with pytest.raises(ValueError, match="fit: l2_penalty must be a finite number >= 0"):
+        fit(MLP(2, [3, 1], seed=0), X, y, steps=1, progress=False, l2_penalty=l2_penalty)
+
+
+def test_any_real_number_is_an_l2_penalty():
+    X, y = make_moons(10)
+    runs = [fit(MLP(2, [3, 1], seed=0), X, y, steps=3, progress=False, l2_penalty=penalty).loss
+            for penalty in (0.5, np.float64(0.5), Fraction(1, 2))]
+    assert runs[0] == runs[1] == runs[2]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="needs POSIX signals")
+def test_ctrl_c_in_the_last_step_is_reported():
+    X, y = make_moons(20)
+
+    def press_ctrl_c_during_the_last_step(k, loss, acc):
+        if k == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    history = fit(MLP(2, [4, 1], seed=0), X, y, steps=3, progress=False, on_step=press_ctrl_c_during_the_last_step)
+    assert history.interrupted and len(history) == 3  # once: interrupted stayed False
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="needs POSIX signals")
+def test_an_ignored_ctrl_c_does_not_stop_training():
+    X, y = make_moons(20)
+    presses = []
+
+    def press_ctrl_c(k, loss, acc):
+        if k == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+            presses.append(k)
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # e.g. a job started with nohup
+    try:
+        history = fit(MLP(2, [4, 1], seed=0), X, y, steps=5, progress=False, on_step=press_ctrl_c)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert presses == [1]
+    assert not history.interrupted and len(history) == 5
+
+
+@settings(max_examples=30)
+@given(log_lr=st.floats(-3, 308), optimizer=st.sampled_from(["sgd", "momentum", "adam"]),
+       loss=st.sampled_from(["hinge", "mse", "bce_with_logits"]))
+def test_whatever_the_learning_rate_fit_never_records_a_non_finite_loss(log_lr, optimizer, loss):
+    X, y = make_xor(8, seed=3)
+    if loss == "bce_with_logits":
+        y = [(label + 1) // 2 for label in y]
+
+    def run(steps):
+        model = MLP(2, [3, 1], seed=4)
+        make = {"sgd": lambda p: SGD(p, lr=10 ** log_lr), "momentum": lambda p: SGD(p, lr=10 ** log_lr, momentum=0.9),
+                "adam": lambda p: Adam(p, lr=10 ** log_lr)}[optimizer]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            history = fit(model, X, y, loss=loss, optimizer=make(model.parameters()), steps=steps, progress=False)
+        return model, history, caught
+
+    model, history, caught = run(6)
+    assert all(math.isfinite(x) for x in history.loss)
+    assert all(math.isfinite(p.data) for p in model.parameters())
+    assert bool(history.diverged) == (len(history) < 6) == bool(caught)
+    if history.diverged:  # stopped cleanly: exactly the parameters of the steps it reports
+        reference, _, _ = run(len(history))
+        assert model.state_dict() == reference.state_dict()

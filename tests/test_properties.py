@@ -90,6 +90,11 @@ def torch_twins(torch) -> dict:
         "add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
         "neg": operator.neg, "pow": operator.pow, "abs": torch.abs, "exp": torch.exp, "log": torch.log,
         "sqrt": torch.sqrt, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu,
+        "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "arcsin": torch.asin, "arccos": torch.acos,
+        "arctan": torch.atan,
+        # a constant operand arrives as a plain float: these two want tensors on both sides
+        "arctan2": lambda y, x: torch.atan2(torch.as_tensor(y), torch.as_tensor(x)),
+        "mod": lambda x, y: torch.remainder(torch.as_tensor(x), torch.as_tensor(y)),
     }
 
 
