@@ -336,3 +336,17 @@ def test_captions_name_every_node_the_one_way(dot_program):
     assert "((x·2)+(-1)).grad += " in text and "v8.grad = 1" in captions[0]
     assert s.goto(len(s) - 1).grads[x] == 4 * 3.0 - 1  # y = 2x² - x: dy/dx = 4x - 1
     assert captions[-1].endswith("x.grad = 5 + 6 = 11")
+
+
+def test_gradients_that_are_values_are_drawn_and_left_in_place(dot_program):
+    # After backward(create_graph=True) every .grad is a Value: drawn by its number, never replaced.
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    y = (x * w).tanh()
+    y.label = "y"
+    y.backward(create_graph=True)
+    stored = {node: node.grad for node in topological_order(y)}
+    assert isinstance(x.grad, Value)
+    assert f"{number(x.grad.data)}<" in viz.draw_dot(y).source.replace("</FONT>", "<")
+    s = viz.Stepper(y)
+    assert s.goto(len(s) - 1).grads[x] == x.grad.data  # the fresh pass: plain floats, the same numbers
+    assert all(node.grad is grad for node, grad in stored.items())
