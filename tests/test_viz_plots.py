@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import viz
-import viz.atomic
+import engine.files
 from engine import Value
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -93,7 +93,7 @@ def test_an_unwritable_path_fails_cleanly_and_keeps_the_old_file(tmp_path, monke
     assert calls == []
     old = tmp_path / "loss.png"
     old.write_bytes(b"old")
-    monkeypatch.setattr(viz.atomic.os, "replace", lambda a, b: (_ for _ in ()).throw(PermissionError("no")))
+    monkeypatch.setattr(engine.files.os, "replace", lambda a, b: (_ for _ in ()).throw(PermissionError("no")))
     with pytest.raises(PermissionError, match="cannot write"):
         viz.plot_loss([1.0], old)
     assert old.read_bytes() == b"old" and os.listdir(tmp_path) == ["loss.png"]
