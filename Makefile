@@ -1,13 +1,22 @@
 # The two commands of the README. Both are safe to run again: the venv is made
-# once and reinstalled only when pyproject.toml changes.
+# once, and each set of packages is reinstalled only when pyproject.toml changes.
+#
+#   make demo   the venv, stepgrad and what the demos need (graphviz, matplotlib,
+#               numpy, tqdm) -- no test tools -- then the tour
+#   make test   the same, plus the test extras (pytest, hypothesis, Playwright,
+#               the notebook runner, micrograd), then the test suite
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# One stamp per level of installation: the venv itself, the demos' packages,
+# the tests' packages. A stamp is touched only after its step succeeded.
+VENV_STAMP := $(VENV)/.made
+DEMO_STAMP := $(VENV)/.installed-demo
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench docs install graphviz clean
+.PHONY: demo test bench docs install install-demo graphviz python-venv clean
 
-demo: install graphviz
+demo: install-demo graphviz
 	$(PY) -m demos tour
 
 test: install graphviz
@@ -16,20 +25,74 @@ test: install graphviz
 bench: install
 	$(PY) -m tests.benchmarks $(BENCH_ARGS)
 
-# The README's pictures and example page, regenerated from the demos.
+# The README's pictures and the step-through pages of the small demos, regenerated.
+# A demo not (yet) in the registry is skipped with a note, not an error.
+DOC_PAGES := chain_rule neuron topo_order logistic reverse_network
 docs: install graphviz
-	$(PY) -m demos tour > /dev/null
-	cp out/chain_rule/frames/frame_001.png docs/chain_rule-step1.png
-	cp out/neuron/graph.png docs/neuron-graph.png
-	cp out/moons/decision_boundary.png docs/moons-decision-boundary.png
-	$(PY) -m demos neuron --no-render --html docs/neuron.html > /dev/null
+	$(PY) -m demos tour --out out/docs > /dev/null
+	cp out/docs/chain_rule/frames/frame_001.png docs/chain_rule-step1.png
+	cp out/docs/neuron/graph.png docs/neuron-graph.png
+	cp out/docs/moons/decision_boundary.png docs/moons-decision-boundary.png
+	@for name in $(DOC_PAGES); do \
+		if $(PY) -c "import sys, demos; sys.exit(0 if '$$name' in demos.NAMES else 1)"; then \
+			echo "docs/$$name.html"; \
+			$(PY) -m demos $$name --no-render --html docs/$$name.html > /dev/null || exit 1; \
+		else \
+			echo "docs/$$name.html: skipped, there is no demo called $$name yet"; \
+		fi; \
+	done
+	$(PY) docs/build_site.py $(DOC_PAGES)
 
-install: $(STAMP)
+install-demo: $(DEMO_STAMP)
 
-$(STAMP): pyproject.toml
+install: $(TEST_STAMP)
+
+$(VENV_STAMP): | python-venv
 	$(PYTHON) -m venv $(VENV)
+	touch $(VENV_STAMP)
+
+$(DEMO_STAMP): pyproject.toml $(VENV_STAMP)
+	$(PY) -m pip install --quiet --editable .
+	touch $(DEMO_STAMP)
+
+$(TEST_STAMP): pyproject.toml $(VENV_STAMP)
 	$(PY) -m pip install --quiet --editable '.[dev,bench]'
-	touch $(STAMP)
+	touch $(DEMO_STAMP) $(TEST_STAMP)
+
+# `python3 -m venv` needs the ensurepip module, which Debian and Ubuntu ship
+# separately (package python3-venv). Install it when we can (root or
+# passwordless sudo with apt-get), as for Graphviz; otherwise say how, and stop.
+python-venv:
+	@if ! command -v $(PYTHON) >/dev/null 2>&1; then \
+		echo "stepgrad needs Python 3.10 or newer as '$(PYTHON)', and it is not on PATH."; \
+		echo "  Debian/Ubuntu:  sudo apt-get install python3 python3-venv"; \
+		echo "  or run: make PYTHON=/path/to/python3 ..."; \
+		exit 1; \
+	fi; \
+	if ! $(PYTHON) -c "import sys; sys.exit(sys.version_info < (3, 10))" >/dev/null 2>&1; then \
+		echo "stepgrad needs Python 3.10 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
+		echo "  run: make PYTHON=python3.11 ...   (or any Python >= 3.10 on PATH)"; \
+		exit 1; \
+	fi; \
+	if $(PYTHON) -c "import ensurepip, venv" >/dev/null 2>&1; then exit 0; fi; \
+	pkg="python3-venv"; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Python's venv module (Debian package '$$pkg')..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkg >/dev/null; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Python's venv module with sudo (Debian package '$$pkg')..."; \
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkg >/dev/null; \
+	else \
+		echo "stepgrad makes a virtual environment with '$(PYTHON) -m venv', but Python's"; \
+		echo "venv module (ensurepip) is not installed. Install it, then run make again:"; \
+		echo "  Debian/Ubuntu:  sudo apt-get install $$pkg"; \
+		echo "                  (if that is not enough: python3.X-venv, X your Python's minor version)"; \
+		echo "  other systems:  install Python from python.org, which includes venv"; \
+		exit 1; \
+	fi; \
+	$(PYTHON) -c "import ensurepip, venv" >/dev/null 2>&1 || { \
+		echo "python3-venv was installed but '$(PYTHON) -c \"import ensurepip\"' still fails;"; \
+		echo "install the venv package for your Python's version, e.g. python3.11-venv"; exit 1; }
 
 # The Graphviz `dot` program lays out every picture. Install it when we can
 # (root or passwordless sudo on Debian/Ubuntu); otherwise say how, and stop.

@@ -38,7 +38,7 @@ ARTICLES = {
     "003": Article("003", "ANN 人工神经网络数学推导及 Python 实现",
                    "ANN: the derivation and a Python implementation",
                    "author not named; no link given", None),
-    "004": Article("004", "(untitled notes, 2018-08-03)",
+    "004": Article("004", "untitled notes of 2018-08-03",
                    "from logistic regression to L-layer networks",
                    "after Andrew Ng's deep learning course",
                    "https://www.coursera.org/specializations/deep-learning"),

@@ -1,4 +1,4 @@
-"""f = x·y at x = 4, y = −3: the cs224n notes' first computational graph (article 001)."""
+"""f = x·y at x = 4, y = −3: the cs224n notes' first computational graph."""
 
 from engine import Value
 

@@ -115,7 +115,7 @@ class Checks:
         self.rows.append(Row(what, [1.0], [1.0 if claim else 0.0], bool(claim), source="claim"))
         mark = self.tick if claim else self.cross
         line = f"  {mark} {what}"
-        if detail and len(line) + len(detail) + 4 <= WIDTH:
+        if detail and columns(line) + columns(detail) + 4 <= WIDTH:
             line += f"  ({detail})"
         elif detail:
             line += "\n" + "\n".join(wrap(f"      ({detail})", indent=1))

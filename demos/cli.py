@@ -72,10 +72,13 @@ def _write_wrapped(out: TextIO, text: str, indent: int) -> None:
         out.write("\n".join(wrap(line, indent=indent - lead)) + "\n")
 
 
-def check_outputs(options: Options) -> Optional[str]:
+def check_outputs(options: Options, folders: Sequence[Path] = ()) -> Optional[str]:
     """Why an output path cannot be written, in one line; None if all can.
 
-    Checked before the demo runs, so a typo fails in a second, not after it."""
+    `folders` are where the demos about to run put their pictures: a film of
+    frames there must be one `viz.backward_frames` wrote (it never deletes
+    anyone else's files). Checked before the demo runs, so a typo fails in a
+    second, not after it."""
     if options.html is not None:
         try:
             check_target(options.html)
@@ -87,6 +90,15 @@ def check_outputs(options: Options) -> Optional[str]:
         if existing is not None and not existing.is_dir():
             what = "" if existing == folder else f" ({str(existing)!r} is not a folder)"
             return f"--out: cannot write pictures into {str(folder)!r}: it is not a folder{what}"
+    if options.render:
+        from viz.frames import film_folder
+
+        for frames in (folder / "frames" for folder in folders):
+            if frames.is_dir():
+                try:
+                    film_folder(frames)
+                except OSError as problem:
+                    return f"pictures: {problem}"
     return None
 
 
@@ -162,13 +174,19 @@ def main(argv: Optional[Sequence[str]] = None, stdin: Optional[TextIO] = None,
     """`python -m demos ...`; returns the exit status."""
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["expr"]:  # any formula, not a built-in demo: its own command line
+        from .expr import main as expr_main
+        return expr_main(argv[1:], stdin, out)
     args = parser().parse_args(argv)
     if args.name is None:
         list_demos(out)
         return 0
     options = Options(step=args.step, render=not args.no_render, out_dir=args.out,
                       seed=args.seed, steps=args.steps, html=args.html)
-    problem = check_outputs(options)
+    names = TOUR if args.name == "tour" else [args.name]
+    problem = check_outputs(options, [(options.out_dir or Path("out")) / name if args.name == "tour"
+                                      else options.out_dir or Path("out") / name for name in names])
     if problem:
         out.write(problem + "\n")
         return 2

@@ -40,7 +40,8 @@ def run(s) -> None:
     rng = s.rng
     x = [round(rng.uniform(-1, 1), 2) + 0.0 for _ in range(SIZES[0])]
     y = 1.0
-    Ws = [matrix(uniform(rng, n_in, n_out, -1, 1), f"w{l}") for l, (n_in, n_out) in enumerate(zip(SIZES, SIZES[1:]), 1)]
+    Ws = [matrix(uniform(rng, n_in, n_out, -1, 1), f"w{l}")
+          for l, (n_in, n_out) in enumerate(zip(SIZES, SIZES[1:]), start=1)]
     bs = [vector([rng.uniform(-1, 1) for _ in range(n)], f"b{l}_") for l, n in enumerate(SIZES[1:], start=2)]
     x = vector(x, "x")  # a^(1): the inputs, drawn as nodes x0, x1, x2
     loss, zs, activations = forward(x, y, Ws, bs)

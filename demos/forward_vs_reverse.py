@@ -64,7 +64,7 @@ def forward_edges_formula(n: int, depth: int) -> int:
 def run(s) -> None:
     s.say(f"networks {WIDTH} wide, 1 to {DEPTHS[-1]} weight layers deep, loss Σ(p − target)²")
     s.say("(the article's linear, bias-free layers, one input vector)")
-    s.say("reverse: one backward pass gives every weight's gradient, visiting each edge once;")
+    s.say("reverse: one backward pass gives every weight's gradient, each edge once;")
     s.say("forward: one tangent pass per weight, each visiting the edges below that weight.")
     s.note("the article argues in whole layers, without a count; the edge counts, the widths "
            "and the depths are ours")
@@ -103,6 +103,8 @@ def run(s) -> None:
     s.say("  forward (从前到后): layer 1's weights need layers 2…end, layer 2's 3…end, …:")
     s.say("    (end − 2) + (end − 3) + (end − 4) + … + (end − end) = (end − 1)(end − 2)/2")
     s.say("  reverse (BP): one pass back through the layers: end − 1")
+    s.note("the article writes the sum's last term as \"end − 0\"; counting as it does, the last "
+           "layer's term is end − end = 0")
     s.say(f"  {'end':>5} {'article sum':>12} {'reverse':>8}   (end = L + 1 layers of nodes)")
     for depth in DEPTHS:
         end = depth + 1

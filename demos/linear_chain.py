@@ -72,8 +72,8 @@ def run(s) -> None:
            "not of its loss Σ(p − target)²: its code descends towards p = 0 and the target only "
            "steers the printed loss. With the seed 2(p − target) the rows above match.")
     s.note("its gradient matrices are sometimes said to be transposed too; they are not: with "
-           "p_F = z_F @ z_p_w, ∂C/∂z_p_w[i, j] = z_F[i]·p_B[j], and row i = z_F[i]·p_B is exactly what it builds (the "
-           "ticks above check every entry against the engine).")
+           "p_F = z_F @ z_p_w, ∂C/∂z_p_w[i, j] = z_F[i]·p_B[j], and row i = z_F[i]·p_B is "
+           "exactly what it builds (the ticks above check every entry against the engine).")
     sum_of_squares = named(add_all(p_j * p_j for p_j in layers[2]), "Σp²")  # the same p nodes, a second loss
     s.fresh_backward(sum_of_squares)
     wrong = article_gradients(x, layers, weights, 2 * p)
@@ -99,8 +99,11 @@ def run(s) -> None:
     s.main_graph = loss
     p = np.array(data(layers[2]))
     s.say(f"  p = {fmt(p)},  C = {loss.data:.1e} (from {engine_curve[0]:.4g})")
-    s.expect("trained: C fell below 1e-4 of where it started", loss.data <= 1e-4 * engine_curve[0],
-             f"C = {loss.data:.1e}, start {engine_curve[0]:.4g}")
+    if steps >= STEPS:
+        s.expect("trained: C fell below 1e-4 of where it started", loss.data <= 1e-4 * engine_curve[0],
+                 f"C = {loss.data:.1e}, start {engine_curve[0]:.4g}")
+    else:
+        s.say(f"  (how far C falls is checked after {STEPS} steps; --steps {steps} may be too few)")
     s.pause("corrected training done")
     article_curve = article_loop(s, x, start)
     s.fresh_backward(loss)

@@ -1,4 +1,4 @@
-"""Article 004's logistic regression: dJ/dz = a − y, dJ/dw = x(a − y); zero init learns; article 001's folded bias."""
+"""Article 004's logistic regression: dJ/dz = a − y, dJ/dw = x(a − y); zero init learns; a folded bias."""
 
 import numpy as np
 
@@ -27,7 +27,8 @@ def cross_entropy(a: Value, y: float) -> Value:
     return named(named(-u, "−u") - v, "J")
 
 
-PIECES = "p = log a, q = 1 − a, r = log q, u = y·p, v = (1 − y)·r, J = −u − v"
+PIECES_1 = "p = log a, q = 1 − a, r = log q,"
+PIECES_2 = "u = y·p, v = (1 − y)·r, J = −u − v"
 
 
 def one_sample(s, w, b) -> None:
@@ -39,9 +40,10 @@ def one_sample(s, w, b) -> None:
     J = cross_entropy(a, y)
     s.main_graph = J
     s.main_parameters = [*w, b]
-    s.say(f"x = {np.round(x, 4).tolist()}, y = {y:g}:  z = wᵀx + b = {z.data:.4f},  a = σ(z) = {a.data:.4f},"
-          f"  J = {J.data:.4f}")
-    s.say(f"  the pieces: {PIECES}")
+    s.say(f"x = {np.round(x, 4).tolist()}, y = {y:g}")
+    s.say(f"forward: z = wᵀx + b = {z.data:.4f},  a = σ(z) = {a.data:.4f},  J = {J.data:.4f}")
+    s.say(f"  the pieces: {PIECES_1}")
+    s.say(f"              {PIECES_2}")
     s.backward(J)
     s.compare("dJ/da = −y/a + (1 − y)/(1 − a)", -y / a.data + (1 - y) / (1 - a.data), a.grad, source="article")
     s.compare("dJ/dz = a − y", a.data - y, z.grad, source="article")

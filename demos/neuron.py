@@ -40,5 +40,5 @@ def run(s) -> None:
     s.compare("do/dx1 = w1·(1 − o²)", w1.data * slope, x1.grad)
     s.compare("do/dw2 = x2·(1 − o²)", x2.data * slope, w2.grad)
     s.compare("do/dx2 = w2·(1 − o²)", w2.data * slope, x2.grad)
-    s.say("  x2 = 0, so w2 gets no gradient: a weight on a silent input cannot learn from it.")
+    s.say("  x2 = 0, so w2 gets no gradient: a weight on a silent input cannot learn.")
     s.render(o, "graph.png")

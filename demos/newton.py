@@ -28,20 +28,25 @@ def run(s) -> None:
     show_the_gradients_graph(s)
 
     f1, f2 = grad(f), grad(grad(f))
-    s.heading(f"both methods from x = {X0:g} (|error| = |x − ln 2|)")
-    s.say(f"{'':>2}  {'Newton x':>15} {'f′(x)':>10} {'f″(x)':>8} {'|error|':>8}"
-          f"   {'descent x':>10} {'f′(x)':>9} {'|error|':>8}")
-    newton = descent = X0
-    newton_rows, descent_rows = [], []
+    s.heading(f"Newton from x = {X0:g}: each row's last x is the next row's x")
+    s.say(f"{'':>2}  {'x':>15} {'f′(x)':>13} {'f″(x)':>11}   {'x − f′/f″':>15} {'|x − ln 2|':>10}")
+    newton_rows, x = [], X0
     for k in range(STEPS + 1):
-        n1, n2 = f1(newton).data, f2(newton).data
-        d1 = f1(descent).data
-        s.say(f"{k:>2}  {newton:>15.12f} {n1:>10.2e} {n2:>8.5f} {abs(newton - MINIMUM):>8.1e}"
-              f"   {descent:>10.6f} {d1:>9.2e} {abs(descent - MINIMUM):>8.1e}")
-        newton_rows.append((newton, n1, n2))
-        descent_rows.append((descent, d1))
-        newton, descent = newton - n1 / n2, descent - LEARNING_RATE * d1
-    s.say("each row's x is the row above's x − f′/f″ (Newton) or x − 0.3·f′ (descent)")
+        slope, curvature = f1(x).data, f2(x).data
+        following = x - slope / curvature
+        s.say(f"{k:>2}  {x:>15.12f} {slope:>13.6e} {curvature:>11.8f}   {following:>15.12f} {abs(x - MINIMUM):>10.1e}")
+        newton_rows.append((x, slope, curvature))
+        x = following
+
+    s.heading(f"gradient descent from x = {X0:g}, η = {LEARNING_RATE:g}")
+    s.say(f"{'':>2}  {'x':>15} {'f′(x)':>13}   {'x − η·f′':>15} {'|x − ln 2|':>10}")
+    descent_rows, x = [], X0
+    for k in range(STEPS + 1):
+        slope = f1(x).data
+        following = x - LEARNING_RATE * slope
+        s.say(f"{k:>2}  {x:>15.12f} {slope:>13.6e}   {following:>15.12f} {abs(x - MINIMUM):>10.1e}")
+        descent_rows.append((x, slope))
+        x = following
 
     s.heading("checks")
     x, slope, curvature = newton_rows[0]

@@ -14,6 +14,7 @@ NAMES = (
     "tiny_net", "linear_chain", "forward_vs_reverse", "window_ner", "moons",
     "newton",
     "gradient_graph",
+    "to_pytorch",
 )
 
 

@@ -75,7 +75,8 @@ def case_output_layer(s, number) -> None:
     s.say("  the engine's forward mode (engine.forward_grad) carries dw₁/dw₁ = 1 forwards:")
     s.compare("∂z/∂w₁ = x₁", x1.data, engine.forward_grad(z, w1), source="article")
     s.compare("∂z/∂w₂ = x₂", x2.data, engine.forward_grad(z, w2), source="article")
-    s.say("  (the product node w₁·x₁ recorded x₁ as its local derivative in the forward pass)")
+    s.say("  (the product node w₁·x₁ recorded x₁ as its local derivative in the forward")
+    s.say("  pass)")
 
     s.heading("the backward pass gives ∂C/∂z: the network run in reverse")
     dC_dz1 = sigma_slope(z1.data) * (-t1 / y1.data + (1 - t1) / (1 - y1.data))
@@ -121,7 +122,8 @@ def case_recursive(s, number) -> None:
     C = cross_entropy(y1, y2)
     s.say("  z_a = w₅a′ + w₆a″, z_b = w₇a′ + w₈a″, y₁ = σ(z_a), y₂ = σ(z_b)")
     s.note("the article draws this layer's weights unnamed; w₅ … w₈ are our names")
-    s.say("  weights: " + ", ".join(f"w{k} = {w[k].data:g}" for k in w) + f"; x = ({x1.data:g}, {x2.data:g})")
+    s.say("  weights: " + ", ".join(f"w{k} = {w[k].data:g}" for k in range(1, 5)) + ",")
+    s.say("           " + ", ".join(f"w{k} = {w[k].data:g}" for k in range(5, 9)) + f"; x = ({x1.data:g}, {x2.data:g})")
     s.backward(C)
     dC_dza = y1.data - t1  # σ′(z_a)·∂C/∂y₁ with binary cross-entropy: y − t
     dC_dzb = y2.data - t2

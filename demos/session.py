@@ -117,11 +117,12 @@ class Session:
     def gradcheck(self, what: str, f: Callable[..., Value], inputs) -> bool:
         """Central differences (cs224n's gradient check) against the engine's backward.
 
-        The formula and ε are printed first. A few inputs print a row each; many
+        The formula and its step are printed first (engine.gradcheck's: the
+        step grows with |θ_i|). A few inputs print a row each; many
         print one row with the worst error.
         """
-        self.say(f"  central differences: ∂{what}/∂θ_i ≈ ({what}(θ + ε·e_i) − {what}(θ − ε·e_i)) / 2ε,"
-                 f" ε = {GRADCHECK_EPS:g}")
+        self.say(f"  central differences: ∂{what}/∂θ_i ≈ ({what}(θ + h·e_i) − {what}(θ − h·e_i)) / 2h,")
+        self.say(f"  with the step h = ε·max(1, |θ_i|), ε = {GRADCHECK_EPS:g}")
         try:
             report = engine.gradcheck(f, inputs, eps=GRADCHECK_EPS)
         except engine.GradcheckError as mismatch:
@@ -209,8 +210,7 @@ class Session:
             self.step_through(root)
             return
         self.fresh_backward(root)
-        self.say(f"backward pass: {edges} steps, one per edge (too many to print; "
-                 f"the small demos print every one)")
+        self.say(f"backward pass: {edges} steps, one per edge (too many to print here)")
 
     # ---- pictures ----------------------------------------------------------
 
@@ -255,7 +255,8 @@ class Session:
         import viz
 
         draw_options.setdefault("parameters", self.main_parameters)
-        paths = self._draw(lambda: viz.backward_frames(root, self.out_dir / folder, **draw_options), "backward frames")
+        paths = self._draw(lambda: viz.backward_frames(root, self.out_dir / folder, **draw_options),
+                           "backward frames")
         paths = list(paths or [])
         self.keep(paths)
         self._frame_files[id(root)] = paths

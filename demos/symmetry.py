@@ -102,8 +102,11 @@ def run(s) -> None:
     s.say(f"  {'start':<22}{'loss: first':>12}{'last':>10}{'accuracy':>10}")
     for name, history in ((f"every weight = {SAME:g}", history_same), ("random in [−ε, ε]", history_random)):
         s.say(f"  {name:<22}{history.loss[0]:>12.4f}{history.loss[-1]:>10.4f}{history.accuracy[-1]:>10.0%}")
-    s.expect("random init wins: higher accuracy on XOR", history_random.accuracy[-1] > history_same.accuracy[-1],
-             f"{history_random.accuracy[-1]:.0%} against {history_same.accuracy[-1]:.0%}")
+    if steps >= STEPS:
+        s.expect("random init wins: higher accuracy on XOR", history_random.accuracy[-1] > history_same.accuracy[-1],
+                 f"{history_random.accuracy[-1]:.0%} against {history_same.accuracy[-1]:.0%}")
+    else:
+        s.say(f"  (who wins is checked after {STEPS} steps; --steps {steps} may be too few to tell)")
     s.plot(lambda path: boundaries_side_by_side(
         [(same, f"every weight = {SAME:g}: {history_same.accuracy[-1]:.0%}"),
          (rand, f"random in [−ε, ε]: {history_random.accuracy[-1]:.0%}")],

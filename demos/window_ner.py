@@ -40,7 +40,8 @@ def run(s) -> None:
     W = matrix(uniform(rng, HIDDEN, DIM * len(WINDOW), -0.5, 0.5), "W")
     b = vector([rng.uniform(-0.5, 0.5) for _ in range(HIDDEN)], "b")
     U = vector([rng.uniform(-1, 1) for _ in range(HIDDEN)], "U")
-    s.say(f'true window "{" ".join(WINDOW)}", corrupt window "{" ".join(CORRUPT)}" (§1.3, §1.4)')
+    s.say(f'true window "{" ".join(WINDOW)}" (§1.3),')
+    s.say(f'corrupt window "{" ".join(CORRUPT)}" (§1.4)')
     s.say(f"{len(WINDOW)} words × {DIM} dims = {DIM * len(WINDOW)} inputs, W {HIDDEN}×{DIM * len(WINDOW)}, "
           f"b {HIDDEN}, U {HIDDEN}×1; s = Uᵀ·f(Wx + b), f = sigmoid")
     s.note("the article gives the shapes, not the numbers: W, b, U and the "
@@ -74,8 +75,8 @@ def run(s) -> None:
     s.compare("∂J/∂z = −δ", dJ_ds * delta, grads(z), source="article")
     s.compare("∂J/∂z_c = +δ_c", dJ_ds_c * delta_c, grads(z_c), source="article")
     s.compare("∂J/∂U = −a + a_c", dJ_ds * a_np + dJ_ds_c * a_c_np, grads(U), source="article")
-    s.compare("∂J/∂W = −δ·xᵀ + δ_c·x_cᵀ (§1.6)", dJ_ds * np.outer(delta, x) + dJ_ds_c * np.outer(delta_c, x_c),
-              grads(W), source="article")
+    dJ_dW = dJ_ds * np.outer(delta, x) + dJ_ds_c * np.outer(delta_c, x_c)
+    s.compare("∂J/∂W = −δ·xᵀ + δ_c·x_cᵀ (§1.6)", dJ_dW, grads(W), source="article")
     s.compare("∂J/∂b = −δ + δ_c (§1.5: input 1)", dJ_ds * delta + dJ_ds_c * delta_c, grads(b), source="article")
     # ∂s/∂x = Wᵀδ; a word's vector collects the gradient of every slot it sits in, in both windows
     dx, dx_c = dJ_ds * (W_np.T @ delta), dJ_ds_c * (W_np.T @ delta_c)
@@ -186,8 +187,8 @@ def no_error(s, vectors, W, b, U) -> None:
         optimizer.step()
     s_true, s_c = score(WINDOW, vectors, W, b, U)[0], score(CORRUPT, vectors, W, b, U)[0]
     J = margin_loss(s_true, s_c)
-    s.say(f"  after {step - 1} step{'s' * (step != 2)} of SGD (lr {NO_ERROR_LR:g}): s = {s_true.data:.4f}, s_c = {s_c.data:.4f},"
-          f" s − s_c = {s_true.data - s_c.data:.4f}")
+    s.say(f"  after {step - 1} step{'s' * (step != 2)} of SGD (lr {NO_ERROR_LR:g}): "
+          f"s = {s_true.data:.4f}, s_c = {s_c.data:.4f}, s − s_c = {s_true.data - s_c.data:.4f}")
     s.compare("J = max(0, 1 − s + s_c)", max(0.0, 1 - s_true.data + s_c.data), J, source="article")
     optimizer.zero_grad()
     J.backward()

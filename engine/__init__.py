@@ -2,12 +2,12 @@
 
 Standard library only. Read it in this order (about 30 minutes; lines):
 
-1. __init__.py       35  this map
-2. value.py         235  `Value`: a number that remembers its parents and local derivatives
-3. primitives.py    190  the op table: one row per op (forward, local derivatives, domain, kinks)
+1. __init__.py       38  this map
+2. value.py         245  `Value`: a number that remembers its parents and local derivatives
+3. primitives.py    195  the op table: one row per op (forward, local derivatives, domain, kinks)
 4. op.py            285  `Op.__call__`: lift the inputs, check the domain, run forward,
                          record the local derivatives; below it, the same steps for speed
-5. walk.py          290  the backward pass on one page: topological order + chain rule,
+5. walk.py          295  the backward pass on one page: topological order + chain rule,
                          and `backward_steps`, the same walk reporting each edge;
                          at the end, the same walk on Values (create_graph=True)
 6. fused.py         160  `add_all`, `dot`: many inputs, one node
@@ -29,10 +29,12 @@ from .forward_mode import forward_grad
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck
 from .functional import grad, hessian, hvp
 from .primitives import arctan2
+from .parse import FormulaError, parse
 
 __all__ = [
     "Value", "Op", "OPS", "define_op", "generic_exp", "generic_log", "add_all", "dot",
     "topological_order", "forward_grad", "zero_grad", "backward", "backward_steps", "BackwardStep",
     "gradcheck", "GradcheckReport", "GradcheckError", "lift", "as_float",
     "grad", "hvp", "hessian", "arctan2", "generic_sin", "generic_cos",
+    "parse", "FormulaError",
 ]

@@ -67,7 +67,7 @@ def hessian(f: Callable[..., Value], inputs: Sequence) -> list[list[Value]]:
     """All second derivatives ∂²f / ∂xᵢ∂xⱼ of f(*inputs), as rows of `Value`s.
 
     One backward pass for the gradient, then one per input for its row: meant
-    for a few inputs (a small network's parameters), as the demos use it.
+    for a few inputs (a small network's parameters, say).
     """
     xs = [_as_value(x) for x in inputs]
     first = derivatives(_checked_output(f(*xs), f), xs)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 from typing import Iterable, Optional, Sequence
 
+from . import hot_paths
 from .value import Value, _node, as_float, lift
 
 
@@ -38,9 +39,17 @@ def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> V
     xᵢ, for xᵢ it is wᵢ, for the bias 1. Plain numbers take part in the sum but
     are not parents: a data point's features need no node of their own.
     """
-    weights, inputs = list(weights), list(inputs)
+    weights, inputs = tuple(weights), tuple(inputs)
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
+    if {*map(type, weights), *map(type, inputs)} == _VALUES_ONLY and (bias is None or type(bias) is Value):
+        return _dot_of_values(weights, inputs, bias)  # the same node, its steps written out (hot_paths.py)
+    return _dot(weights, inputs, bias)
+
+
+def _dot(weights: tuple, inputs: tuple, bias) -> Value:
+    """`dot`'s general steps: any mix of numbers and `Value`s."""
+    weights, inputs = list(weights), list(inputs)
     w_data, w_nodes = _numbers_and_nodes(weights, "dot weight")
     x_data, x_nodes = _numbers_and_nodes(inputs, "dot input")
     parents = w_nodes + x_nodes
@@ -110,7 +119,19 @@ def _with_partners(partners: tuple):
     return derivatives
 
 
+def _in_pairs(*parents_and_out) -> tuple:
+    """Σw·x's rule (a sum() of products folded into one node, hot_paths.py): parents in
+    pairs (w, x), after a plain first term when their number is odd; ∂/∂w = x, ∂/∂x = w,
+    ∂/∂first = 1."""
+    *parents, out = parents_and_out
+    first = len(parents) % 2
+    return (1.0,) * first + tuple(parents[i + 1 if (i - first) % 2 == 0 else i - 1]
+                                  for i in range(first, len(parents)))
+
+
 SUM = FusedOp("Σ", _every_one)
+SUM_OF_PRODUCTS = FusedOp("Σw·x", _in_pairs)
+hot_paths.running_sums_make(SUM, SUM_OF_PRODUCTS)  # a builtin sum() folded into one node makes these
 DOT = "Σw·x+b"
 DOT_WITH_NUMBER_PARTNERS = FusedOp(DOT, _recorded)
 DOT_OF_VALUES = FusedOp(DOT, _paired)
@@ -159,3 +180,7 @@ def _partners(items: list, nodes: list[Value], partner_numbers: list[float]) -> 
 
 
 _data = operator.attrgetter("data")
+
+
+_VALUES_ONLY = {Value}
+_dot_of_values = hot_paths.written_out_dot(_node, _finite, DOT_OF_VALUES)

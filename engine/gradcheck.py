@@ -62,18 +62,21 @@ class GradcheckReport:
         return all(row.ok for row in self.rows)
 
     def __str__(self) -> str:
-        lines = [f"{'input':>10} {'x':>12} {'backward':>14} {'numeric':>14} {'|diff|':>10}"]
+        """A table that fits 80 columns: one row per input, then how `ok` was decided."""
+        lines = [f"{'input':>8} {'x':>10} {'backward':>12} {'numeric':>12} {'|diff|':>9}"]
         for r in self.rows:
-            name = r.label or f"x{r.index}"
-            if not r.ok:
-                mark = f"MISMATCH (allowed {self.atol:g} + {self.rtol:g}·|numeric|)"
-            else:
-                mark = f"ok (by atol {self.atol:g})" if r.by_atol else "ok"
+            mark = "MISMATCH" if not r.ok else "ok by atol" if r.by_atol else "ok"
             if r.method != "central":
-                mark += f", {r.method}"
-            lines.append(f"{name:>10} {r.x:>12.6g} {r.analytic:>14.8g} {r.numeric:>14.8g} {r.error:>10.2e}  {mark}")
-        lines.append(f"(step h = {self.eps:g}·max(1, |x|); ok when |diff| <= {self.atol:g} + {self.rtol:g}·|numeric|)")
+                mark += ", " + r.method.replace("central, ", "")
+            lines.append(f"{_cut(r.label or f'x{r.index}', 8):>8} {r.x:>10.4g} {r.analytic:>12.6g} "
+                         f"{r.numeric:>12.6g} {r.error:>9.2e}  {mark}")
+        lines.append(f"ok when |diff| <= atol + rtol·|numeric| = {self.atol:g} + {self.rtol:g}·|numeric|;")
+        lines.append(f"'ok by atol': only atol made it ok. Step h = {self.eps:g}·max(1, |x|), central unless marked.")
         return "\n".join(lines)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def gradcheck(f: Callable[..., Value], inputs: Iterable, eps: float = 1e-6, atol: float = 1e-5,

@@ -13,6 +13,7 @@ import math
 import operator
 from functools import lru_cache
 
+from . import hot_paths
 from .op import Op, define_op, generic_cos, generic_log, generic_sin
 from .value import Value, as_float
 
@@ -122,6 +123,9 @@ arctan2 = define_op("arctan2", math.atan2, lambda y, x, out: (x / (x * x + y * y
 # Python's float modulo: x = (x // y)·y + x % y, so ∂/∂x = 1 and ∂/∂y = −(x // y)
 mod = define_op("mod",      operator.mod,  lambda x, y, out: (1.0, -(_number(x) // _number(y))),
                 arity=2, symbol="%", domain=_nonzero_modulus, kinks=_distance_to_a_jump_of_mod)
+
+# The three commonest rows, and a running sum(), written out for speed (hot_paths.py).
+add.apply, mul.apply, relu.apply = hot_paths.written_out_ops(Value, add, mul, relu)
 
 
 # ---- powers ---------------------------------------------------------------------

@@ -35,13 +35,18 @@ class Value:
     __slots__ = ("data", "grad", "label", "op", "parents", "local_grads")
 
     def __init__(self, data, label: str = "", op: str = "", parents: tuple = (), local_grads: tuple = ()):
-        self.data = as_float(data)
-        self.grad = 0.0
+        if type(data) is not float or data - data != 0.0:  # a finite float passes without a call
+            data = as_float(data)
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        if parents or local_grads or type(parents) is not tuple or type(local_grads) is not tuple:
+            parents, local_grads = _checked_edges(op, parents, local_grads)  # a hand-made interior node
+        self.data = data
+        self.grad = 0.0
         self.label = label
         self.op = op
-        self.parents, self.local_grads = _checked_edges(op, parents, local_grads)
+        self.parents = parents
+        self.local_grads = local_grads
 
     # --- arithmetic: each operator is one row of the op table, applied ---
     def __add__(self, other): return add(self, other)
@@ -206,7 +211,12 @@ def _short(x: object) -> str:
 
 
 def _number(other) -> float:
-    return other.data if isinstance(other, Value) else as_float(other, "comparison")
+    """The number a comparison reads: a Value's data, or any real (±inf too: `loss < best`)."""
+    if isinstance(other, Value):
+        return other.data
+    if isinstance(other, bool) or not isinstance(other, Real):
+        raise TypeError(f"comparison needs a real number, got {type(other).__name__}: {_short(other)}")
+    return other
 
 
 def _node(data: float, op, parents: tuple, local_grads: tuple) -> Value:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Iterator, NamedTuple
 
+from .hot_paths import backward_without_records
 from .op import NoDerivative
 from .value import Value, _node, as_float
 
@@ -34,33 +35,34 @@ def topological_order(root: Value) -> list[Value]:
     node is first popped it goes back on the stack under a `_PARENTS_DONE`
     marker, with its unplaced parents on top; by the time the marker comes off
     again, every parent has been placed, so the node can follow them. Parents
-    are visited in argument order, so the order is the same every run. A node
-    met again while its own parents are being placed is its own ancestor: a
-    cycle, which only a hand-edited `parents` tuple can make.
+    are visited in argument order, so the order is the same every run. A parent
+    that is still open (its own parents not all placed yet) is on the path that
+    led here: a cycle, which only a hand-edited `parents` tuple can make.
     """
     if not isinstance(root, Value):
         raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
     order: list[Value] = []
-    placed: dict[Value, bool] = {}  # True once placed; False while its parents are being placed
+    visited: set[Value] = set()
+    open_nodes: set[Value] = set()  # visited, parents not yet all placed: the current path
     stack: list = [root]
     while stack:
         node = stack.pop()
         if node is _PARENTS_DONE:
             node = stack.pop()
-            placed[node] = True
+            open_nodes.discard(node)
             order.append(node)
-        elif node not in placed:
+        elif node not in visited:
+            visited.add(node)
             if not node.parents:  # a leaf waits for nothing: place it at once
-                placed[node] = True
                 order.append(node)
                 continue
-            placed[node] = False
+            open_nodes.add(node)
             stack.append(node)
             stack.append(_PARENTS_DONE)
             for parent in reversed(node.parents):
-                if parent not in placed:
+                if parent not in visited:
                     stack.append(parent)
-                elif not placed[parent]:  # met again before it is placed: it is an ancestor
+                elif parent in open_nodes:  # its own descendant: a cycle
                     raise ValueError(_cycle_message(node, parent))
     return order
 
@@ -99,13 +101,13 @@ def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None
     """Accumulate d root / d leaf into every leaf's `.grad` (see `Value.backward`).
 
     With `create_graph=True` the same walk runs on `Value`s (`_chain_rule_on_values`,
-    below): every gradient it fills is a node, differentiable again.
+    below): every gradient it fills is a node, differentiable again. Without it, it
+    is `_chain_rule` below without records, its steps written out (hot_paths.py).
     """
     if create_graph:
         _chain_rule_on_values(root, grad)
         return
-    for _ in _chain_rule(root, _seed(root, grad), record=False):
-        pass
+    backward_without_records(root, _seed(root, grad), topological_order(root), _by_the_policy)
 
 
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:

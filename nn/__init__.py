@@ -8,6 +8,7 @@ micrograd's code runs with only its imports changed:
 
 The pieces, one file per idea:
 
+- checks.py    the argument checks the others share (each rule once)
 - module.py    `Module`, `Neuron`, `Layer`, `MLP`
 - losses.py    MSE, binary cross-entropy (from probabilities or logits), hinge,
                softmax and cross-entropy (one example or a batch), L2, accuracy
@@ -15,6 +16,7 @@ The pieces, one file per idea:
 - data.py      toy datasets: moons, XOR, circles, spirals
 - train.py     `fit`, the training loop, and its `History`
 - serialize.py `save` and `load` (JSON, written atomically)
+- torch_bridge.py `to_torch` and `from_torch`: the same network in PyTorch (optional extra)
 """
 
 from .module import ACTIVATIONS, INITS, MLP, Layer, Module, Neuron
@@ -24,6 +26,7 @@ from .optim import SGD, Adam, DivergenceError, Optimizer
 from .data import make_circles, make_moons, make_spirals, make_xor
 from .train import LOSSES, History, fit
 from .serialize import load, save
+from .torch_bridge import from_torch, to_torch
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS",
@@ -33,4 +36,5 @@ __all__ = [
     "make_moons", "make_xor", "make_circles", "make_spirals",
     "fit", "History", "LOSSES",
     "save", "load",
+    "to_torch", "from_torch",
 ]

@@ -8,7 +8,7 @@ bool; a number too large for a float is refused, not an OverflowError later.
 from __future__ import annotations
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 
 
 def cut(text: str, limit: int = 60) -> str:
@@ -59,10 +59,10 @@ def unit_fraction(x, what: str) -> float:
 
 
 def positive_int(x, what: str) -> int:
-    """`x`, checked to be an int >= 1."""
-    if isinstance(x, bool) or not isinstance(x, int) or x < 1:
+    """`x` as an int, checked to be an integer (a numpy one too) >= 1."""
+    if isinstance(x, bool) or not isinstance(x, Integral) or x < 1:
         raise ValueError(f"{what} must be a positive integer, got {short(x)}")
-    return x
+    return int(x)
 
 
 def flag(x, what: str) -> bool:

@@ -242,6 +242,8 @@ def accuracy(scores, labels) -> float:
     for i, (s, y) in enumerate(zip(scores, labels)):
         if isinstance(s, (list, tuple)):  # (a nan would make max() depend on where it stands)
             values = _numbers(s, f"scores[{i}]", "accuracy")
+            if isinstance(y, bool) or not isinstance(y, Integral) or not 0 <= y < len(values):
+                raise ValueError(f"accuracy: labels[{i}] = {y!r} is not a class index for {len(values)} scores")
             correct += values.index(max(values)) == y
         else:  # (a nan score is neither > 0 nor <= 0: there is no class to predict)
             correct += (_number(s, f"accuracy scores[{i}]") > 0) == (_number(y, f"accuracy labels[{i}]") > 0)

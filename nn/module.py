@@ -44,13 +44,18 @@ class Module:
     _parameter_fields: tuple[str, ...] = ()
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """(dotted name, parameter) pairs, e.g. ("layers.0.neurons.3.w.1", Value)."""
-        found = []
+        """(dotted name, parameter) pairs, e.g. ("layers.0.neurons.3.w.1", Value).
+
+        A `Value` shared by two places (tied weights) is listed once, under its
+        first name, as in PyTorch: an optimizer must not step it twice."""
+        found, seen = [], set()
         stack: list[tuple[str, object]] = [("", self)]  # an explicit stack, like every walk here
         while stack:
             name, item = stack.pop()
             if isinstance(item, Value):
-                found.append((name, item))
+                if id(item) not in seen:
+                    seen.add(id(item))
+                    found.append((name, item))
             else:
                 stack.extend(reversed(_children(name, item)))
         return found
@@ -151,13 +156,12 @@ class Neuron(Module):
     def __init__(self, nin: int, nonlin: bool = True, activation: Optional[str] = None, init: str = "uniform",
                  rng: Optional[random.Random] = None, fused: bool = True, fan_out: int = 1, *,
                  name_parameters: bool = True):
-        positive_int(nin, "Neuron nin")
-        positive_int(fan_out, "Neuron fan_out")
+        nin, fan_out = positive_int(nin, "Neuron nin"), positive_int(fan_out, "Neuron fan_out")
         flag(nonlin, "Neuron nonlin")
         if activation is None:
             activation = "relu" if nonlin else "linear"
         elif not nonlin and activation != "linear":
-            raise ValueError(f"Neuron: nonlin=False means linear, but activation={activation!r} was also given")
+            raise ValueError(f"Neuron: nonlin=False means linear, but activation={short(activation)} was also given")
         self.activation = choice(activation, tuple(ACTIVATIONS), "activation")
         self.init = choice(init, INITS, "init")
         self.fused = flag(fused, "Neuron fused")
@@ -200,7 +204,7 @@ class Layer(Module):
     _parameter_fields = ("neurons",)
 
     def __init__(self, nin: int, nout: int, *, name_parameters: bool = True, **neuron_kwargs):
-        positive_int(nout, "Layer nout")
+        nout = positive_int(nout, "Layer nout")
         neuron_kwargs.setdefault("fan_out", nout)
         self.neurons = [Neuron(nin, **neuron_kwargs, name_parameters=False) for _ in range(nout)]
         if name_parameters:
@@ -234,11 +238,11 @@ class MLP(Module):
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", output_activation: str = "linear",
                  init: str = "uniform", seed: Optional[int] = None, fused: bool = True):
-        positive_int(nin, "MLP nin")
+        nin = positive_int(nin, "MLP nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
-            raise ValueError(f"MLP nouts must be a non-empty list of layer sizes, got {nouts!r}")
+            raise ValueError(f"MLP nouts must be a non-empty list of layer sizes, got {short(nouts)}")
         sizes = [nin] + [positive_int(n, "MLP layer size") for n in nouts]
-        self.nin, self.nouts = nin, list(nouts)
+        self.nin, self.nouts = nin, sizes[1:]
         self.activation = choice(activation, tuple(ACTIVATIONS), "MLP activation")
         self.output_activation = choice(output_activation, tuple(ACTIVATIONS), "MLP output_activation")
         self.init = choice(init, INITS, "MLP init")

@@ -28,12 +28,11 @@ import math
 import os
 import random
 import stat
-from pathlib import Path
 from typing import Union
 
 from engine.files import check_target, write_atomically
 
-from .checks import some
+from .checks import cut, short, some
 from .module import MLP, Layer, Module, Neuron
 
 FORMAT = "stepgrad.nn"
@@ -74,8 +73,8 @@ def load(path: PathLike) -> Module:
     cls = MODULES[document["class"]]
     config, state = document["config"], document["state"]
 
-    def refuse(problem) -> ValueError:
-        return ValueError(f"load {path}: the saved {cls.__name__} does not fit together: {problem}")
+    def refuse(problem) -> ValueError:  # (cut short: a constructor may quote a megabyte-long key)
+        return ValueError(f"load {path}: the saved {cls.__name__} does not fit together: {cut(str(problem), 300)}")
 
     # The shape is checked against the state first, so what gets built is bounded by the file's size.
     try:
@@ -150,14 +149,14 @@ def _read_document(path: PathLike) -> dict:
         raise refuse(f"not a stepgrad model file (no \"format\": \"{FORMAT}\")")
     version = document.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise refuse(f"bad format version {version!r}")
+        raise refuse(f"bad format version {short(version)}")
     if version > VERSION:
         raise refuse(f"format version {version} was written by a newer stepgrad; this one reads up to {VERSION}")
     missing = [key for key in ("class", "config", "state") if key not in document]
     if missing:
         raise refuse(f"missing {', '.join(missing)}")
     if not isinstance(document["class"], str) or document["class"] not in MODULES:
-        raise refuse(f"unknown class {document['class']!r}; expected one of {', '.join(MODULES)}")
+        raise refuse(f"unknown class {short(document['class'])}; expected one of {', '.join(MODULES)}")
     if not isinstance(document["config"], dict) or not isinstance(document["state"], dict):
         raise refuse("config and state must be JSON objects")
     return document

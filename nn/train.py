@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import math
 import random
+from numbers import Integral
 import signal
 import sys
+import textwrap
 import threading
 import warnings
 from contextlib import contextmanager
@@ -25,7 +27,7 @@ from engine import Value
 from .losses import (accuracy, binary_cross_entropy, binary_cross_entropy_with_logits, hinge_loss, l2,
                      mean_cross_entropy, mse_loss)
 from .module import Module
-from .checks import non_negative
+from .checks import non_negative, positive_int
 from .optim import SGD, DivergenceError, Optimizer
 
 LossFunction = Callable[[list, list], Value]
@@ -91,10 +93,11 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] 
     X, y = list(X), list(y)
     if not X or len(X) != len(y):
         raise ValueError(f"fit: need as many labels as inputs, and at least one; got {len(X)} inputs, {len(y)} labels")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+    if isinstance(steps, bool) or not isinstance(steps, Integral) or steps < 0:
         raise ValueError(f"fit: steps must be an integer >= 0, got {steps!r}")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r}")
+    steps = int(steps)  # (a numpy integer is welcome)
+    if batch_size is not None:
+        batch_size = positive_int(batch_size, "fit: batch_size (or None: every example)")
     l2_penalty = non_negative(l2_penalty, "fit: l2_penalty")
     if on_step is not None and not callable(on_step):
         raise TypeError(f"fit: on_step must be a function (k, loss, accuracy), got {type(on_step).__name__}")
@@ -169,8 +172,10 @@ def _divergence_message(k: int, steps: int, problem: Exception, history: History
         lr = f" (lr was {optimizer.current_lr():.4g})"
     except ValueError:  # a schedule that cannot say; the problem itself is reported above
         lr = ""
-    return (f"fit: training diverged at step {k} of {steps}: {problem}. Stopped; {kept}. "
-            f"Try a smaller learning rate{lr}.")
+    lines = [f"fit: training diverged at step {k} of {steps}:"]  # wrapped to fit a terminal's 80 columns
+    for sentence in (str(problem), f"Stopped; {kept}.", f"Try a smaller learning rate{lr}."):
+        lines += textwrap.wrap(sentence, width=78, initial_indent="  ", subsequent_indent="    ")
+    return "\n".join(lines)
 
 
 @contextmanager

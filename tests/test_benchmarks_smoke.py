@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from tests.benchmarks import agreement, engines, report, runner, workloads
+from tests.benchmarks import agreement, as_written, engines, report, runner, workloads
 from tests.benchmarks.engines import floor
 
 TINY = {"chain": 50, "wide": 200, "ops": 100}
@@ -73,6 +73,57 @@ def test_micrograd_agrees_with_the_floor_where_its_recursion_allows():
 @pytest.mark.parity
 def test_torch_agrees_with_the_floor(torch):
     _agree_with_floor(engines.load("torch"))
+
+
+def test_micrograd_s_demo_as_written_agrees_with_the_floor_on_stepgrad_and_micrograd():
+    pytest.importorskip("micrograd", reason="micrograd is not installed (pip install 'stepgrad[bench]')")
+    want = floor.moons(2, points=20).check  # two steps: the second loss checks the SGD update too
+    for name in ("stepgrad", "micrograd"):
+        got = as_written.moons_as_written(engines.load(name), 2, points=20).check
+        assert agreement.differences(got, want) <= agreement.RTOL, name
+
+
+def test_microgpt_s_engine_gets_central_differences_of_its_own_model():
+    """microgpt's engine is the reference for the microgpt workloads: check it first,
+    against central differences of the loss it computes (no backward pass involved)."""
+    E = engines.load("microgpt")
+    weights = as_written.gpt_weights()
+
+    def loss(changed: dict) -> float:
+        moved = {name: [list(row) for row in rows] for name, rows in weights.items()}
+        for (name, i, j), w in changed.items():
+            moved[name][i][j] = w
+        return as_written.GPT(E.Value, moved).loss("ava").data
+
+    model = as_written.GPT(E.Value, weights)
+    model.loss("ava").backward()
+    eps = 1e-6
+    letters, _ = as_written.gpt_alphabet()
+    for name, i, j in [("wte", letters.index("v"), 3), ("layer0.attn_wq", 5, 7), ("layer0.mlp_fc2", 2, 40),
+                       ("lm_head", letters.index("a"), 0)]:
+        w = weights[name][i][j]
+        numeric = (loss({(name, i, j): w + eps}) - loss({(name, i, j): w - eps})) / (2 * eps)
+        assert model.state[name][i][j].grad == pytest.approx(numeric, rel=1e-5, abs=1e-8), name
+
+
+@pytest.mark.parametrize("workload", ["microgpt", "microgpt_idioms"])
+def test_stepgrad_agrees_with_microgpt_s_engine_on_microgpt(workload):
+    """Two training steps (the second loss checks Adam too), every parameter's gradient."""
+    want = workloads.microgpt(engines.load("microgpt"), 2).check
+    got = getattr(workloads, workload)(engines.load("stepgrad"), 2).check
+    parameters = sum(len(row) for rows in as_written.gpt_weights().values() for row in rows)
+    assert len(want["grads"]) == parameters and len(want["losses"]) == 2
+    # an untrained model guesses about uniformly over its vocabulary: loss ≈ log(vocab)
+    assert want["losses"][0] == pytest.approx(math.log(len(as_written.gpt_alphabet()[0]) + 1), rel=0.05)
+    assert agreement.differences(got, want) <= agreement.RTOL
+    assert agreement.compare({"stepgrad": got, "microgpt": want})[0] == "microgpt"  # the reference
+
+
+def test_microgpt_s_engine_runs_only_the_workloads_written_around_a_value_class():
+    plan = runner.Plan(workloads=["chain", "microgpt"], engines=["stepgrad", "microgpt", "floor"], rounds=1,
+                       gc_modes=(True,), sizes={"chain": (10,), "microgpt": (1,)})
+    assert [s.engine for s in runner._new_row(plan, "chain", 10, True, {})] == ["stepgrad", "floor"]
+    assert [s.engine for s in runner._new_row(plan, "microgpt", 1, True, {})] == ["stepgrad", "microgpt"]
 
 
 def test_a_disagreement_is_reported_not_hidden():

@@ -13,6 +13,7 @@ import engine.value
 from demos import NAMES, registry
 from demos.articles import ARTICLES
 from demos.cli import main
+from tests.test_demos_graphs import columns
 from demos.topo_order import build, naive_backward
 
 #: Demos small enough to run in full here; the trainers get fewer steps where the
@@ -54,6 +55,7 @@ def test_listing_names_every_demo_and_every_article():
         assert article.title in text
     assert "https://www.coursera.org/specializations/deep-learning" in text  # the one link a text gives
     assert "reverse_network" in text and "[article 002]" in text and "l_layer" in text
+    assert all(columns(line) <= 80 for line in text.splitlines())  # Chinese titles count two columns a character
 
 
 def test_an_unknown_demo_is_refused_with_the_list():
@@ -69,7 +71,7 @@ def test_chain_rule_prints_the_articles_numbers():
     assert re.search(r"✓ ∂f/∂y = x = 4 +article +4 +engine +4\n", text)
     assert "x.grad += ∂f/∂x × f.grad = y × 1 = (-3) × 1 = -3" in text
     assert "y.grad += ∂f/∂y × f.grad = x × 1 = 4 × 1 = 4" in text
-    assert "ε = 1e-06" in text  # the gradient check says its step
+    assert "h = ε·max(1, |θ_i|), ε = 1e-06" in text  # the gradient check says its step
 
 
 # ---- a wrong derivative is caught ------------------------------------------------
@@ -269,3 +271,30 @@ def test_step_names_the_frame_file_of_each_step(tmp_path, dot_program):
     for k in (1, 2):
         frame = tmp_path / "frames" / f"frame_00{k}.png"
         assert f"picture: {frame.name}" in text and frame.read_bytes().startswith(PNG)
+
+
+def test_a_frames_folder_holding_someone_elses_files_is_refused_before_running(tmp_path):
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    (frames / "frame_000.png").write_bytes(b"a student's own picture")
+    status, text = run(["chain_rule", "--out", str(tmp_path)])
+    assert status == 2 and text.count("\n") == 1, text
+    assert "frame_000.png" in text and "did not write" in text
+    assert (frames / "frame_000.png").read_bytes() == b"a student's own picture"
+
+
+def test_small_matrices_are_printed_in_full_and_say_whose_numbers_they_are():
+    from demos.checks import Checks
+
+    out = io.StringIO()
+    checks = Checks(out)
+    checks.compare("dW (2×2)", [[0.5, -0.25], [1e-9, 3.0]], [[0.5, -0.25], [1e-9, 3.0]], source="article")
+    checks.compare("a big one", list(range(9)), list(range(9)))
+    checks.compare("by differences", 2.0, 2.000000001, source="numeric", rtol=1e-6)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("  ✓ dW (2×2)  (2×2)")
+    assert lines[1].split() == ["article", "0.5", "-0.25"] and lines[2].split() == ["engine", "0.5", "-0.25"]
+    assert lines[3].split() == ["article", "1e-09", "3"] and lines[4].split() == ["engine", "1e-09", "3"]
+    assert "9 entries, largest |closed form − engine| = 0.0e+00" in lines[5]
+    assert lines[6].split()[-4:] == ["numeric", "2", "engine", "2.000000001"]
+    assert checks.summary() == "✓ all 3 checks pass (1 against the article's own formulas)"

@@ -107,9 +107,14 @@ def test_the_invariant_check_catches_a_stale_graph():
 
 @pytest.mark.parametrize("name", [n for n in NAMES if n not in OPTIONAL])
 def test_every_graph_a_demo_draws_holds_its_current_numbers(name, tmp_path, drawn):
-    status, text = run([name, "--out", str(tmp_path), "--html", str(tmp_path / "page.html"),
-                        *FEW_STEPS.get(name, [])])
+    """Run with --step too (Enter at every pause): the pauses fit 80 columns as well."""
+    status, text = run([name, "--step", "--out", str(tmp_path), "--html", str(tmp_path / "page.html"),
+                        *FEW_STEPS.get(name, [])], stdin="\n" * 2000)
     assert status == 0, text
+    assert "Enter: next, q: quit" in text
+    typed = text.replace("q: quit] ", "q: quit]\n")  # in a terminal the Enter typed ends the line
+    wide = [line for line in typed.splitlines() if columns(line) > 80 and str(tmp_path) not in line]
+    assert not wide, "lines wider than 80 columns:\n" + "\n".join(wide)
     assert drawn, f"{name} drew nothing"
     for root, path, stale in drawn:
         assert not stale, f"{name} drew a stale graph into {path}: " + "; ".join(stale[:3])

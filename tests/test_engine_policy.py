@@ -114,13 +114,12 @@ def test_backward_names_the_edge_where_a_leaf_gradient_becomes_infinite():
         list(backward_steps(y))
 
 
-def test_the_finiteness_checks_add_no_calls_to_the_ops_fast_path():
-    # The check is `out - out != 0.0`, inline: an op's written-out path calls forward,
-    # derivatives and the node maker, and nothing else, when all is well.
-    import engine.op as op_module
-
-    source = op_module._written_out_for_speed.__code__
-    assert "isfinite" not in source.co_names and "isnan" not in source.co_names
+def test_comparisons_still_accept_infinity_as_a_bound():
+    loss, best = Value(0.25), float("inf")
+    assert loss < best and not loss > best and Value(-1e308) > -INF
+    assert not (Value(1.0) < NAN) and not (Value(1.0) >= NAN)  # nan compares false, as floats do
+    with pytest.raises(TypeError, match="comparison needs a real number, got str"):
+        Value(1.0) < "2"
 
 
 # ---- item 6: pow's derivative and domain errors name the op; 0 ** 0 ------------------
@@ -201,7 +200,7 @@ def test_gradcheck_steps_relative_to_large_inputs():
 def test_gradcheck_near_a_domain_edge_uses_a_step_that_stays_inside():
     report = gradcheck(lambda a: a.log(), [1e-7])  # 1e-7 − 1e-6 < 0: the old check raised
     assert report.ok and report.rows[0].method == "central, step ε·|x|"
-    assert "central, step ε·|x|" in str(report)
+    assert str(report).splitlines()[1].endswith("ok, step ε·|x|")
 
 
 def test_gradcheck_is_one_sided_at_an_edge_away_from_zero():
@@ -222,14 +221,14 @@ def test_gradcheck_says_when_atol_decided():
     slightly_off = define_op("slightly_off", lambda x: 1e-9 * x, lambda x, out: (1.01e-9,), register=False)
     report = gradcheck(lambda a: slightly_off(a), [0.5])
     assert report.ok and report.rows[0].by_atol
-    assert "ok (by atol 1e-05)" in str(report)
+    assert "ok by atol" in str(report) and all(len(line) <= 80 for line in str(report).splitlines())
     assert not gradcheck(lambda a: a * a, [0.5]).rows[0].by_atol
 
 
 def test_a_report_marks_atol_only_where_it_decided():
     rows = (GradcheckRow(0, "a", 1.0, 1.0, 1.0, True), GradcheckRow(1, "b", 1.0, 2e-9, 1e-9, True, by_atol=True))
     lines = str(GradcheckReport(rows, 1e-5, 1e-3)).splitlines()
-    assert lines[1].endswith("ok") and lines[2].endswith("ok (by atol 1e-05)")
+    assert lines[1].endswith("  ok") and lines[2].endswith("  ok by atol")
 
 
 @pytest.mark.parametrize("keyword, bad", [("atol", -1.0), ("atol", NAN), ("rtol", "0.1"), ("rtol", INF),

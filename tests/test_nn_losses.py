@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import Value, gradcheck, topological_order
+from engine import Value, gradcheck, hessian, topological_order
 from nn import (accuracy, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, hinge_loss, l2,
                 mean_cross_entropy, mse_loss, softmax)
 
@@ -296,3 +296,18 @@ def test_binary_cross_entropy_is_the_formula_term_by_term():
     assert targets[2].grad == pytest.approx(-(math.log(0.6) - math.log(0.4)) / 3)
     with pytest.raises(ValueError, match="infinite loss"):
         binary_cross_entropy([Value(0.0)], [Value(0.0)])  # a Value weight of 0 still needs log 0's gradient
+
+
+@given(st.floats(-30, 30), st.sampled_from([0, 1, 0.25]))
+def test_the_logistic_loss_has_the_second_derivative_of_the_engines_sigmoid(z, t):
+    # d²/dz² [softplus(z) − t·z] = σ(z)·(1 − σ(z)): the softplus rule's σ(x) is the engine's op, so it
+    # differentiates again (create_graph) like any other
+    (row,) = hessian(lambda v: binary_cross_entropy_with_logits([v], [t]), [z])
+    s = Value(z).sigmoid().data
+    assert row[0].data == pytest.approx(s * (1 - s), rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("label", [1.5, "1", 3, -1, True])
+def test_a_class_label_that_is_no_class_index_is_refused_not_counted_wrong(label):
+    with pytest.raises(ValueError, match=r"accuracy: labels\[0\] = .* is not a class index for 3 scores"):
+        accuracy([[0.1, 2.0, -1.0]], [label])

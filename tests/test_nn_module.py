@@ -6,7 +6,7 @@ import random
 import pytest
 
 from engine import Value, topological_order
-from nn import MLP, Layer, Module, Neuron, hinge_loss
+from nn import MLP, SGD, Layer, Module, Neuron, hinge_loss
 
 
 def interior_ops(root):
@@ -269,3 +269,33 @@ def test_load_state_dict_messages_stay_short_and_huge_ints_are_not_finite():
     assert len(str(caught.value)) < 1000
     with pytest.raises(ValueError, match=r"not finite numbers: layers\.0\.neurons\.0\.b=<an integer of 1329 bits>"):
         model.load_state_dict(dict(model.state_dict(), **{"layers.0.neurons.0.b": 10 ** 400}))
+
+
+def test_a_shared_parameter_is_listed_once_so_fit_steps_it_once():
+    class Tied(Module):
+        """Two neurons sharing their first weight."""
+
+        _parameter_fields = ("a", "b")
+
+        def __init__(self):
+            self.a, self.b = Neuron(2, nonlin=False), Neuron(2, nonlin=False)
+            self.b.w[0] = self.a.w[0]
+
+        def __call__(self, x):
+            return self.a(x) + self.b(x)
+
+    model = Tied()
+    assert [name for name, _ in model.named_parameters()] == ["a.w.0", "a.w.1", "a.b", "b.w.1", "b.b"]
+    SGD(model.parameters(), lr=0.1)  # no "same Value" refusal
+
+
+def test_numpy_integers_are_sizes_and_the_model_still_saves(tmp_path):
+    import numpy as np
+
+    from nn import load, save
+
+    model = MLP(np.int64(2), [np.int32(3), np.int64(1)], seed=0)
+    assert model.config()["nouts"] == [3, 1] and type(model.config()["nin"]) is int
+    save(model, tmp_path / "m.json")  # JSON cannot hold a numpy integer: sizes are plain ints
+    assert load(tmp_path / "m.json").state_dict() == model.state_dict()
+    assert Layer(np.int64(2), np.int64(2)).config()["nout"] == 2

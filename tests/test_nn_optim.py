@@ -109,7 +109,7 @@ def test_optimizers_match_torch(torch, ours, theirs):
     assert [p.data for p in params] == pytest.approx(tensor.detach().tolist(), rel=1e-12, abs=1e-12)
 
 
-# ---- regressions: any real number, no duplicates, all-or-nothing steps -----------------
+# ---- regressions: any real number, each parameter once, all-or-nothing steps ----------
 
 
 def test_a_parameter_listed_twice_is_refused():
@@ -162,3 +162,11 @@ def test_an_adam_step_whose_running_average_overflows_changes_nothing():
         opt.step()
     assert [p.data for p in params] == [1.0, 2.0] and opt.m == [0.0, 0.0] and opt.v == [0.0, 0.0]
     assert opt.steps == 0
+
+
+def test_a_step_after_backward_with_create_graph_uses_the_gradients_number():
+    p = Value(3.0)
+    (p * p).backward(create_graph=True)  # p.grad is the Value 2·p
+    assert isinstance(p.grad, Value)
+    SGD([p], lr=0.1).step()
+    assert p.data == 3.0 - 0.1 * 6.0

@@ -238,3 +238,16 @@ def test_oversized_and_non_regular_files_are_refused(tmp_path, monkeypatch):
         os.mkfifo(fifo)
         with pytest.raises(ValueError, match="not a regular file"):
             load(fifo)
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d.update({"class": "M" * 1_000_000}),
+    lambda d: d.update(version="1" * 1_000_000),
+    lambda d: d["config"].update({"k" * 1_000_000: 1}),
+])
+def test_a_huge_name_anywhere_gives_a_short_message(tmp_path, change):
+    path = good_file(tmp_path)
+    rewrite(path, change)
+    with pytest.raises(ValueError, match=f"load {path}: ") as caught:
+        load(path)
+    assert len(str(caught.value)) < 600

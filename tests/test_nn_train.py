@@ -199,11 +199,12 @@ def test_bad_arguments_are_refused(kwargs, message):
 def test_a_huge_learning_rate_stops_training_with_the_history_so_far():
     X, y = make_moons(20, seed=0)
     model = MLP(2, [8, 1], seed=1)
-    with pytest.warns(RuntimeWarning, match=r"diverged at step \d+ of 5: .*smaller learning rate"):
+    with pytest.warns(RuntimeWarning, match=r"(?s)diverged at step \d+ of 5:\n.*smaller learning rate"):
         history = fit(model, X, y, optimizer=SGD(model.parameters(), lr=1e300), steps=5, progress=False)
     k = len(history)  # once: losses [0.37, 0.0, 0.0, 0.0, 0.0] while the model output nan
     assert 1 <= k < 5 and all(math.isfinite(x) for x in history.loss)
     assert history.diverged.startswith(f"fit: training diverged at step {k} of 5")
+    assert max(len(line) for line in history.diverged.splitlines()) <= 80
     assert repr(history).endswith(", diverged)") and not history.interrupted
     # the model holds exactly the parameters of the k good steps: nothing half updated
     reference = MLP(2, [8, 1], seed=1)
@@ -216,8 +217,8 @@ def test_an_update_that_overflows_in_the_first_step_changes_nothing():
     X, y = [(1.0, 2.0), (-1.0, 0.5)], [100.0, -100.0]
     model = MLP(2, [3, 1], seed=2)
     before = model.state_dict()
-    with pytest.warns(RuntimeWarning, match=r"diverged at step 0 of 3: SGD step 0: params\[\d+\] \(layers\..*"
-                                            r"would become -?inf.*initial parameters.*smaller learning rate"):
+    with pytest.warns(RuntimeWarning, match=r"(?s)diverged at step 0 of 3:\n  SGD step 0: params\[\d+\] \(layers\..*"
+                                            r"would become\s+-?inf.*initial parameters.*smaller learning rate"):
         history = fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=1e308), steps=3, progress=False)
     assert len(history) == 0 and history.diverged
     assert model.state_dict() == before
@@ -301,3 +302,9 @@ def test_whatever_the_learning_rate_fit_never_records_a_non_finite_loss(log_lr, 
     if history.diverged:  # stopped cleanly: exactly the parameters of the steps it reports
         reference, _, _ = run(len(history))
         assert model.state_dict() == reference.state_dict()
+
+
+def test_numpy_integers_are_step_counts_and_batch_sizes():
+    X, y = make_moons(20)
+    history = fit(MLP(2, [3, 1], seed=0), X, y, steps=np.int64(3), batch_size=np.int32(5), seed=1, progress=False)
+    assert len(history) == 3

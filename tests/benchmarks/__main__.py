@@ -5,10 +5,15 @@ the engines disagree on any loss, value or gradient."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
+import engine.files
+
 from . import agreement, report, runner
+
+DEFAULT_OUT = os.path.join("out", "bench.md")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -18,7 +23,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--only", help=f"comma-separated workloads, from: {', '.join(runner.WORKLOADS)}")
     p.add_argument("--engines", help="comma-separated engines (default: every one installed)")
     p.add_argument("--gc", choices=("both", "on", "off"), help="collector on, off or both (default both, quick on)")
-    p.add_argument("--out", default="out/bench.md", help="where to write the markdown (default out/bench.md)")
+    p.add_argument("--out", default=DEFAULT_OUT, help=f"where to write the markdown (default {DEFAULT_OUT})")
     args = p.parse_args(argv)
     if args.rounds is not None and args.rounds < 1:
         p.error(f"--rounds must be at least 1, got {args.rounds}")
@@ -39,6 +44,9 @@ def _names(p: argparse.ArgumentParser, given, known: list[str], what: str) -> li
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
+    if args.out == DEFAULT_OUT:
+        os.makedirs(os.path.dirname(DEFAULT_OUT), exist_ok=True)  # our own folder; a user's must exist
+    engine.files.check_target(args.out)  # a bad path fails now, not after minutes of measuring
     plan = runner.Plan(
         workloads=args.workloads,
         engines=args.engine_names,

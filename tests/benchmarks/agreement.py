@@ -2,7 +2,7 @@
 
 Every engine's `check` (losses, values, gradients) for a workload and size is
 compared with the plain-float floor's, whose gradients were derived by hand, or
-with stepgrad's where the floor did not run.
+with microgpt's engine's (the microgpt workloads), or with stepgrad's.
 """
 
 from __future__ import annotations
@@ -10,6 +10,10 @@ from __future__ import annotations
 from typing import Optional
 
 from .runner import WORKLOADS
+
+#: Whom the others are compared with, first choice first: the hand-derived floor,
+#: else microgpt's own engine on its own model, else stepgrad.
+REFERENCES = ("floor", "microgpt", "stepgrad")
 
 RTOL = 1e-9  # different summation orders differ in the last bits, nothing more
 
@@ -31,7 +35,7 @@ def differences(check: dict, reference: dict) -> float:
 
 def compare(checks: dict[str, dict]) -> tuple[Optional[str], dict[str, float]]:
     """(reference engine, {engine: worst relative difference}) for one workload's checks."""
-    reference = "floor" if "floor" in checks else "stepgrad" if "stepgrad" in checks else None
+    reference = next((e for e in REFERENCES if e in checks), None)
     if reference is None:
         return None, {}
     return reference, {e: differences(c, checks[reference]) for e, c in checks.items() if e != reference}

@@ -7,13 +7,12 @@ the median of per-round ratios (each round's engines ran side by side).
 from __future__ import annotations
 
 import datetime
-import os
 import platform
 import statistics
 from importlib import metadata
 from typing import NamedTuple, Optional
 
-import viz.atomic
+import engine.files
 
 from . import agreement
 from .runner import WORKLOADS, Results, Series
@@ -72,7 +71,7 @@ def _target(what: str, values: list[float], at_least: Optional[float] = None,
 
 
 def targets(results: Results) -> list[Target]:
-    """Issue 7's targets, medians of per-round ratios with the collector on."""
+    """Issue 7's and issue 14's targets, medians of per-round ratios with the collector on."""
     def sizes(workload) -> tuple[int, ...]:
         return results.plan.sizes_of(workload) if workload in results.plan.workloads else ()
 
@@ -85,6 +84,14 @@ def targets(results: Results) -> list[Target]:
                          ratios(series("moons", "micrograd"), series("moons", "stepgrad")), at_least=40))
     found.append(_target("moons (fused): stepgrad ÷ plain-float floor",
                          ratios(series("moons", "stepgrad"), series("moons", "floor")), at_most=3))
+    found.append(_target("moons_as_written (micrograd's demo code): micrograd ÷ stepgrad",
+                         ratios(series("moons_as_written", "micrograd"), series("moons_as_written", "stepgrad")),
+                         at_least=40))
+    found.append(_target("microgpt (its code as written): microgpt's engine ÷ stepgrad",
+                         ratios(series("microgpt", "microgpt"), series("microgpt", "stepgrad")), at_least=1.5))
+    found.append(_target("microgpt_idioms: microgpt's engine (its code) ÷ stepgrad (add_all, dot)",
+                         ratios(series("microgpt_idioms", "microgpt"), series("microgpt_idioms", "stepgrad")),
+                         at_least=8))
     found.append(_target("moons fused=False: micrograd ÷ stepgrad",
                          ratios(series("moons_unfused", "micrograd"), series("moons_unfused", "stepgrad")),
                          at_least=12))
@@ -231,6 +238,5 @@ def failures(results: Results) -> list[str]:
 
 
 def write_atomically(path: str, text: str) -> None:
-    """Write the report to `path` (making its folder): a failed write leaves the old file."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    viz.atomic.write_atomically(path, text.encode("utf-8"))
+    """Write the report to `path` (the project's one atomic writer): a failed write leaves the old file."""
+    engine.files.write_atomically(path, text)

@@ -30,18 +30,31 @@ class Workload(NamedTuple):
     sizes: tuple[int, ...]        # the full run's sizes
     quick: tuple[int, ...]        # --quick sizes
     reps: Callable[[int], int] = lambda size: 1  # runs per process, so tiny sizes are not all noise
-    engines: Optional[tuple[str, ...]] = None     # None: every engine
+    engines: Optional[tuple[str, ...]] = None     # None: the engines of the original suite (EVERY_WORKLOAD)
     size_name: str = ""                           # what `size` counts, for the tables
 
     def describe(self, size: int) -> str:
         return f"{size:,} {self.size_name}".strip()
 
 
+#: The engines that run a workload which does not name its own: microgpt's engine
+#: (no MLP, no depth beyond its recursion limit) runs only the microgpt workloads.
+EVERY_WORKLOAD = ("stepgrad", "micrograd", "torch", "floor")
+AS_WRITTEN = ("stepgrad", "micrograd", "floor")  # micrograd's demo with micrograd's own Value
+GPT_ENGINES = ("stepgrad", "microgpt")          # microgpt's model uses exp and log: micrograd has neither
+
 WORKLOADS = {w.name: w for w in [
     # One SGD step from the shared starting weights, as issue 7 specifies (twice per process).
     Workload("moons", "ms / step", 1e3, lambda steps: steps, (1,), (1,), reps=lambda steps: 2, size_name="step"),
     Workload("moons_unfused", "ms / step", 1e3, lambda steps: steps, (1,), (1,), reps=lambda steps: 2,
              size_name="step"),
+    # The code students bring, only the Value import swapped (as_written.py): one step each.
+    Workload("moons_as_written", "ms / step", 1e3, lambda steps: steps, (1,), (1,), reps=lambda steps: 2,
+             engines=AS_WRITTEN, size_name="step"),
+    Workload("microgpt", "ms / step", 1e3, lambda steps: steps, (1,), (1,), reps=lambda steps: 2,
+             engines=GPT_ENGINES, size_name="step"),
+    Workload("microgpt_idioms", "ms / step", 1e3, lambda steps: steps, (1,), (1,), reps=lambda steps: 2,
+             engines=GPT_ENGINES, size_name="step"),
     Workload("chain", "µs / step", 1e6, lambda depth: depth, (10**3, 10**4, 10**5, 10**6), (10**3, 10**4),
              reps=lambda depth: max(1, 10**5 // depth), size_name="deep"),
     Workload("wide", "ns / product", 1e9, lambda n: n, (10**5,), (10**4,), size_name="products"),
@@ -151,7 +164,7 @@ def _new_row(plan: Plan, name: str, size: int, gc_on: bool, failed_at: dict[str,
     spec = WORKLOADS[name]
     row = []
     for engine in plan.engines:
-        if spec.engines is not None and engine not in spec.engines:
+        if engine not in (spec.engines or EVERY_WORKLOAD):
             continue
         s = Series(name, size, engine, gc_on)
         s.skipped = budget_skip(engine, name, size, gc_on, plan.quick)
@@ -196,7 +209,7 @@ def _locate_failure(engine: str, plan: Plan, failing: int) -> dict:
 def _progress_line(s: Series, r: int) -> str:
     gc = "gc on " if s.gc else "gc off"
     shown = s.error or (f"{s.values[-1]:,.3f}" if s.values else "")
-    return f"  {s.workload:<14} {s.size:>9,} {gc} round {r + 1}  {s.engine:<10} {shown}"
+    return f"  {s.workload:<16} {s.size:>9,} {gc} round {r + 1}  {s.engine:<10} {shown}"
 
 
 def known_engines() -> list[str]:

@@ -160,3 +160,8 @@ def count_nodes(E, root) -> int:
                 seen.add(id(parent))
                 stack.append(parent)
     return len(seen)
+
+
+# The code students bring, unchanged but for the `Value` class (see as_written.py).
+from .as_written import (  # noqa: E402,F401
+    microgpt, microgpt_idioms, moons_as_written, prepare_microgpt, prepare_microgpt_idioms, prepare_moons_as_written)

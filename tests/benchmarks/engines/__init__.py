@@ -3,7 +3,8 @@
 A graph engine's adapter (a `GraphEngine`) says how to make a leaf, sum many
 values, build the moons MLP, run backward and read numbers back; the workloads
 in ../workloads.py do the rest with ordinary operators. The floor has no graph:
-it implements each workload by hand.
+it implements each workload by hand. microgpt's engine runs only the
+workloads written around a `Value` class (runner.WORKLOADS says which).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import importlib
 ENGINE_MODULES = {
     "stepgrad": "stepgrad_engine",
     "micrograd": "micrograd_engine",
+    "microgpt": "microgpt_engine",
     "torch": "torch_engine",
     "floor": "floor",
 }

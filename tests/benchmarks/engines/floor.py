@@ -79,6 +79,11 @@ def moons_unfused(steps: int) -> Result:
     return moons(steps, fused=False)
 
 
+def moons_as_written(steps: int) -> Result:
+    """micrograd's demo as written computes the same step as `moons` (summed in another order)."""
+    return moons(steps)
+
+
 def chain(depth: int) -> Result:
     """x <- a·x + c repeated: d x_D / d x_0 = a^D, one multiply per step backward."""
     x = 1.0
@@ -124,6 +129,9 @@ class Floor:
 
     def run(self, workload: str, size: int) -> Result:
         return globals()[workload](size)
+
+    def prepare(self, workload: str, size: int):
+        return lambda: self.run(workload, size)
 
 
 ENGINE = Floor()

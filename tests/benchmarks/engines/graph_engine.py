@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from .. import workloads
 
 
@@ -13,6 +15,8 @@ class GraphEngine:
     """
 
     name = "?"
+    #: The engine's `Value` class, for the code written around it (as_written.py).
+    Value = None
 
     # -- the engine-specific parts --
     def leaf(self, x: float):
@@ -21,6 +25,10 @@ class GraphEngine:
 
     def total(self, nodes: list):
         """The sum of many nodes, the way this engine sums a wide list."""
+        raise NotImplementedError
+
+    def dot(self, weights, inputs):
+        """Σ wᵢ·xᵢ over one row of a linear layer, the way this engine writes it."""
         raise NotImplementedError
 
     def new_mlp(self, fused: bool):
@@ -61,3 +69,9 @@ class GraphEngine:
     def run(self, workload: str, size: int) -> workloads.Result:
         """Run one workload at one size (see `runner.WORKLOADS` for what size counts)."""
         return getattr(workloads, workload)(self, size)
+
+    def prepare(self, workload: str, size: int) -> Callable[[], workloads.Result]:
+        """The part of a run that is timed: workloads with a `prepare_<name>` make
+        their model first (a training step does not include building the model)."""
+        setup = getattr(workloads, f"prepare_{workload}", None)
+        return setup(self, size) if setup else lambda: self.run(workload, size)

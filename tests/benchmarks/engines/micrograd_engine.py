@@ -11,6 +11,7 @@ from ..workloads import MOONS_LAYERS
 
 class Micrograd(GraphEngine):
     name = "micrograd"
+    Value = Value
 
     def leaf(self, x: float):
         return Value(x)

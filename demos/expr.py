@@ -1,0 +1,225 @@
+"""Any formula, without writing Python: its value, every gradient, the backward steps.
+
+    python -m demos expr "tanh(x1*w1 + x2*w2 + b)" --at x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432
+    python -m demos expr "x*y" --at x=4,y=-3 --out out/xy --html out/xy.html --step --wrt x
+
+The formula is read by `engine.parse` (never run as Python). Printed: the value,
+the gradient of the result with respect to every name (or the `--wrt` ones), each
+backward step, and a gradcheck verdict (central differences against backward).
+`--out DIR` also draws the graph (graph.png) and one frame per backward step
+(frames/); `--html FILE` writes the step-through page; `--step` pauses at each
+step. Exit status: 0 when gradcheck agrees, 1 when it does not, 2 for a bad
+formula or command line (the message points at the problem).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import textwrap
+from pathlib import Path
+from typing import Optional, Sequence, TextIO
+
+import engine
+from engine import FormulaError, Value
+from engine.files import check_target
+
+from .session import PRINTED_STEPS, Options, Quit, Session
+
+#: Terminal width the printed lines are wrapped to.
+WIDTH = 80
+#: The most values a graph may have for --out and --html (viz's own limit for a readable picture).
+DRAWN_VALUES = 500
+
+
+class UsageError(Exception):
+    """A command-line mistake: printed, then exit status 2."""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m demos expr",
+        description="A formula's value, gradients and backward steps, checked by central differences.",
+        epilog='example: python -m demos expr "tanh(x1*w1 + x2*w2 + b)" '
+               "--at x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432",
+    )
+    p.add_argument("formula", help="numbers, names, + - * / **, parentheses, exp log tanh sigmoid relu sqrt abs ...")
+    p.add_argument("--at", action="append", default=[], metavar="NAME=NUMBER,...",
+                   help="the value of every name in the formula, e.g. x=4,y=-3")
+    p.add_argument("--wrt", metavar="NAME,...", help="only the gradients with respect to these names")
+    p.add_argument("--out", type=Path, metavar="DIR", help="draw the graph and one frame per backward step here")
+    p.add_argument("--html", type=Path, metavar="FILE", help="write the step-through page here")
+    p.add_argument("--step", action="store_true", help="pause for Enter at each backward step (q quits)")
+    return p
+
+
+def values_at(texts: Sequence[str]) -> dict[str, float]:
+    """`["x=4,y=-3"]` -> {"x": 4.0, "y": -3.0}; a malformed pair is a `UsageError`."""
+    values: dict[str, float] = {}
+    for text in texts:
+        for pair in filter(None, (part.strip() for part in text.split(","))):
+            name, equals, number = (s.strip() for s in pair.partition("="))
+            if not equals or not name:
+                raise UsageError(f"--at {pair!r}: write NAME=NUMBER, e.g. --at x=4,y=-3")
+            if not name.isidentifier():
+                raise UsageError(f"--at {pair!r}: {name!r} is not a name")
+            if name in values:
+                raise UsageError(f"--at gives {name} twice")
+            try:
+                x = float(number)
+            except ValueError:
+                raise UsageError(f"--at {pair!r}: {number!r} is not a number") from None
+            if not math.isfinite(x):
+                raise UsageError(f"--at {pair!r}: the value must be a finite number")
+            values[name] = x
+    return values
+
+
+def wrt_names(text: Optional[str], values: dict[str, float]) -> list[str]:
+    """The names to differentiate with respect to: `--wrt`'s, checked, or all of them."""
+    if text is None:
+        return list(values)
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in values]
+    if unknown or not names:
+        raise UsageError(f"--wrt {text!r}: {', '.join(unknown) or 'no names'} not among the --at names "
+                         f"({', '.join(values) or 'none'})")
+    return names
+
+
+def shortest(x: float) -> str:
+    """The shortest text that reads back as exactly `x` (`2`, `-1.5`, `6.881373587019543`)."""
+    text = repr(float(x))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def step_name(value: Value) -> str:
+    """A node's name in a printed step: its label (parse labels sub-expressions
+    `(x1*w1)`), a constant's number, else its op."""
+    return value.label or (shortest(value.data) if not value.parents else value.op)
+
+
+def say_wrapped(session: Session, text: str, indent: str) -> None:
+    """Print `text` wrapped to WIDTH columns, continuation lines indented a little more.
+
+    A step's result (`→  x.grad = -3`) that does not fit goes whole onto a line of its own."""
+    more = indent + "      "
+    head, arrow, result = text.partition("  →  ")
+    if len(indent + text) <= WIDTH or not arrow:
+        head, result = text, ""
+    lines = textwrap.wrap(head, WIDTH, initial_indent=indent, subsequent_indent=more,
+                          break_long_words=False, break_on_hyphens=False)
+    if result:
+        lines += textwrap.wrap("→  " + result, WIDTH, initial_indent=more, subsequent_indent=more,
+                               break_long_words=False, break_on_hyphens=False)
+    for line in lines:
+        session.say(line)
+
+
+def run(formula: str, values: dict[str, float], wrt: list[str], session: Session, highlight: bool = False) -> bool:
+    """Build the graph of `formula` at `values`, print and draw it; True when gradcheck agrees.
+
+    With `highlight`, the `wrt` names are coloured as parameters in the pictures."""
+    leaves = {name: Value(x, name) for name, x in values.items()}
+    root = engine.parse(formula, **leaves)
+    order = engine.topological_order(root)
+    if len(order) > DRAWN_VALUES and (session.options.render or session.options.html):
+        raise UsageError(f"the graph has {len(order)} values, too many to draw: --out and --html take\n"
+                         f"graphs of up to {DRAWN_VALUES} values. Leave them out to see the numbers.")
+    f = root.label
+    session.main_graph = root
+    session.main_parameters = [leaves[name] for name in wrt] if highlight else []
+    say_wrapped(session, f"{f} = {formula}", "")
+    say_wrapped(session, "at " + ", ".join(f"{name} = {shortest(x)}" for name, x in values.items()), "")
+    session.say(f"\nvalue: {f} = {root.data:.10g}   (to 10 significant digits)")
+
+    session.frames(root)  # its own pass from zero: the pictures show one backward pass
+    engine.zero_grad(root)  # so the printed pass starts from zero too, whatever the pictures did
+    edges = sum(len(node.parents) for node in order)
+    session.heading(f"backward pass: {edges} step{'s' if edges != 1 else ''}, one per edge, "
+                    "in reverse topological order")
+    if edges > PRINTED_STEPS and not session.options.step:
+        root.backward()
+        session.say("  (too many to print; --step prints them one at a time)")
+    else:
+        for step in engine.backward_steps(root):
+            say_wrapped(session, f"{step.index + 1:>3}. {step.caption(name=step_name)}", "  ")
+            session.pause(f"step {step.index + 1}/{edges}")
+
+    session.heading(f"gradients of {f} (to 10 significant digits)")
+    for name in wrt:
+        session.say(f"  ∂{f}/∂{name} = {leaves[name].grad:.10g}")
+    session.render(root, "graph.png")
+    return gradcheck(formula, values, wrt, session)
+
+
+def gradcheck(formula: str, values: dict[str, float], wrt: list[str], session: Session) -> bool:
+    """Central differences for every `wrt` name, against backward; prints the table and a verdict."""
+    if not wrt:
+        session.say("\ngradcheck: the formula has no names, so there is nothing to differentiate")
+        return True
+    session.heading("gradcheck: central differences against backward")
+    others = {name: x for name, x in values.items() if name not in wrt}
+
+    def f(*xs: Value) -> Value:
+        return engine.parse(formula, **others, **dict(zip(wrt, xs)))
+
+    try:
+        report = engine.gradcheck(f, [Value(values[name], name) for name in wrt])
+    except engine.GradcheckError as mismatch:
+        report = mismatch.report
+    except FormulaError as problem:  # x ± ε left an op's domain (e.g. sqrt at 0)
+        session.say(f"  cannot check: {problem.problem}")
+        return False
+    session.say(textwrap.indent(str(report), "  "))
+    worst = max(row.error for row in report.rows)
+    if report.ok:
+        which = "the gradient agrees" if len(report.rows) == 1 else f"all {len(report.rows)} gradients agree"
+        session.say(f"{session.checks.tick} {which} with central differences (largest |diff| {worst:.1e})")
+    else:
+        bad = ", ".join(row.label for row in report.rows if not row.ok)
+        say_wrapped(session, f"{session.checks.cross} gradients DISAGREE with central differences for {bad} "
+                    "(at a kink, like relu or abs at 0, the two sides differ by design)", "")
+    return report.ok
+
+
+def main(argv: Sequence[str], stdin: Optional[TextIO] = None, out: Optional[TextIO] = None) -> int:
+    """`python -m demos expr ...`; returns the exit status."""
+    stdin, out = stdin or sys.stdin, out or sys.stdout
+    args = parser().parse_args(list(argv))
+    try:
+        values = values_at(args.at)
+        wrt = wrt_names(args.wrt, values)
+        for path in (args.html,) if args.html else ():
+            check_target(path)  # a bad path fails now, not after the work
+        if args.out is not None and args.out.exists() and not args.out.is_dir():
+            raise UsageError(f"--out {str(args.out)!r} is a file, not a folder")
+    except (UsageError, OSError) as problem:
+        out.write(f"{problem}\n")
+        return 2
+    options = Options(step=args.step, render=args.out is not None, out_dir=args.out, html=args.html)
+    session = Session("expr", options, 0, stdin, out)
+    try:
+        ok = run(args.formula, values, wrt, session, highlight=args.wrt is not None)
+    except FormulaError as problem:
+        out.write(f"bad formula: {problem}\n")
+        return 2
+    except UsageError as problem:
+        out.write(f"{problem}\n")
+        return 2
+    except Quit:
+        out.write("\nquit.\n")
+        return 0
+    if args.html:
+        import viz
+
+        viz.stepper_html(session.main_graph, args.html, parameters=session.main_parameters,
+                         title=f"stepgrad: {args.formula}")
+        out.write(f"\nstep-through page: {args.html}\n")
+    if session.pictures:
+        out.write(f"\npictures: {session.out_dir}/graph.png and {session.out_dir}/frames/ "
+                  f"({len(session.pictures) - 1} frames)\n")
+    if session.graphviz_missing:
+        out.write("\nGraphviz is not installed, so the graph pictures were skipped.\n")
+    return 0 if ok else 1

@@ -1,0 +1,97 @@
+"""`python -m demos expr FORMULA --at ...`: a teacher's own formula, printed, stepped, drawn, checked."""
+
+import io
+import math
+
+import pytest
+
+from demos.cli import main
+
+NEURON = ["tanh(x1*w1 + x2*w2 + b)", "--at", "x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432"]
+
+
+def run(argv, stdin=""):
+    out = io.StringIO()
+    status = main(["expr", *argv], stdin=io.StringIO(stdin), stdout=out)
+    return status, out.getvalue()
+
+
+def test_the_neuron_prints_its_value_every_gradient_the_steps_and_a_verdict():
+    status, text = run(NEURON)
+    assert status == 0, text
+    o = math.tanh(2 * -3 + 0 * 1 + 6.8813735870195432)
+    slope = 1 - o * o
+    assert f"value: f = {o:.10g}   (to 10 significant digits)" in text
+    for name, grad in [("x1", -3 * slope), ("x2", 1 * slope), ("w1", 2 * slope), ("w2", 0.0), ("b", slope)]:
+        line = next(line for line in text.splitlines() if line.startswith(f"  ∂f/∂{name} = "))
+        assert float(line.split("= ")[1]) == pytest.approx(grad, rel=1e-9, abs=1e-15)
+    assert "backward pass: 9 steps" in text and "  9. " in text
+    assert "w1.grad += ∂(x1*w1)/∂w1" in text
+    assert "✓ all 5 gradients agree with central differences" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_wrt_names_only_the_gradients_asked_for():
+    status, text = run([*NEURON, "--wrt", "w1,b"])
+    assert status == 0
+    assert "∂f/∂w1 = " in text and "∂f/∂b = " in text and "∂f/∂x1 = " not in text
+    assert "all 2 gradients agree" in text
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["log(x) + y.z", "--at", "x=1"], "attributes (a.b) are not allowed in a formula (column 10)\n  log(x) + y.z\n"
+                                      "           ^^^"),
+    (["x*y", "--at", "x=4"], "no value for y"),
+    (["x*y", "--at", "x=4,y=1,z=2"], "does not use: z"),
+    (["x*y", "--at", "x=4,y"], "write NAME=NUMBER"),
+    (["x*y", "--at", "x=4,y=abc"], "'abc' is not a number"),
+    (["x*y", "--at", "x=4,y=inf"], "finite"),
+    (["x*y", "--at", "x=4,x=1"], "gives x twice"),
+    (["x*y", "--at", "x=4,y=1", "--wrt", "z"], "z not among the --at names"),
+    (["x*y", "--at", "x=4,y=1", "--html", "no/such/folder/page.html"], "does not exist"),
+])
+def test_mistakes_exit_2_and_say_what_is_wrong(argv, message):
+    status, text = run(argv)
+    assert status == 2
+    assert message in text
+
+
+def test_a_kink_is_reported_as_a_disagreement():
+    status, text = run(["relu(x)", "--at", "x=0"])
+    assert status == 1
+    assert "✗ gradients DISAGREE with central differences for x" in text
+
+
+def test_step_pauses_at_each_step_and_q_quits():
+    status, text = run(["x*y", "--at", "x=4,y=-3", "--step"], stdin="\n\n")
+    assert status == 0 and text.count("[step ") == 2
+    status, text = run(["x*y", "--at", "x=4,y=-3", "--step"], stdin="q\n")
+    assert status == 0 and "quit." in text and "gradcheck" not in text
+
+
+def test_out_draws_the_graph_and_a_frame_per_step_and_html_writes_the_page(tmp_path, dot_program):
+    page = tmp_path / "page.html"
+    status, text = run(["x*y + y", "--at", "x=4,y=-3", "--out", str(tmp_path / "pics"), "--html", str(page)])
+    assert status == 0, text
+    assert (tmp_path / "pics" / "graph.png").read_bytes().startswith(b"\x89PNG")
+    frames = sorted((tmp_path / "pics" / "frames").glob("frame_*.png"))
+    assert len(frames) == 1 + 4  # before the first step, then one per edge
+    assert "(x*y)" in page.read_text(encoding="utf-8")
+
+
+def test_without_out_nothing_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, _ = run(["x*y", "--at", "x=4,y=-3"])
+    assert status == 0 and not list(tmp_path.iterdir())
+
+
+def test_a_big_formula_is_computed_but_not_printed_step_by_step_or_drawn(tmp_path):
+    formula = " + ".join(["x"] * 601)  # x and 600 sums: 601 values, 1200 edges
+    status, text = run([formula, "--at", "x=0.5"])
+    assert status == 0
+    assert "backward pass: 1200 steps" in text and "too many to print" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "  ∂f/∂x = 601\n" in text and "value: f = 300.5 " in text
+    status, text = run([formula, "--at", "x=0.5", "--out", str(tmp_path / "pics")])
+    assert status == 2 and "the graph has 601 values, too many to draw" in text
+    assert not (tmp_path / "pics").exists()
