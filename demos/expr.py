@@ -191,10 +191,12 @@ def main(argv: Sequence[str], stdin: Optional[TextIO] = None, out: Optional[Text
     try:
         values = values_at(args.at)
         wrt = wrt_names(args.wrt, values)
-        for path in (args.html,) if args.html else ():
-            check_target(path)  # a bad path fails now, not after the work
-        if args.out is not None and args.out.exists() and not args.out.is_dir():
-            raise UsageError(f"--out {str(args.out)!r} is a file, not a folder")
+        if args.out is not None:
+            if args.out.exists() and not args.out.is_dir():
+                raise UsageError(f"--out {str(args.out)!r} is a file, not a folder")
+            args.out.mkdir(parents=True, exist_ok=True)  # asked for: made now, so --html may point into it
+        if args.html is not None:
+            check_target(args.html)  # a bad path fails now, not after the work
     except (UsageError, OSError) as problem:
         out.write(f"{problem}\n")
         return 2
