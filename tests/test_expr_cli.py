@@ -112,3 +112,9 @@ def test_the_readme_commands_run(tmp_path, monkeypatch, dot_program):
         status, text = run(command[4:], stdin="\n" * 20)
         assert status == 0, text
     assert (tmp_path / "out" / "mine" / "graph.png").exists() and (tmp_path / "out" / "mine.html").exists()
+
+
+def test_a_formula_may_start_with_a_minus_before_or_after_the_options():
+    for argv in (["-x*y", "--at", "x=1,y=2"], ["--at", "x=1,y=2", "-x*y"]):
+        status, text = run(argv)
+        assert status == 0 and "value: f = -2 " in text and "∂f/∂x = -2\n" in text

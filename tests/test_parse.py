@@ -273,3 +273,7 @@ def test_the_percent_operator_follows_the_op_table():
     else:
         with pytest.raises(FormulaError, match="the operator % is not allowed"):
             parse("x % y", x=7.5, y=2.0)
+
+
+def test_spaces_around_a_formula_are_not_an_indent():
+    assert parse("  x * y \n", x=2.0, y=3.0).data == 6.0
