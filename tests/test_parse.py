@@ -124,7 +124,7 @@ REFUSED = [
     ("exp + 1", "exp is a function", 1, 3),
     ("'text' + x", "str values", 1, 6),
     ("True * x", "True/False", 1, 4),
-    ("x + ", "not a formula", 5, 1),
+    ("x +", "not a formula", 4, 1),
     ("import os", "statement", 1, 9),
     ("x; y", "only the last part", 1, 1),
     ("x if y else 2", "if/else", 1, 13),
