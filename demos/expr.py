@@ -54,6 +54,15 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def formula_last(argv: list[str]) -> list[str]:
+    """A formula may start with a minus (`-x*y`), which argparse would take for an option:
+    the only options are --NAME and -h, so such an argument goes last, after `--`."""
+    formulas = [a for a in argv if a[:1] == "-" and a[:2] != "--" and a != "-h"]
+    if len(formulas) != 1 or "--" in argv:
+        return argv
+    return [a for a in argv if a is not formulas[0]] + ["--", formulas[0]]
+
+
 def values_at(texts: Sequence[str]) -> dict[str, float]:
     """`["x=4,y=-3"]` -> {"x": 4.0, "y": -3.0}; a malformed pair is a `UsageError`."""
     values: dict[str, float] = {}
@@ -187,14 +196,16 @@ def gradcheck(formula: str, values: dict[str, float], wrt: list[str], session: S
 def main(argv: Sequence[str], stdin: Optional[TextIO] = None, out: Optional[TextIO] = None) -> int:
     """`python -m demos expr ...`; returns the exit status."""
     stdin, out = stdin or sys.stdin, out or sys.stdout
-    args = parser().parse_args(list(argv))
+    args = parser().parse_args(formula_last(list(argv)))
     try:
         values = values_at(args.at)
         wrt = wrt_names(args.wrt, values)
-        for path in (args.html,) if args.html else ():
-            check_target(path)  # a bad path fails now, not after the work
-        if args.out is not None and args.out.exists() and not args.out.is_dir():
-            raise UsageError(f"--out {str(args.out)!r} is a file, not a folder")
+        if args.out is not None:
+            if args.out.exists() and not args.out.is_dir():
+                raise UsageError(f"--out {str(args.out)!r} is a file, not a folder")
+            args.out.mkdir(parents=True, exist_ok=True)  # asked for: made now, so --html may point into it
+        if args.html is not None:
+            check_target(args.html)  # a bad path fails now, not after the work
     except (UsageError, OSError) as problem:
         out.write(f"{problem}\n")
         return 2

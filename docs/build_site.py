@@ -49,12 +49,15 @@ def main(names: list[str]) -> int:
         browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
         try:
             for name, page_path in pages:
-                page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
+                # reduced motion: the lit edge's flowing dashes and the fades hold still, so a
+                # screenshot shows the step, not a moment of an animation
+                page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1, reduced_motion="reduce")
                 page.goto(page_path.as_uri())
                 page.wait_for_selector("#values tbody tr")
                 steps = int(page.evaluate("() => document.getElementById('slider').max"))
                 for _ in range(max(1, steps // 2)):
                     page.keyboard.press("ArrowRight")
+                page.wait_for_timeout(600)  # "follow the step" pans the picture smoothly: let it arrive
                 target = DOCS / f"{name}-page.png"
                 write_atomically(target, page.screenshot(full_page=False))
                 print(f"docs/{target.name}: step {max(1, steps // 2)} of {steps}")

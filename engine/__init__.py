@@ -15,8 +15,9 @@ Standard library only. Read it in this order (about 30 minutes; lines):
 
 Then `demos/topo_order.py` shows why the order matters. Also here: gradcheck.py
 (finite differences against `backward()`), functional.py (`grad(f)`, `hvp`,
-`hessian`: gradients of gradients as functions), strategies.py (hypothesis
-strategies for random graphs) and files.py (the one atomic writer).
+`hessian`: gradients of gradients as functions), hot_paths.py (the commonest
+steps written out for speed; a builtin sum() kept as one node), strategies.py
+(hypothesis strategies for random graphs) and files.py (the one atomic writer).
 The only import loop: value.py <-> primitives.py/op.py (a `Value`'s operators are
 ops, and ops make `Value`s).
 """

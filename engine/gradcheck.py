@@ -70,8 +70,9 @@ class GradcheckReport:
                 mark += ", " + r.method.replace("central, ", "")
             lines.append(f"{_cut(r.label or f'x{r.index}', 8):>8} {r.x:>10.4g} {r.analytic:>12.6g} "
                          f"{r.numeric:>12.6g} {r.error:>9.2e}  {mark}")
-        lines.append(f"ok when |diff| <= atol + rtol·|numeric| = {self.atol:g} + {self.rtol:g}·|numeric|;")
-        lines.append(f"'ok by atol': only atol made it ok. Step h = {self.eps:g}·max(1, |x|), central unless marked.")
+        lines.append(f"ok: |diff| <= atol + rtol·|numeric| = {self.atol:g} + {self.rtol:g}·|numeric|")
+        lines.append("ok by atol: the rtol part alone would not have been enough")
+        lines.append(f"step: h = {self.eps:g}·max(1, |x|), central unless the row says otherwise")
         return "\n".join(lines)
 
 

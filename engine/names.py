@@ -37,8 +37,9 @@ _ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"}
 def number(x: float) -> str:
     """`x` in its shortest faithful form: at most 4 decimals (4 significant
     digits below 1), no trailing zeros, never `-0`; scientific notation
-    outside 1e-4 ≤ |x| < 1e6, so a huge value never fills a box."""
-    x = float(x)
+    outside 1e-4 ≤ |x| < 1e6, so a huge value never fills a box. A `Value`
+    (a gradient after `backward(create_graph=True)`) is written by its number."""
+    x = x.data if isinstance(x, Value) else float(x)
     if math.isnan(x):
         return "nan"
     if math.isinf(x):

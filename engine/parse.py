@@ -170,7 +170,7 @@ class _Formula:
     def __init__(self, formula: str):
         if not isinstance(formula, str):
             raise TypeError(f"parse needs the formula as a str, got {type(formula).__name__}")
-        self.text = formula
+        self.text = formula.strip()  # " x*y" is a formula too (Python would call the space an indent)
         self._check_size()
         self.statements = self._syntax_tree()
         self._check_statements()

@@ -94,4 +94,27 @@ def test_a_big_formula_is_computed_but_not_printed_step_by_step_or_drawn(tmp_pat
     assert "  ∂f/∂x = 601\n" in text and "value: f = 300.5 " in text
     status, text = run([formula, "--at", "x=0.5", "--out", str(tmp_path / "pics")])
     assert status == 2 and "the graph has 601 values, too many to draw" in text
-    assert not (tmp_path / "pics").exists()
+    assert not list((tmp_path / "pics").iterdir())  # the folder asked for, and nothing in it
+
+
+def test_the_readme_commands_run(tmp_path, monkeypatch, dot_program):
+    """Every `python -m demos expr` command of the README's classroom section, as printed."""
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Your own formula, without writing Python"):]
+    block = section[section.index("```sh\n") + len("```sh\n"):section.index("```\n", section.index("```sh"))]
+    commands = [shlex.split(line, comments=True) for line in block.replace("\\\n", " ").splitlines()]
+    assert len(commands) == 3 and all(c[:4] == ["python", "-m", "demos", "expr"] for c in commands)
+    monkeypatch.chdir(tmp_path)
+    for command in commands:
+        status, text = run(command[4:], stdin="\n" * 20)
+        assert status == 0, text
+    assert (tmp_path / "out" / "mine" / "graph.png").exists() and (tmp_path / "out" / "mine.html").exists()
+
+
+def test_a_formula_may_start_with_a_minus_before_or_after_the_options():
+    for argv in (["-x*y", "--at", "x=1,y=2"], ["--at", "x=1,y=2", "-x*y"]):
+        status, text = run(argv)
+        assert status == 0 and "value: f = -2 " in text and "∂f/∂x = -2\n" in text

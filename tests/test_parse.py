@@ -124,7 +124,7 @@ REFUSED = [
     ("exp + 1", "exp is a function", 1, 3),
     ("'text' + x", "str values", 1, 6),
     ("True * x", "True/False", 1, 4),
-    ("x + ", "not a formula", 5, 1),
+    ("x +", "not a formula", 4, 1),
     ("import os", "statement", 1, 9),
     ("x; y", "only the last part", 1, 1),
     ("x if y else 2", "if/else", 1, 13),
@@ -273,3 +273,7 @@ def test_the_percent_operator_follows_the_op_table():
     else:
         with pytest.raises(FormulaError, match="the operator % is not allowed"):
             parse("x % y", x=7.5, y=2.0)
+
+
+def test_spaces_around_a_formula_are_not_an_indent():
+    assert parse("  x * y \n", x=2.0, y=3.0).data == 6.0

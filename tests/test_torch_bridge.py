@@ -3,6 +3,7 @@ loss, gradients and training step (float64), and comes back unchanged."""
 
 import io
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -198,3 +199,15 @@ def test_the_to_pytorch_demo_shows_the_same_predictions(torch):
     assert status == 0, text
     assert "✗" not in text and "✓ all 6 checks" in text
     assert "Sequential(" in text
+
+
+@pytest.mark.parity
+def test_the_readme_example_runs_as_printed(torch, capsys):
+    """The README's copy-paste example (not a doctest: it needs the optional torch)."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### The same network in PyTorch"):]
+    code = section[section.index("```python\n") + len("```python\n"):section.index("```\n", section.index("```python"))]
+    assert "to_torch(model)" in code and "from_torch(net)" in code
+    exec(compile(code, "README.md", "exec"), {})
+    printed = float(capsys.readouterr().out.strip())
+    assert printed < 1e-12  # "about 1e-15"

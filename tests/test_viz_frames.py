@@ -2,6 +2,7 @@
 showing exactly the gradients the engine had after that many steps."""
 
 import os
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -336,3 +337,36 @@ def test_captions_name_every_node_the_one_way(dot_program):
     assert "((x·2)+(-1)).grad += " in text and "v8.grad = 1" in captions[0]
     assert s.goto(len(s) - 1).grads[x] == 4 * 3.0 - 1  # y = 2x² - x: dy/dx = 4x - 1
     assert captions[-1].endswith("x.grad = 5 + 6 = 11")
+
+
+def test_gradients_that_are_values_are_drawn_and_left_in_place(dot_program):
+    # After backward(create_graph=True) every .grad is a Value: drawn by its number, never replaced.
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    y = (x * w).tanh()
+    y.label = "y"
+    y.backward(create_graph=True)
+    stored = {node: node.grad for node in topological_order(y)}
+    assert isinstance(x.grad, Value)
+    assert f"{number(x.grad.data)}<" in viz.draw_dot(y).source.replace("</FONT>", "<")
+    s = viz.Stepper(y)
+    assert s.goto(len(s) - 1).grads[x] == x.grad.data  # the fresh pass: plain floats, the same numbers
+    assert all(node.grad is grad for node, grad in stored.items())
+
+
+def test_a_film_of_a_big_graph_shows_each_steps_neighbourhood(tmp_path, dot_program):
+    from PIL import Image
+
+    from nn import MLP
+
+    model = MLP(2, [4, 4, 1], seed=1)
+    out = model([Value(0.5, "x1"), Value(-0.3, "x2")])
+    s = viz.Stepper(out, parameters=model.parameters())
+    assert len(s.recording.order) > viz.frames.NEIGHBOURHOOD_ABOVE
+    step = s.goto(len(s) // 2).step
+    source = s.graph().source
+    boxes = set(re.findall(r"^\s*v(\d+) \[label=", source, re.M))
+    order = s.recording.order
+    assert boxes == {str(order.index(n)) for n in (step.node, *step.node.parents)}  # the op and all its inputs
+    assert "values shown: this step" in source
+    paths = viz.backward_frames(out, tmp_path / "film", parameters=model.parameters())
+    assert len({Image.open(p).size for p in paths}) == 1

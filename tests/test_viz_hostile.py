@@ -76,9 +76,14 @@ class Tags(HTMLParser):
 
 
 @pytest.mark.parametrize("text", ["\t", "\n", "a\x00b", "\x1b[31m", "\ufffe", "\ud800", "ends in \\"])
-def test_each_hostile_label_renders_as_a_png(tmp_path, dot_program, text):
-    path = viz.render(graph_with(text, text), tmp_path / "g.png")
+def test_each_hostile_label_renders_as_a_png_a_film_and_a_page(tmp_path, dot_program, text):
+    root = graph_with(text, text)
+    path = viz.render(root, tmp_path / "g.png")
     assert path.read_bytes().startswith(b"\x89PNG")
+    frames = viz.backward_frames(root, tmp_path / "film", fmt="svg")
+    assert all(ET.fromstring(p.read_bytes()).tag == f"{SVG}svg" for p in frames)
+    page = viz.stepper_html(root, tmp_path / "p.html", title=text).read_text(encoding="utf-8")
+    assert f"<title>{visible(text, 200)}</title>" in page
 
 
 def test_visible_escapes_what_cannot_be_seen():

@@ -16,15 +16,14 @@ from functools import cached_property
 from typing import Callable, Iterable, Iterator, Optional
 
 from engine import BackwardStep, Value, backward_steps, topological_order
-from engine.names import is_constant, local_formula, node_names, number, op_symbol, step_caption
+from engine.names import is_constant, local_formula, node_names, number, op_symbol, operand, step_caption
 
 ROLES = ("input", "parameter", "constant", "intermediate", "output")
 SEED = 1.0  #: d root / d root: where every backward pass starts
 
-#: Refuse to lay out graphs bigger than this by default (values, then edges):
-#: Graphviz takes minutes on them, and nobody can read the result.
+#: Refuse to lay out graphs of more values than this by default (and of more than
+#: three times as many edges): Graphviz takes minutes on them, and nobody can read the result.
 MAX_NODES = 500
-MAX_EDGES = 1500
 
 
 def fresh_backward_pass(root: Value) -> list[BackwardStep]:
@@ -145,17 +144,12 @@ def written(op: str, args: list[str]) -> str:
     """An op applied to its arguments the way a blackboard writes it:
     ``a × b``, ``a**2``, ``tanh(n)``, ``Σ(a, b, c)``; ``2 × (-3)``."""
     if op.startswith("**") and len(args) == 1:  # x ** 2: the exponent is part of the op
-        return f"{_operand(args[0])}{op}"
+        return f"{operand(args[0])}{op}"
     if len(args) == 1 and op == "-":
-        return f"-{_operand(args[0])}"
+        return f"-{operand(args[0])}"
     if len(args) == 2 and not op[:1].isalpha() and op not in ("Σ", "Σw·x+b"):  # + - × / **
-        return f"{_operand(args[0])} {op} {_operand(args[1])}"
+        return f"{operand(args[0])} {op} {operand(args[1])}"
     return f"{op}({', '.join(args)})"
-
-
-def _operand(text: str) -> str:
-    # A negative number beside an operator gets brackets: 2 × (-3), (-2)**2.
-    return f"({text})" if text.startswith("-") else text
 
 
 def describe(root: Value, parameters: Iterable[Value] = (), max_nodes: Optional[int] = MAX_NODES,

@@ -36,6 +36,8 @@ GIF_SECONDS_PER_FRAME = 1.5
 MANIFEST = ".stepgrad-film.json"  #: in a film's folder: the files backward_frames wrote there
 _OWN_OPTIONS = ("highlight", "grads", "caption", "number_width")  # set by each frame itself
 _DRAW_OPTIONS = ("rankdir", "show_data", "show_grad", "fmt", "max_nodes", "parameters")
+#: A film of a graph with more values than this shows each step's neighbourhood, not the whole graph.
+NEIGHBOURHOOD_ABOVE = 30
 
 
 class BackwardRecording:
@@ -79,14 +81,25 @@ class BackwardRecording:
         return self.description.step_caption(k)
 
     def graph(self, k: int) -> graphviz.Digraph:
-        """Frame k as a Graphviz graph."""
+        """Frame k as a Graphviz graph: the whole graph, or on a big graph (more than
+        `NEIGHBOURHOOD_ABOVE` values) the neighbourhood of step k, drawn readably."""
         self.check_frame(k)
         step = self.steps[k - 1] if k else None
+        only, caption = None, self.caption(k)
+        if len(self.order) > NEIGHBOURHOOD_ABOVE:
+            only = self.neighbourhood(step)
+            caption += f"   [{len(only)} of {len(self.order)} values shown: this step's neighbourhood]"
         return picture(
-            self.description, **self.style, grads=self.grads_after(k), caption=self.caption(k),
+            self.description, **self.style, grads=self.grads_after(k), caption=caption,
             edge=(step.node, step.position) if step else None, step=step, backward_arrows=True,
-            number_width=self.number_width,
+            number_width=self.number_width, only=only,
         )
+
+    def neighbourhood(self, step: Optional[Step]) -> set[Value]:
+        """What a frame of a big graph shows: the op this step goes back through,
+        with all its inputs and what it reads (before the first step: the root's op)."""
+        node = step.node if step else self.root
+        return {node, *node.parents, *(step.reads if step else ())}
 
     def check_frame(self, k: int) -> None:
         if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < len(self):

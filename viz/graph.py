@@ -27,7 +27,7 @@ from typing import Iterable, Mapping, Optional, Union
 import graphviz
 
 from engine import Value
-from engine.names import visible
+from engine.names import node_names, visible  # node_names: what every picture calls a node
 
 from .atomic import check_target, write_atomically
 from .description import MAX_NODES, ROLES, Description, Step, describe, element_ids, node_roles
@@ -92,13 +92,6 @@ class GraphvizNotFound(RuntimeError):
 
 class GraphvizTimeout(RuntimeError):
     """Graphviz took longer than its time limit to lay out the graph."""
-
-
-def node_names(order: list[Value], parameters: Iterable[Value] = ()) -> dict[Value, str]:
-    """What pictures and captions call each node (see `engine.names.node_names`)."""
-    from engine.names import node_names as names
-
-    return names(order, parameters)
 
 
 # --- the picture --------------------------------------------------------------------
@@ -196,13 +189,15 @@ def picture(
     description: Description, *, rankdir: str = "LR", show_data: bool = True, show_grad: bool = True,
     grads: Optional[Mapping[Value, float]] = None, caption: str = "", number_width: int = 0,
     lit_node: Optional[Value] = None, edge: Optional[tuple[Value, int]] = None, step: Optional[Step] = None,
-    backward_arrows: bool = False, graph_attr: Optional[dict] = None,
+    backward_arrows: bool = False, graph_attr: Optional[dict] = None, only: Optional[set] = None,
 ) -> graphviz.Digraph:
     """Draw a described graph: the renderer every picture, frame and page goes through.
 
     `edge` (node, k) is lit in red; with `step`, the numbers the step reads are
     shaded too (the node's gradient and the data its local derivative uses),
     and with `backward_arrows` the lit edge points back, the way the gradient flows.
+    `only`: draw just these values (a neighbourhood of a big graph), with the
+    ops and edges between them.
     """
     d = description
     ids = d.ids
@@ -214,12 +209,15 @@ def picture(
     read_grad = {step.node} if step else set()
     grads = {node: node.grad for node in d.order} if grads is None else grads
     number = _padded(d.number, number_width)
-    style = {**_graph_style(rankdir, d), **(graph_attr or {})}
+    shown_roles = None if only is None else [d.roles[n] for n in only]
+    style = {**_graph_style(rankdir, d, shown_roles), **(graph_attr or {})}
     graph = graphviz.Digraph(name="stepgrad", graph_attr=style, node_attr={"fontname": TEXT_FONT})
     # A caption goes on a borderless cluster around the whole graph: at the top,
     # and apart from the legend, which then looks the same in every picture.
     body = graphviz.Digraph(name="cluster_caption", graph_attr=_caption_style(caption)) if caption else graph
     for node in d.order:
+        if only is not None and node not in only:
+            continue
         own = ids[node]
         role = d.roles[node]
         if role == "constant":
@@ -233,8 +231,8 @@ def picture(
                 rows.append(("grad", number(grads[node]), mark))
             label = _box(d.names[node], rows, role, own["node"] in lit)
         body.node(own["node"], label=label, id=own["node"], shape="plain")
-        if node.parents:
-            _draw_op(body, d, node, lit, backward_arrows)
+        if node.parents and (only is None or any(p in only for p in node.parents)):
+            _draw_op(body, d, node, lit, backward_arrows, only)
     if caption:
         graph.subgraph(body)
     return graph
@@ -336,7 +334,8 @@ def collapsed_picture(
     return graph
 
 
-def _draw_op(graph: graphviz.Digraph, d: Description, node: Value, lit: set, backward_arrows: bool) -> None:
+def _draw_op(graph: graphviz.Digraph, d: Description, node: Value, lit: set, backward_arrows: bool,
+             only: Optional[set] = None) -> None:
     """The op circle of `node`, the edge into it from each parent, and the edge out."""
     own = d.ids[node]
     op_lit = own["op"] in lit
@@ -346,6 +345,8 @@ def _draw_op(graph: graphviz.Digraph, d: Description, node: Value, lit: set, bac
         fontsize="15", margin="0.06,0.02", width="0.5", height="0.4",
     )
     for k, parent in enumerate(node.parents):
+        if only is not None and parent not in only:
+            continue
         edge_id = own["ins"][k]
         graph.edge(d.ids[parent]["node"], own["op"], id=edge_id,
                    **_edge_style(edge_id in lit, backward_arrows))

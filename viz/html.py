@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from engine import Value
+from engine.names import visible
 
 from .atomic import check_target, write_atomically
 from .description import MAX_NODES, Description, Step, describe, written
@@ -85,7 +86,7 @@ def page_from(description: Description, mode: str = "backward", *, title: Option
     # Drawn with every gradient at 0 and every number padded to one width, so
     # the page can write any step's numbers into the boxes without moving them.
     drawing = picture(description, grads=dict.fromkeys(description.order, 0.0), number_width=data["width"])
-    title = title or f"stepgrad: stepping through {description.names[description.root]}"
+    title = visible(title, limit=200) if title else f"stepgrad: stepping through {description.names[description.root]}"
     style, script = _asset("stepper.css"), _asset("stepper.js")
     return fill_template(
         _asset("stepper.html"),

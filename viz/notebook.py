@@ -28,7 +28,7 @@ def value_html(value: Value) -> str:
         '<div style="font-family: monospace; display: inline-block; border: 2px solid #5a5a5a; '
         'border-radius: 4px; padding: 4px 10px; margin: 2px 0">'
         f"<b>{name}</b>{made}&nbsp;&nbsp; data {html.escape(number(value.data))}"
-        f"&nbsp;&nbsp; grad {html.escape(number(value.grad) if isinstance(value.grad, float) else str(value.grad))}"
+        f"&nbsp;&nbsp; grad {html.escape(number(value.grad))}"
         "</div>"
     )
     if not value.parents:
