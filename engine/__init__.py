@@ -2,7 +2,7 @@
 
 Standard library only. Read it in this order (about 30 minutes; lines):
 
-1. __init__.py       38  this map
+1. __init__.py       43  this map
 2. value.py         245  `Value`: a number that remembers its parents and local derivatives
 3. primitives.py    195  the op table: one row per op (forward, local derivatives, domain, kinks)
 4. op.py            285  `Op.__call__`: lift the inputs, check the domain, run forward,
@@ -10,14 +10,17 @@ Standard library only. Read it in this order (about 30 minutes; lines):
 5. walk.py          295  the backward pass on one page: topological order + chain rule,
                          and `backward_steps`, the same walk reporting each edge;
                          at the end, the same walk on Values (create_graph=True)
-6. fused.py         160  `add_all`, `dot`: many inputs, one node
+6. fused.py         185  `add_all`, `dot`: many inputs, one node
 7. forward_mode.py   40  `forward_grad`: the same local derivatives, walked upwards
 
 Then `demos/topo_order.py` shows why the order matters. Also here: gradcheck.py
 (finite differences against `backward()`), functional.py (`grad(f)`, `hvp`,
-`hessian`: gradients of gradients as functions), hot_paths.py (the commonest
-steps written out for speed; a builtin sum() kept as one node), strategies.py
-(hypothesis strategies for random graphs) and files.py (the one atomic writer).
+`hessian`: gradients of gradients as functions), strategies.py (hypothesis
+strategies for random graphs), files.py (the one atomic writer), names.py (one
+name per node, for pictures and captions), parse.py (formulas to graphs),
+codegen.py (a graph as straight-line Python) and hot_paths.py (add, mul, relu,
+dot and the float backward pass written out for speed: the same steps as op.py
+and walk.py, off the reading path).
 The only import loop: value.py <-> primitives.py/op.py (a `Value`'s operators are
 ops, and ops make `Value`s).
 """
@@ -31,12 +34,12 @@ from .gradcheck import GradcheckError, GradcheckReport, gradcheck
 from .functional import grad, hessian, hvp
 from .primitives import arctan2
 from .parse import FormulaError, parse
+from .codegen import CompiledGraph, step_code, to_python
 
 __all__ = [
     "Value", "Op", "OPS", "define_op", "generic_exp", "generic_log", "add_all", "dot",
     "topological_order", "forward_grad", "zero_grad", "backward", "backward_steps", "BackwardStep",
     "gradcheck", "GradcheckReport", "GradcheckError", "lift", "as_float",
     "grad", "hvp", "hessian", "arctan2", "generic_sin", "generic_cos",
-    "parse", "FormulaError",
+    "parse", "FormulaError", "to_python", "CompiledGraph", "step_code",
 ]
-from .codegen import CompiledGraph, step_code, to_python
