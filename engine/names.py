@@ -18,6 +18,7 @@ Standard library only, like the rest of the engine.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from typing import Callable, Iterable, Optional
 
@@ -129,9 +130,68 @@ def _expression(node: Value, names: dict[Value, str]) -> str:
     return f"{op_symbol(op)}({', '.join(args)})"
 
 
+#: A plain number ≥ 0 as `number` writes it: 3, 0.7071, 1.235e+20, inf.
+_PLAIN_NUMBER = re.compile(r"(\d+(\.\d+)?(e[+-]\d+)?|inf|nan)")
+#: Characters that may follow the letters of a name and keep it one token: x′, w₁, y².
+_NAME_MARKS = "_'′″‴…:"
+
+
+def is_token(text: str) -> bool:
+    """Whether `text` reads as ONE thing wherever it is put: a name like `x1`,
+    `w₁`, `ŷ`, `x′`, `layers.0.w.2`, `W1[0,1]`, a call `tanh(n)`, something
+    already in brackets `(a+b)`, or a plain number ≥ 0. `ŷ−y`, `-3`, `(y0−Y)²`
+    and `a b` are not: beside an operator they must be bracketed (`operand`)."""
+    if not text:
+        return False
+    if _PLAIN_NUMBER.fullmatch(text):
+        return True
+    if text[0] == "(":
+        return _closing_bracket(text, 0) == len(text) - 1
+    i = 0
+    while i < len(text) and _name_char(text[i]):
+        i += 1
+    if i == 0 or not (text[0].isalpha() or text[0] == "_" or unicodedata.category(text[0]) == "No"
+                      or text[0].isdigit()):
+        return False
+    while i < len(text):  # what may follow a name: an index W[0,1], a call tanh(n), a field .w
+        if text[i] in "[(":
+            end = _closing_bracket(text, i)
+            if end < 0:
+                return False
+            i = end + 1
+        elif text[i] == "." and i + 1 < len(text) and _name_char(text[i + 1]):
+            i += 1
+            while i < len(text) and _name_char(text[i]):
+                i += 1
+        else:
+            return False
+    return True
+
+
+def _name_char(char: str) -> bool:
+    """A letter, digit (also ₁ and ²), combining accent or prime: part of one name."""
+    return char.isalnum() or char in _NAME_MARKS or unicodedata.category(char) in ("Mn", "Mc", "No", "Lm")
+
+
+def _closing_bracket(text: str, start: int) -> int:
+    """Where the bracket opened at `start` closes (-1 if it does not)."""
+    pairs = {"(": ")", "[": "]"}
+    depth, opener, closer = 0, text[start], pairs[text[start]]
+    for i in range(start, len(text)):
+        if text[i] == opener:
+            depth += 1
+        elif text[i] == closer:
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
 def operand(text: str) -> str:
-    """A number beside an operator: a negative one in brackets, `2 × (-3)`."""
-    return f"({text})" if text.startswith("-") else text
+    """A name or number as it is written inside a bigger expression: as it is
+    when it is one token (`x1`, `0.5`, `tanh(n)`), else in brackets, so that
+    `2·(ŷ−y)`, `∂(ŷ−y)`, `(ŷ−y).grad` and `2 × (-3)` read right."""
+    return text if is_token(text) else f"({text})"
 
 
 def _factor(text: str) -> str:
@@ -144,47 +204,50 @@ def local_formula(node: Value, k: int, name: Callable[[Value], str]) -> Optional
     reads: for o = a·b, k = 0 gives ("b", [b]). None when the op has no rule here
     (a student's own op): the caption then shows the number only."""
     op, parents = node.op, node.parents
-    o = name(node)
+    def name_in(value: Value) -> str:  # a name inside the formula: bracketed unless one token
+        return operand(name(value))
+
+    o = name_in(node)
     if op in ("+", "Σ"):
         return "1", []
     if op == "-":
         return ("-1", []) if len(parents) == 1 or k == 1 else ("1", [])
     if op in ("*", "mul") and len(parents) == 2:
         other = parents[1 - k]
-        return name(other), [other]
+        return name_in(other), [other]
     if op == "/" and len(parents) == 2:
         if k == 0:
-            return f"1/{name(parents[1])}", [parents[1]]
-        return f"-{o}/{name(parents[1])}", [node, parents[1]]
+            return f"1/{name_in(parents[1])}", [parents[1]]
+        return f"-{o}/{name_in(parents[1])}", [node, parents[1]]
     if op.startswith("**") and len(parents) == 1:
         try:
             n = float(op[2:])
         except ValueError:
             return None
-        a = name(parents[0])
+        a = name_in(parents[0])
         if n == 2:
             return f"2·{a}", [parents[0]]
-        return f"{number(n)}·{a}**{number(n - 1)}", [parents[0]]
+        return f"{number(n)}·{a}**{operand(number(n - 1))}", [parents[0]]
     if op == "**" and len(parents) == 2:
-        a, b = name(parents[0]), name(parents[1])
+        a, b = name_in(parents[0]), name_in(parents[1])
         if k == 0:
             return f"{b}·{a}**({b}-1)", [parents[1], parents[0]]
         return f"{o}·log({a})", [node, parents[0]]
-    if op == "Σw·x+b":  # engine.dot: ∂/∂wᵢ is the xᵢ it multiplies (and back); ∂/∂b is 1
+    if op in ("Σw·x+b", "Σw·x"):  # dot, sum of products: ∂/∂wᵢ is the xᵢ it multiplies (and back)
         local = node.local_grads[k]
         for j, partner in enumerate(parents):
             if j != k and partner.data == local and node.local_grads[j] == parents[k].data:
-                return name(partner), [partner]
-        return ("1", []) if k == len(parents) - 1 and local == 1.0 else None
+                return name_in(partner), [partner]
+        return number(local), []  # a bias or lone term (1), or a partner that is a plain number
     single = len(parents) == 1
     rules = {
         "exp": (o, [node]),
-        "log": (f"1/{name(parents[0])}", list(parents)),
+        "log": (f"1/{name_in(parents[0])}", list(parents)),
         "sqrt": (f"0.5/{o}", [node]),
         "tanh": (f"1 - {o}**2", [node]),
         "σ": (f"{o}·(1 - {o})", [node]),
         "sigmoid": (f"{o}·(1 - {o})", [node]),
-        "abs": (f"sign({name(parents[0])})", list(parents)),
+        "abs": (f"sign({name_in(parents[0])})", list(parents)),
     }
     if single and op in rules:
         return rules[op]
@@ -211,7 +274,7 @@ def step_caption(step, name: Optional[Callable[[Value], str]] = None, before: Op
     step's `position`), which tells apart the two edges of `a * a`.
     """
     name = name or default_namer(step.node)
-    n, p = name(step.node), name(step.parent)
+    n, p = operand(name(step.node)), operand(name(step.parent))
     local, up, contribution = number(step.local_grad), number(step.upstream), number(step.contribution)
     if position is None:
         position = step.position

@@ -370,3 +370,31 @@ def test_a_film_of_a_big_graph_shows_each_steps_neighbourhood(tmp_path, dot_prog
     assert "values shown: this step" in source
     paths = viz.backward_frames(out, tmp_path / "film", parameters=model.parameters())
     assert len({Image.open(p).size for p in paths}) == 1
+
+
+def test_a_long_pass_is_cut_to_max_frames_and_says_so(tmp_path, dot_program, capsys):
+    x = Value(1.0, label="x")
+    f = x * 1.0
+    for i in range(2, 9):
+        f = f + x * float(i)  # a pass of more steps than the film may draw
+    f.label = "f"
+    total = len(viz.describe(f).steps)
+    paths = viz.backward_frames(f, tmp_path / "film", "svg", max_frames=5)
+    assert [p.name for p in paths] == [f"frame_{k:03d}.svg" for k in range(6)]  # frame k is still step k
+    assert sorted(os.listdir(tmp_path / "film")) == sorted([".stepgrad-film.json", *(p.name for p in paths)])
+    manifest = __import__("json").loads((tmp_path / "film" / ".stepgrad-film.json").read_text())
+    assert (manifest["steps"], manifest["frames"]) == (total, 6)
+    assert f"has {total} steps; the film shows the first 5" in manifest["cut"]
+    assert f"has {total} steps; the film shows the first 5" in capsys.readouterr().err
+    # the last frame drawn is step 5's
+    assert "step 5/" in paths[-1].read_text()
+
+
+def test_a_pass_within_max_frames_is_drawn_whole(tmp_path, dot_program, capsys):
+    x = Value(2.0, label="x")
+    f = x * x + x
+    f.label = "f"
+    paths = viz.backward_frames(f, tmp_path / "film", "svg", max_frames=len(viz.describe(f).steps))
+    assert len(paths) == len(viz.describe(f).steps) + 1
+    assert "cut" not in __import__("json").loads((tmp_path / "film" / ".stepgrad-film.json").read_text())
+    assert capsys.readouterr().err == ""

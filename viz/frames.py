@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Optional, Union
@@ -38,6 +39,9 @@ _OWN_OPTIONS = ("highlight", "grads", "caption", "number_width")  # set by each 
 _DRAW_OPTIONS = ("rankdir", "show_data", "show_grad", "fmt", "max_nodes", "parameters")
 #: A film of a graph with more values than this shows each step's neighbourhood, not the whole graph.
 NEIGHBOURHOOD_ABOVE = 30
+#: The most steps a film draws by default (each frame is one Graphviz run): a longer
+#: pass gets frame 0 and the frames of its first MAX_FRAMES steps, and says so.
+MAX_FRAMES = 60
 
 
 class BackwardRecording:
@@ -107,7 +111,8 @@ class BackwardRecording:
 
 
 def backward_frames(
-    root: Value, out_dir: Union[str, os.PathLike], fmt: str = "png", gif: bool = False, **draw_opts
+    root: Value, out_dir: Union[str, os.PathLike], fmt: str = "png", gif: bool = False,
+    max_frames: Optional[int] = MAX_FRAMES, **draw_opts
 ) -> list[Path]:
     """Draw a fresh backward pass of `root`: `frame_000.<fmt>` before the first
     step, then one frame per step, all the same size. Returns the frame paths.
@@ -122,20 +127,35 @@ def backward_frames(
     the old one whole (written aside, then swapped in), so an interrupted run
     never leaves old and new frames mixed, and no file this function did not
     write is ever deleted.
+
+    A pass of more than `max_frames` steps (default `MAX_FRAMES`; None: no
+    limit) is cut: frame 0 and the frames of its first `max_frames` steps are
+    drawn (frame k is still step k), a line on stderr and the manifest say so.
+    Each frame is one Graphviz run; hundreds of them take many minutes.
     """
     if fmt not in FRAME_FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(FRAME_FORMATS)}, got {fmt!r}")
+    if max_frames is not None and (isinstance(max_frames, bool) or not isinstance(max_frames, int)
+                                   or max_frames < 1):
+        raise ValueError(f"max_frames must be a positive int or None, got {max_frames!r}")
     out_dir = film_folder(out_dir)  # before the pass: a bad folder fails in a second
     recording = BackwardRecording(root, **draw_opts)
-    digits = max(3, len(str(len(recording) - 1)))
-    names = [f"frame_{k:0{digits}d}.{fmt}" for k in range(len(recording))]
-    pictures = [graph_bytes(recording.graph(k), fmt) for k in range(len(recording))]
+    steps = len(recording) - 1
+    drawn = len(recording) if max_frames is None else min(len(recording), max_frames + 1)
+    note = None
+    if drawn < len(recording):
+        note = (f"the backward pass has {steps} steps; the film shows the first {drawn - 1} "
+                f"(frames 0 to {drawn - 1}; max_frames={max_frames}), each step's caption has the rest")
+        sys.stderr.write(f"backward_frames: {note}\n")
+    digits = max(3, len(str(drawn - 1)))
+    names = [f"frame_{k:0{digits}d}.{fmt}" for k in range(drawn)]
+    pictures = [graph_bytes(recording.graph(k), fmt) for k in range(drawn)]
     files = dict(zip(names, same_canvas(pictures, fmt)))
     if gif:
         pngs = list(files.values()) if fmt == "png" else same_canvas(
-            [graph_bytes(recording.graph(k), "png") for k in range(len(recording))], "png")
+            [graph_bytes(recording.graph(k), "png") for k in range(drawn)], "png")
         files["backward.gif"] = animated_gif(pngs)
-    swap_in_film(out_dir, files)
+    swap_in_film(out_dir, files, {"steps": steps, "frames": drawn, "cut": note} if note else None)
     return [out_dir / name for name in names]
 
 
@@ -171,16 +191,18 @@ def film_files(out_dir: Path) -> list[str]:
     return [name for name in listed if isinstance(name, str) and "/" not in name and name not in ("", ".", "..")]
 
 
-def swap_in_film(out_dir: Path, files: dict[str, bytes]) -> None:
+def swap_in_film(out_dir: Path, files: dict[str, bytes], about: Optional[dict] = None) -> None:
     """Write `files` into a fresh folder beside `out_dir`, then swap it in for the
-    old film; delete only the old film's own files."""
+    old film; delete only the old film's own files. `about` (what was cut from
+    the film, if anything) goes into the manifest beside the file list."""
     out_dir = Path(os.path.realpath(out_dir)) if out_dir.is_symlink() else out_dir
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.new-"))
     try:
         for name, data in files.items():
             write_atomically(fresh / name, data)
-        write_atomically(fresh / MANIFEST, json.dumps({"files": sorted(files)}, indent=1) + "\n")
+        manifest = {"files": sorted(files), **(about or {})}
+        write_atomically(fresh / MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
         os.chmod(fresh, stat_mode(out_dir))
         if out_dir.exists():
             old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.old-"))
