@@ -71,6 +71,7 @@ class Session:
     pictures: list[Path] = field(default_factory=list)
     main_graph: Optional[Value] = None
     main_parameters: Sequence[Value] = ()  #: coloured as parameters in the step-through page
+    main_constants: Sequence[Value] = ()  #: labelled leaves shown as constants (no gradient step)
     graphviz_missing: Optional[str] = None
     quit: bool = False                 #: the student typed q
 
@@ -178,13 +179,13 @@ class Session:
         out, as there). The stored gradients are not changed."""
         import viz
 
-        steps = viz.describe(root, self.main_parameters, max_nodes=None).steps
+        steps = viz.describe(root, self.main_parameters, max_nodes=None, constants=self.main_constants).steps
         edges = _count_edges(root)
         skipped = edges - len(steps)
         self.say(f"backward pass: {len(steps)} steps, one per edge, in reverse topological order")
         if skipped:
             into = "the step into a constant" if skipped == 1 else f"the {skipped} steps into constants"
-            self.say(f"  (and {into}, not shown: a plain number needs no gradient)")
+            self.say(f"  (and {into}, not shown: a constant needs no gradient)")
         frames = self._frame_files.get(id(root), [])
         if self.options.step and frames:
             self.say(f"a picture of each step is in {frames[0].parent}{os.sep}")
@@ -242,6 +243,7 @@ class Session:
         import viz
 
         draw_options.setdefault("parameters", self.main_parameters)
+        draw_options.setdefault("constants", self.main_constants)
         path = self._draw(lambda: viz.render(root, self.out_dir / filename, **draw_options), filename)
         self.keep(path)
         return path
@@ -255,6 +257,7 @@ class Session:
         import viz
 
         draw_options.setdefault("parameters", self.main_parameters)
+        draw_options.setdefault("constants", self.main_constants)
         paths = self._draw(lambda: viz.backward_frames(root, self.out_dir / folder, **draw_options),
                            "backward frames")
         paths = list(paths or [])

@@ -66,11 +66,11 @@ def _dot(weights: tuple, inputs: tuple, bias) -> Value:
         total = _finite(total, "dot", w_data + x_data)
     # the op that knows the layout (for gradients of gradients): one of two shared ones, nearly always
     if not w_nodes or not x_nodes:
-        op = DOT_WITH_NUMBER_PARTNERS
+        op = DOT_WITH_NUMBER_PARTNERS if isinstance(bias, Value) else DOT_WITH_NUMBER_PARTNERS_NO_BIAS
     elif len(w_nodes) == len(weights) and len(x_nodes) == len(inputs):
         op = DOT_OF_VALUES
     else:
-        op = _mixed_dot_op(weights, inputs)
+        op = _mixed_dot_op(weights, inputs, isinstance(bias, Value))
     return _node(total, op, tuple(parents), tuple(local_grads))
 
 
@@ -85,9 +85,12 @@ class FusedOp(str):
     """The `op` of an `add_all` or `dot` node: a str (its symbol, as before) that also
     knows the node's derivative rule, written on Values."""
 
-    def __new__(cls, symbol: str, derivatives):
+    def __new__(cls, symbol: str, derivatives, has_bias: Optional[bool] = None):
         op = super().__new__(cls, symbol)
         op.derivatives = derivatives
+        # a dot's last parent is its bias (True) or not (False); None: its layout tells
+        # (a dot of Values has a bias when its number of parents is odd)
+        op.has_bias = has_bias
         return op
 
 
@@ -133,11 +136,12 @@ SUM = FusedOp("Σ", _every_one)
 SUM_OF_PRODUCTS = FusedOp("Σw·x", _in_pairs)
 hot_paths.running_sums_make(SUM, SUM_OF_PRODUCTS)  # a builtin sum() folded into one node makes these
 DOT = "Σw·x+b"
-DOT_WITH_NUMBER_PARTNERS = FusedOp(DOT, _recorded)
+DOT_WITH_NUMBER_PARTNERS = FusedOp(DOT, _recorded, has_bias=True)
+DOT_WITH_NUMBER_PARTNERS_NO_BIAS = FusedOp(DOT, _recorded, has_bias=False)
 DOT_OF_VALUES = FusedOp(DOT, _paired)
 
 
-def _mixed_dot_op(weights: list, inputs: list) -> FusedOp:
+def _mixed_dot_op(weights: list, inputs: list, has_bias: bool) -> FusedOp:
     """The op of a dot with Values and numbers mixed: per Value, where its partner is among the parents."""
     position, at = 0, []
     for item in weights + inputs:
@@ -146,7 +150,7 @@ def _mixed_dot_op(weights: list, inputs: list) -> FusedOp:
     n = len(weights)
     partners = tuple(at[n + i] for i, w in enumerate(weights) if isinstance(w, Value)) \
         + tuple(at[i] for i, x in enumerate(inputs) if isinstance(x, Value))
-    return FusedOp(DOT, _with_partners(partners))
+    return FusedOp(DOT, _with_partners(partners), has_bias)
 
 
 def _finite(total, name: str, numbers: list[float]) -> float:

@@ -254,6 +254,63 @@ def local_formula(node: Value, k: int, name: Callable[[Value], str]) -> Optional
     return None
 
 
+#: The fused sums (engine.fused): one node for many terms.
+FUSED_SUMS = ("Σ", "Σw·x", "Σw·x+b")
+
+
+def fused_terms(node: Value) -> tuple[list[tuple], float]:
+    """The terms a fused sum node (`add_all`, `dot`, a folded `sum()` of products)
+    adds up, and the plain number it adds besides (a bias or start given as a number):
+    each term is `(value,)` for a term taken as it is (a bias), or `(value, partner)`
+    for a product, the partner a `Value` or the plain number it was multiplied by.
+    The terms' numbers add up to `node.data` (up to rounding)."""
+    parents, local_grads = node.parents, node.local_grads
+    terms: list[tuple] = []
+    if node.op == "Σ":
+        terms = [(p,) for p in parents]
+    elif node.op == "Σw·x":  # parents in pairs (w, x), after a plain first term when odd
+        first = len(parents) % 2
+        terms = [(p,) for p in parents[:first]]
+        terms += [(parents[i], parents[i + 1]) for i in range(first, len(parents) - 1, 2)]
+    else:
+        has_bias = getattr(node.op, "has_bias", None)
+        if has_bias is None:  # a dot of Values: weights, inputs, then the bias if any
+            has_bias = len(parents) % 2 == 1
+        products = len(parents) - bool(has_bias)
+        paired: set[int] = set()
+        for k in range(products):
+            if k in paired:
+                continue
+            partner = next((j for j in range(k + 1, products) if j not in paired
+                            and parents[j].data == local_grads[k] and local_grads[j] == parents[k].data), None)
+            if partner is None:
+                terms.append((parents[k], local_grads[k]))  # its partner was a plain number
+            else:
+                paired.add(partner)
+                terms.append((parents[k], parents[partner]))
+        if has_bias:
+            terms.append((parents[-1],))
+    total = 0.0
+    for term in terms:
+        total += term[0].data * _number_of(term[1]) if len(term) == 2 else term[0].data
+    rest = node.data - total
+    scale = sum(abs(term[0].data * _number_of(term[1])) if len(term) == 2 else abs(term[0].data)
+                for term in terms)
+    return terms, (rest if abs(rest) > 1e-12 * max(1.0, scale) else 0.0)
+
+
+def _number_of(partner) -> float:
+    return partner.data if isinstance(partner, Value) else float(partner)
+
+
+def fused_op_name(node: Value) -> str:
+    """A fused sum's symbol as shown: `Σw·x+b` only when the dot has a bias."""
+    if node.op != "Σw·x+b":
+        return op_symbol(node.op)
+    terms, rest = fused_terms(node)
+    return "Σw·x+b" if rest or any(len(term) == 1 for term in terms) else "Σw·x"
+
+
 def default_namer(node: Value) -> Callable[[Value], str]:
     """Names for one caption when none are given: those of `node`'s own graph."""
     from .walk import topological_order  # names need the walk; the walk needs names only for captions
@@ -275,6 +332,9 @@ def step_caption(step, name: Optional[Callable[[Value], str]] = None, before: Op
     """
     name = name or default_namer(step.node)
     n, p = operand(name(step.node)), operand(name(step.parent))
+    if is_constant(step.parent) and name(step.parent) == number(step.parent.data):
+        # a plain number of the graph: the engine passes it a share, but nobody keeps it
+        return f"(constant {name(step.parent)} in {n}: no gradient kept)"
     local, up, contribution = number(step.local_grad), number(step.upstream), number(step.contribution)
     if position is None:
         position = step.position

@@ -159,6 +159,17 @@ def test_step_pauses_between_sections_of_a_big_demo():
     assert "[forward done:" in text and "[layer 2 done:" in text
 
 
+def test_delta_rule_steps_read_as_the_formulas_they_compute():
+    status, text = run(["delta_rule", "--no-render"])
+    assert status == 0, text
+    # y (the label) and ½ are constants: no gradient step into them
+    assert "½.grad" not in text and " y.grad" not in text
+    assert "the 2 steps into constants, not shown" in text
+    # ŷ−y is one node: bracketed wherever it is put into a bigger expression
+    assert "(ŷ−y).grad += ∂((ŷ−y)²)/∂(ŷ−y) × ((ŷ−y)²).grad = 2·(ŷ−y) × 0.5 =" in text
+    assert "2·ŷ−y" not in text
+
+
 # ---- pictures ------------------------------------------------------------------------
 
 PNG = b"\x89PNG\r\n\x1a\n"

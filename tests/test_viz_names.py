@@ -47,3 +47,86 @@ def test_single_tokens_stay_bare():
     for text in ("ŷ−y", "-3", "(y0−Y)²", "−u", "a b", "(a)+(b)", "1/m"):
         assert not is_token(text), text
         assert operand(text) == f"({text})"
+
+
+def test_a_step_into_an_unlabelled_constant_says_so_instead_of_a_gradient():
+    x = Value(1.0, label="x")
+    f = _labelled(x * 2 + 1, "f")
+    captions = [s.caption() for s in backward_steps(f)]  # the engine still walks every edge
+    assert len(captions) == 4
+    assert "(constant 1 in f: no gradient kept)" in captions
+    assert "(constant 2 in (x·2): no gradient kept)" in captions
+    assert not any(c.startswith(("1.grad", "2.grad")) for c in captions)
+    assert "x.grad += ∂(x·2)/∂x × (x·2).grad = 2 × 1 = 2  →  x.grad = 0 + 2 = 2" in captions
+
+
+def test_labelled_constants_get_no_step_and_show_their_number():
+    import viz
+
+    y_hat, y, half = Value(0.75, label="ŷ"), Value(1.0, label="y"), Value(0.5, label="½")
+    loss = _labelled(half * (y_hat - y) ** 2, "L")
+    d = viz.describe(loss, constants=[y, half])
+    assert d.roles[y] == d.roles[half] == "constant"
+    assert {s.parent for s in d.steps}.isdisjoint({y, half})
+    assert any(s.parent is y_hat for s in d.steps)
+    assert d.forward_caption(y) == "y = 1   (a constant)"
+    without = viz.describe(loss)
+    assert len(without.steps) == len(d.steps) + 2
+    source = viz.draw_dot(loss, constants=[y, half]).source
+    assert "y = 1" in source and "½ = 0.5" in source
+
+
+def test_a_constant_must_be_a_leaf():
+    import pytest
+    import viz
+
+    x = Value(1.0, label="x")
+    f = x * 2
+    with pytest.raises(ValueError, match="constants must be leaves"):
+        viz.describe(f + 1, constants=[f])
+
+
+def _recomputed(by_value: str) -> float:
+    """The sum a caption shows by numbers, worked out from its text alone."""
+    total = 0.0
+    for term in by_value.split(" + "):
+        factors = [float(f.strip("()")) for f in term.split("·")]
+        product = 1.0
+        for f in factors:
+            product *= f
+        total += product
+    return total
+
+
+def test_a_dot_forward_caption_shows_every_pair_and_adds_up():
+    import viz
+    from engine import dot
+
+    w = [Value(-1.6776, label="W1[0,1]"), Value(3.5822, label="W1[1,1]")]
+    z = _labelled(dot(w, [1.0, 0.5]), "z")  # numbers as inputs, no bias
+    d = viz.describe(z)
+    caption = d.forward_caption(z)
+    assert caption == "z = Σw·x: W1[0,1]·1 + W1[1,1]·0.5 = (-1.6776)·1 + 3.5822·0.5 = 0.1135"
+    assert d.op_text(z) == "Σw·x"  # no bias, so no +b
+    b = Value(0.25, label="b")
+    zb = _labelled(dot(w, [1.0, 0.5], b), "zb")
+    assert viz.describe(zb).op_text(zb) == "Σw·x+b"
+    assert viz.describe(zb).forward_caption(zb).endswith("= (-1.6776)·1 + 3.5822·0.5 + 0.25 = 0.3635")
+
+
+def test_a_long_dot_caption_is_abbreviated_but_still_adds_up():
+    import viz
+    from engine import dot
+    from engine.names import number
+
+    xs = [Value(0.5 + i, label=f"x{i}") for i in range(9)]
+    ws = [Value(0.1 * i - 0.3, label=f"w{i}") for i in range(9)]
+    z = _labelled(dot(ws, xs, Value(0.7, label="b")), "z")
+    caption = viz.describe(z).forward_caption(z)
+    _, by_name, by_value, value = caption.split(" = ")
+    assert by_name == "Σw·x+b: w0·x0 + w1·x1 + w2·x2 + (6 more terms) + b"
+    assert value == number(z.data)
+    assert abs(_recomputed(by_value) - z.data) < 1e-3
+    assert len(caption) <= 130
+    many = _labelled(dot([Value(0.01 * i) for i in range(500)], [1.5] * 500), "many")
+    assert len(viz.describe(many, max_nodes=None).forward_caption(many)) <= 130  # however many terms

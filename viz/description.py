@@ -16,7 +16,8 @@ from functools import cached_property
 from typing import Callable, Iterable, Iterator, Optional
 
 from engine import BackwardStep, Value, backward_steps, topological_order
-from engine.names import is_constant, local_formula, node_names, number, op_symbol, operand, step_caption
+from engine.names import (FUSED_SUMS, fused_op_name, fused_terms, is_constant, local_formula, node_names, number,
+                          op_symbol, operand, step_caption)
 
 ROLES = ("input", "parameter", "constant", "intermediate", "output")
 SEED = 1.0  #: d root / d root: where every backward pass starts
@@ -125,6 +126,8 @@ class Description:
         return f"step {k}/{len(self.steps)}:  {self.steps[k - 1].caption}"
 
     def op_text(self, node: Value) -> str:
+        if node.op in FUSED_SUMS:
+            return fused_op_name(node)
         return op_symbol(node.op) or "?"
 
     def forward_caption(self, node: Value) -> str:
@@ -133,11 +136,55 @@ class Description:
         if not node.parents:
             kind = {"constant": "a constant", "parameter": "a parameter"}.get(self.roles[node], "an input")
             if kind == "a constant":
-                return f"{value}   (a constant)"
+                named = self.names[node]
+                return f"{value}   (a constant)" if named == value else f"{named} = {value}   (a constant)"
             return f"{self.names[node]} = {value}   ({kind})"
+        if node.op in FUSED_SUMS:
+            by_name, by_value = self.terms_written(node)
+            return f"{self.names[node]} = {self.op_text(node)}: {by_name} = {by_value} = {value}"
         by_name = written(self.op_text(node), [self.names[p] for p in node.parents])
         by_value = written(self.op_text(node), [self.number(p.data) for p in node.parents])
         return f"{self.names[node]} = {by_name} = {by_value} = {value}"
+
+    def terms_written(self, node: Value) -> tuple[str, str]:
+        """A fused sum's terms, by name and by number: ``w0·x0 + w1·x1 + b`` and
+        ``0.5·1 + (-2)·0 + 0.1``; past `SHOWN_TERMS` products, the rest is one
+        number, ``+ (7 more terms)`` and ``+ 0.423``, so the sum still adds up."""
+        terms, rest = fused_terms(node)
+        products = [t for t in terms if len(t) == 2]
+        plain = [t for t in terms if len(t) == 1]
+        if node.op == "Σ":
+            products, plain = plain, []  # every term is plain: abbreviate them alike
+        shown, hidden = (products, []) if len(products) <= SHOWN_TERMS else \
+            (products[:SHOWN_TERMS - 1], products[SHOWN_TERMS - 1:])
+        names, numbers = [], []
+        for term in shown + plain:
+            names.append(self._term(term, lambda v: self.names[v]))
+            numbers.append(self._term(term, lambda v: self.number(v.data)))
+        if hidden:
+            at = len(shown)
+            hidden_sum = sum(t[0].data * (_partner_number(t[1]) if len(t) == 2 else 1.0) for t in hidden)
+            names.insert(at, f"({len(hidden)} more terms)")
+            numbers.insert(at, operand(self.number(hidden_sum)))
+        if rest:
+            names.append(self.number(rest))
+            numbers.append(operand(self.number(rest)))
+        return " + ".join(names) or "0", " + ".join(numbers) or "0"
+
+    def _term(self, term: tuple, text: Callable[[Value], str]) -> str:
+        if len(term) == 1:
+            return operand(text(term[0]))
+        partner = term[1]
+        shown = text(partner) if isinstance(partner, Value) else self.number(partner)
+        return f"{operand(text(term[0]))}·{operand(shown)}"
+
+
+#: The most products a forward caption of a fused sum lists; the rest are added up.
+SHOWN_TERMS = 4
+
+
+def _partner_number(partner) -> float:
+    return partner.data if isinstance(partner, Value) else float(partner)
 
 
 def written(op: str, args: list[str]) -> str:
@@ -153,14 +200,18 @@ def written(op: str, args: list[str]) -> str:
 
 
 def describe(root: Value, parameters: Iterable[Value] = (), max_nodes: Optional[int] = MAX_NODES,
-             number_format: Optional[str] = None) -> Description:
-    """The description of `root`'s graph (refusing one too big to draw: see `check_size`)."""
+             number_format: Optional[str] = None, constants: Iterable[Value] = ()) -> Description:
+    """The description of `root`'s graph (refusing one too big to draw: see `check_size`).
+
+    `constants` are labelled leaves to treat as constants (a data point `y`, the
+    ½ of ½(ŷ − y)²): shown by their label and number, with no gradient step,
+    like the unlabelled numbers of the graph."""
     if not isinstance(root, Value):
         raise TypeError(f"viz needs a Value, got {type(root).__name__}")
     params = _parameters(parameters)
     check_size(root, max_nodes)
     order = topological_order(root)
-    roles = node_roles(order, params)
+    roles = node_roles(order, params, constants)
     names = node_names(order, params)
     shown = number if number_format is None else (lambda x: format(x, number_format))
     return Description(root, order, names, roles, element_ids(order), {n: i for i, n in enumerate(order)}, shown)
@@ -175,11 +226,19 @@ def _parameters(parameters: Iterable[Value]) -> set[Value]:
     return params
 
 
-def node_roles(order: list[Value], parameters: Iterable[Value] = ()) -> dict[Value, str]:
+def node_roles(order: list[Value], parameters: Iterable[Value] = (),
+               constants: Iterable[Value] = ()) -> dict[Value, str]:
     """The role of each node; the root is the last in `order`:
     output (the root), parameter (passed in `parameters`), intermediate (made by
-    an op), input (a labelled leaf), constant (a plain number in the graph)."""
+    an op), input (a labelled leaf), constant (a plain number in the graph, or
+    a leaf passed in `constants`)."""
     params = _parameters(parameters)
+    marked = _parameters(constants)
+    for node in marked:
+        if node.parents:
+            raise ValueError(f"constants must be leaves (values made by no op); {node!r} was made by {node.op!r}")
+        if node in params:
+            raise ValueError(f"{node!r} is passed both as a parameter and as a constant")
     root = order[-1]
 
     def role(node: Value) -> str:
@@ -189,7 +248,7 @@ def node_roles(order: list[Value], parameters: Iterable[Value] = ()) -> dict[Val
             return "parameter"
         if node.parents:
             return "intermediate"
-        return "constant" if is_constant(node) else "input"
+        return "constant" if is_constant(node) or node in marked else "input"
 
     return {node: role(node) for node in order}
 

@@ -36,7 +36,7 @@ FRAME_FORMATS = ("png", "svg", "pdf")
 GIF_SECONDS_PER_FRAME = 1.5
 MANIFEST = ".stepgrad-film.json"  #: in a film's folder: the files backward_frames wrote there
 _OWN_OPTIONS = ("highlight", "grads", "caption", "number_width")  # set by each frame itself
-_DRAW_OPTIONS = ("rankdir", "show_data", "show_grad", "fmt", "max_nodes", "parameters")
+_DRAW_OPTIONS = ("rankdir", "show_data", "show_grad", "fmt", "max_nodes", "parameters", "constants")
 #: A film of a graph with more values than this shows each step's neighbourhood, not the whole graph.
 NEIGHBOURHOOD_ABOVE = 30
 #: The most steps a film draws by default (each frame is one Graphviz run): a longer
@@ -62,7 +62,8 @@ class BackwardRecording:
         self.style = {k: draw_opts[k] for k in ("rankdir", "show_data", "show_grad") if k in draw_opts}
         check_style(self.style.get("rankdir", "LR"), draw_opts.get("fmt"))
         self.description: Description = describe(
-            root, draw_opts.get("parameters", ()), draw_opts.get("max_nodes", 500), draw_opts.get("fmt"))
+            root, draw_opts.get("parameters", ()), draw_opts.get("max_nodes", 500), draw_opts.get("fmt"),
+            constants=draw_opts.get("constants", ()))
         self.root = root
         self.order = self.description.order
         self.names = self.description.names

@@ -107,6 +107,7 @@ def draw_dot(
     max_nodes: Optional[int] = MAX_NODES,
     *,
     parameters: Iterable[Value] = (),
+    constants: Iterable[Value] = (),
     grads: Optional[Mapping[Value, float]] = None,
     caption: str = "",
     number_width: int = 0,
@@ -128,6 +129,8 @@ def draw_dot(
     - `max_nodes`: refuse (`ValueError`) a graph with more values than this, or
       more than 3 × this many edges, quickly; None draws any size.
     - `parameters`: values to colour as parameters (e.g. `model.parameters()`).
+    - `constants`: labelled leaves that are constants (a data point `y`, a ½):
+      drawn like a number, `y = 1`, with no gradient.
     - `grads`: show these gradients instead of each node's `.grad` (a snapshot).
     - `caption`: a line of text above the picture.
     - `number_width`: pad every number to at least this many characters, so that
@@ -138,7 +141,7 @@ def draw_dot(
       highlight always shows the full graph.
     """
     check_style(rankdir, fmt)
-    description = describe(root, parameters, max_nodes, number_format=fmt)
+    description = describe(root, parameters, max_nodes, number_format=fmt, constants=constants)
     edge = None
     if isinstance(highlight, Value):
         if highlight not in description.index:
@@ -221,7 +224,7 @@ def picture(
         own = ids[node]
         role = d.roles[node]
         if role == "constant":
-            label = _constant_box(d.names[node], own["node"] in lit)
+            label = _constant_box(_constant_text(d, node), own["node"] in lit)
         else:
             rows = []
             if show_data:
@@ -308,7 +311,7 @@ def collapsed_picture(
             members = [m for m, h in head_of.items() if h is node]
             label = _neuron_box(d, node, members, rows, role)
         elif role == "constant":
-            label = _constant_box(d.names[node], False)
+            label = _constant_box(_constant_text(d, node), False)
         else:
             label = _box(d.names[node], rows, role, False)
         body.node(own["node"], label=label, id=own["node"], shape="plain")
@@ -399,6 +402,12 @@ def _neuron_box(d: Description, head: Value, members: list[Value], rows: list, r
         + (f'<BR/><FONT POINT-SIZE="11" COLOR="#555555">{holds}{len(params)} parameters</FONT>' if params else "")
         + f'</TD></TR><TR>{numbers}</TR></TABLE>>'
     )
+
+
+def _constant_text(d: Description, node: Value) -> str:
+    """A constant's box text: its number, or `y = 1` when a demo named it."""
+    name, value = d.names[node], d.number(node.data)
+    return value if name == value else f"{name} = {value}"
 
 
 def _constant_box(text: str, lit: bool) -> str:

@@ -49,6 +49,7 @@ def stepper_html(
     title: Optional[str] = None,
     parameters: Iterable[Value] = (),
     max_nodes: Optional[int] = MAX_NODES,
+    constants: Iterable[Value] = (),
 ) -> Path:
     """Write a step-through page for `root`'s graph to `path` and return the path.
 
@@ -60,20 +61,21 @@ def stepper_html(
 
     The backward pass shown is a fresh one (`viz.fresh_backward_pass`): every
     gradient starts at 0 and d root/d root = 1. The gradients stored in the
-    graph are left exactly as they were. `parameters` and `max_nodes` are
-    `draw_dot`'s. The file is written atomically; its folder must exist.
+    graph are left exactly as they were. `parameters`, `constants` and
+    `max_nodes` are `draw_dot`'s. The file is written atomically; its folder must exist.
     """
     path = check_target(path)  # before the work, not after
-    page = stepper_page(root, mode, title=title, parameters=parameters, max_nodes=max_nodes)
+    page = stepper_page(root, mode, title=title, parameters=parameters, max_nodes=max_nodes, constants=constants)
     return write_atomically(path, page.encode("utf-8"))
 
 
 def stepper_page(root: Value, mode: str = "backward", *, title: Optional[str] = None,
-                 parameters: Iterable[Value] = (), max_nodes: Optional[int] = MAX_NODES) -> str:
+                 parameters: Iterable[Value] = (), max_nodes: Optional[int] = MAX_NODES,
+                 constants: Iterable[Value] = ()) -> str:
     """The text of the step-through page (see `stepper_html`)."""
     if mode not in MODES:
         raise ValueError(f"stepper_html: mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
-    description = describe(root, parameters, max_nodes)  # also refuses a root that is not a Value
+    description = describe(root, parameters, max_nodes, constants=constants)  # also refuses a root that is not a Value
     return page_from(description, mode, title=title)
 
 
