@@ -30,7 +30,8 @@ MAX_LABEL = 32
 MAX_EXPRESSION = 16
 
 #: How an op is shown, where its recorded symbol is not what a blackboard writes.
-DISPLAY_SYMBOLS = {"*": "×", "mul": "×"}
+DISPLAY_SYMBOLS = {"*": "×", "mul": "×", "-": "−"}
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 _ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"}
 
@@ -79,8 +80,19 @@ def visible(text: str, limit: int = MAX_LABEL) -> str:
 
 
 def op_symbol(op: str) -> str:
-    """How an op is written in pictures and captions (`*` as `×`), made visible."""
-    return visible(DISPLAY_SYMBOLS.get(op, op), limit=16) if op else ""
+    """How an op is written in pictures and captions (`*` as `×`, `-` as `−`,
+    `**2` as `²`: the symbols of the names and labels beside it), made visible."""
+    return visible(DISPLAY_SYMBOLS.get(op, None) or power_symbol(op) or op, limit=16) if op else ""
+
+
+def power_symbol(op: str) -> str:
+    """`**n` for a whole n from -9 to 9 as a superscript (`²`, `⁻¹`), else ""."""
+    if not op.startswith("**"):
+        return ""
+    exponent = op[2:]
+    if exponent.lstrip("-").isdigit() and len(exponent.lstrip("-")) == 1:
+        return exponent.translate(_SUPERSCRIPTS)
+    return ""
 
 
 def is_constant(node: Value, parameters: Iterable[Value] = ()) -> bool:
@@ -122,11 +134,11 @@ def _expression(node: Value, names: dict[Value, str]) -> str:
     if op in ("*", "mul") and len(args) == 2:
         return f"({args[0]}·{args[1]})"
     if op in ("+", "-", "/", "**") and len(args) == 2:
-        return f"({args[0]}{op}{args[1]})"
+        return f"({args[0]}{op_symbol(op) if op == '-' else op}{args[1]})"
     if op == "-" and len(args) == 1:
-        return f"(-{args[0]})"
+        return f"(−{args[0]})"
     if op.startswith("**") and len(args) == 1:
-        return f"({args[0]}{op})"
+        return f"({args[0]}{power_symbol(op) or op})"
     return f"{op_symbol(op)}({', '.join(args)})"
 
 
@@ -227,11 +239,12 @@ def local_formula(node: Value, k: int, name: Callable[[Value], str]) -> Optional
         a = name_in(parents[0])
         if n == 2:
             return f"2·{a}", [parents[0]]
-        return f"{number(n)}·{a}**{operand(number(n - 1))}", [parents[0]]
+        power = power_symbol(f"**{number(n - 1)}")
+        return f"{number(n)}·{a}{power or '**' + operand(number(n - 1))}", [parents[0]]
     if op == "**" and len(parents) == 2:
         a, b = name_in(parents[0]), name_in(parents[1])
         if k == 0:
-            return f"{b}·{a}**({b}-1)", [parents[1], parents[0]]
+            return f"{b}·{a}**({b}−1)", [parents[1], parents[0]]
         return f"{o}·log({a})", [node, parents[0]]
     if op in ("Σw·x+b", "Σw·x"):  # dot, sum of products: ∂/∂wᵢ is the xᵢ it multiplies (and back)
         local = node.local_grads[k]
@@ -244,9 +257,9 @@ def local_formula(node: Value, k: int, name: Callable[[Value], str]) -> Optional
         "exp": (o, [node]),
         "log": (f"1/{name_in(parents[0])}", list(parents)),
         "sqrt": (f"0.5/{o}", [node]),
-        "tanh": (f"1 - {o}**2", [node]),
-        "σ": (f"{o}·(1 - {o})", [node]),
-        "sigmoid": (f"{o}·(1 - {o})", [node]),
+        "tanh": (f"1 − {o}²", [node]),
+        "σ": (f"{o}·(1 − {o})", [node]),
+        "sigmoid": (f"{o}·(1 − {o})", [node]),
         "abs": (f"sign({name_in(parents[0])})", list(parents)),
     }
     if single and op in rules:

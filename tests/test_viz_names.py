@@ -17,7 +17,7 @@ def test_a_compound_label_is_bracketed_inside_a_bigger_name():
     y0, Y = Value(0.3, label="y0"), Value(1.0, label="Y")
     square = _labelled(y0 - Y, "y0−Y") ** 2
     names = node_names(topological_order(square))
-    assert names[square] == "((y0−Y)**2)"  # not (y0−Y**2), which reads y0 − Y²
+    assert names[square] == "((y0−Y)²)"  # not (y0−Y**2), which reads y0 − Y²
 
 
 def test_a_caption_with_a_compound_label_computes_what_it_says():
@@ -130,3 +130,16 @@ def test_a_long_dot_caption_is_abbreviated_but_still_adds_up():
     assert len(caption) <= 130
     many = _labelled(dot([Value(0.01 * i) for i in range(500)], [1.5] * 500), "many")
     assert len(viz.describe(many, max_nodes=None).forward_caption(many)) <= 130  # however many terms
+
+
+def test_names_use_the_symbols_of_the_op_circles():
+    import viz
+
+    a, b = Value(3.0, label="a"), Value(1.0, label="b")
+    d = viz.describe(_labelled(-((a - b) ** 2), "f"))
+    square = d.root.parents[0]
+    difference = square.parents[0]
+    assert (d.names[difference], d.op_text(difference)) == ("(a−b)", "−")
+    assert (d.names[square], d.op_text(square)) == ("((a−b)²)", "²")
+    assert d.op_text(d.root) == "−"
+    assert d.forward_caption(square) == "((a−b)²) = (a−b)² = 2² = 4"

@@ -190,10 +190,10 @@ def _partner_number(partner) -> float:
 def written(op: str, args: list[str]) -> str:
     """An op applied to its arguments the way a blackboard writes it:
     ``a × b``, ``a**2``, ``tanh(n)``, ``Σ(a, b, c)``; ``2 × (-3)``."""
-    if op.startswith("**") and len(args) == 1:  # x ** 2: the exponent is part of the op
+    if (op.startswith("**") or set(op) <= set("⁰¹²³⁴⁵⁶⁷⁸⁹⁻")) and len(args) == 1:  # x², x**0.5
         return f"{operand(args[0])}{op}"
-    if len(args) == 1 and op == "-":
-        return f"-{operand(args[0])}"
+    if len(args) == 1 and op in ("-", "−"):
+        return f"−{operand(args[0])}"
     if len(args) == 2 and not op[:1].isalpha() and op not in ("Σ", "Σw·x+b"):  # + - × / **
         return f"{operand(args[0])} {op} {operand(args[1])}"
     return f"{op}({', '.join(args)})"
