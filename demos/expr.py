@@ -7,7 +7,7 @@ The formula is read by `engine.parse` (never run as Python). Printed: the value,
 the gradient of the result with respect to every name (or the `--wrt` ones), each
 backward step, and a gradcheck verdict (central differences against backward).
 `--out DIR` also draws the graph (graph.png) and one frame per backward step
-(frames/); `--html FILE` writes the step-through page; `--step` pauses at each
+(frames/, for up to FILMED_STEPS steps); `--html FILE` writes the step-through page; `--step` pauses at each
 step. Exit status: 0 when gradcheck agrees, 1 when it does not (or a gradient
 is not a number at that point, like sqrt's at 0), 2 for a bad formula or
 command line (the message points at the problem).
@@ -32,6 +32,9 @@ from .session import PRINTED_STEPS, Options, Quit, Session
 WIDTH = 80
 #: The most values a graph may have for --out and --html (viz's own limit for a readable picture).
 DRAWN_VALUES = 500
+#: The most backward steps drawn one frame each with --out (each frame is one
+#: Graphviz run: a few hundred would take minutes); above it, graph.png only.
+FILMED_STEPS = 100
 
 
 class UsageError(Exception):
@@ -171,9 +174,13 @@ def run(formula: str, values: dict[str, float], wrt: list[str], session: Session
     session.say(f"\nvalue: {f} = {root.data:.10g}   (to 10 significant digits)")
 
     try:
-        session.frames(root)  # its own pass from zero: the pictures show one backward pass
-        engine.zero_grad(root)  # so the printed pass starts from zero too, whatever the pictures did
         edges = sum(len(node.parents) for node in order)
+        if edges <= FILMED_STEPS:
+            session.frames(root)  # its own pass from zero: the pictures show one backward pass
+        elif session.options.render:
+            session.say(f"({edges} backward steps: too many to draw a frame each, so --out draws "
+                        f"graph.png only; frames are drawn for up to {FILMED_STEPS} steps)")
+        engine.zero_grad(root)  # so the printed pass starts from zero too, whatever the pictures did
         session.say()
         if edges > PRINTED_STEPS and not session.options.step:
             session.fresh_backward(root)
@@ -275,9 +282,11 @@ def main(argv: Sequence[str], stdin: Optional[TextIO] = None, out: Optional[Text
         viz.stepper_html(session.main_graph, args.html, parameters=session.main_parameters,
                          title=f"stepgrad: {args.formula}")
         out.write(f"\nstep-through page: {args.html}\n")
-    if session.pictures:
+    if len(session.pictures) > 1:
         out.write(f"\npictures: {session.out_dir}/graph.png and {session.out_dir}/frames/ "
                   f"({len(session.pictures) - 1} frames)\n")
+    elif session.pictures:
+        out.write(f"\npicture: {session.out_dir}/graph.png\n")
     if session.graphviz_missing:
         out.write("\nGraphviz is not installed, so the graph pictures were skipped.\n")
     return 0 if ok else 1

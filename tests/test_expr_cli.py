@@ -106,6 +106,17 @@ def test_step_with_out_names_the_frame_of_each_step(tmp_path, dot_program):
     assert "picture: frame_005.png" not in text
 
 
+def test_out_draws_no_film_of_more_than_100_steps_and_says_so(tmp_path, dot_program):
+    # one Graphviz run per frame: a few hundred frames took minutes, silently
+    formula = " + ".join(["x"] * 52)  # 51 sums of two: 102 edges
+    status, text = run([formula, "--at", "x=1", "--out", str(tmp_path / "pics")])
+    assert status == 0, text
+    assert "(102 backward steps: too many to draw a frame each, so --out draws graph.png" in text
+    assert (tmp_path / "pics" / "graph.png").read_bytes().startswith(b"\x89PNG")
+    assert not (tmp_path / "pics" / "frames").exists()
+    assert f"picture: {tmp_path / 'pics' / 'graph.png'}" in text
+
+
 def test_step_pauses_at_each_step_and_q_quits():
     status, text = run(["x*y", "--at", "x=4,y=-3", "--step"], stdin="\n\n")
     assert status == 0 and text.count("[step ") == 2
