@@ -117,6 +117,15 @@ def test_out_draws_no_film_of_more_than_100_steps_and_says_so(tmp_path, dot_prog
     assert f"picture: {tmp_path / 'pics' / 'graph.png'}" in text
 
 
+def test_constants_get_no_gradient_step_as_in_the_pictures():
+    status, text = run(["x*2+1", "--at", "x=1"])
+    assert status == 0
+    assert "backward pass: 2 steps" in text and "the 2 steps into constants, not shown" in text
+    assert "1.grad" not in text and "2.grad" not in text and "x.grad = 0 + 2 = 2" in text
+    status, text = run(["2**1000*x", "--at", "x=1"])
+    assert "backward pass: 1 step, " in text and "e+301.grad" not in text
+
+
 def test_step_pauses_at_each_step_and_q_quits():
     status, text = run(["x*y", "--at", "x=4,y=-3", "--step"], stdin="\n\n")
     assert status == 0 and text.count("[step ") == 2
