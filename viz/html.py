@@ -175,7 +175,11 @@ def code_lines(d: Description) -> tuple[list[str], list[str]]:
     arguments = [node for node in d.order if not node.parents and d.roles[node] != "constant"]
     by_edge = {}
     records = fresh_backward_pass(d.root)
-    lines = step_code(d.root, arguments)
+    try:
+        lines = step_code(d.root, arguments)
+        made = forward_code(d.root, arguments)
+    except ValueError as error:  # e.g. a node made by hand, with an op the code cannot call
+        raise ValueError(f"stepper_html(code=True): {error}") from None
     if len(records) != len(lines):  # the two walks must agree edge for edge
         raise RuntimeError(f"engine.step_code gave {len(lines)} lines for {len(records)} backward steps")
     for record, line in zip(records, lines):
@@ -186,7 +190,7 @@ def code_lines(d: Description) -> tuple[list[str], list[str]]:
         backward.append(line if line is not None else
                         f"# no line: {d.names[step.parent]} does not depend on the arguments")
     forward = []
-    for node, line in zip(d.order, forward_code(d.root, arguments)):
+    for node, line in zip(d.order, made):
         if line is None:
             argument = not node.parents and d.roles[node] != "constant"
             why = "an argument of the generated function" if argument else "a number, written where it is used"

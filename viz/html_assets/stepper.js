@@ -76,7 +76,11 @@
     byId("status").textContent = `${mode === "forward" ? "Forward" : "Backward"} pass: step ${k} of ${n}`;
     byId("caption").textContent = current ? current.caption : pass().start;
     // The generated code's line for this step (stepper_html(..., code=True)); text, never HTML.
-    if (data.code) byId("code-line").textContent = current ? current.code : "";
+    if (data.code) {
+      const line = current ? current.code : "";
+      byId("code-line").textContent = line;
+      byId("code-line").classList.toggle("comment", line.startsWith("#"));  // "no line here, because…"
+    }
     slider.max = String(n);
     slider.value = String(k);
     slider.setAttribute("aria-valuetext", `step ${k} of ${n}`);
