@@ -129,7 +129,7 @@ def write_html(session: Session, path: Path, out: TextIO) -> bool:
         return False
     import viz
 
-    viz.stepper_html(session.main_graph, path, parameters=session.main_parameters)
+    viz.stepper_html(session.main_graph, path, parameters=session.main_parameters, code=session.main_code)
     out.write(f"step-through page: {path}\n")
     session.keep(path)
     return True

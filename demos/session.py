@@ -71,6 +71,7 @@ class Session:
     pictures: list[Path] = field(default_factory=list)
     main_graph: Optional[Value] = None
     main_parameters: Sequence[Value] = ()  #: coloured as parameters in the step-through page
+    main_code: bool = False            #: the step-through page shows each step's generated line
     graphviz_missing: Optional[str] = None
     quit: bool = False                 #: the student typed q
 
