@@ -61,8 +61,10 @@ import re
 import sys
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
 
-# From the package's map, not its files (they move): engine/__init__.py imports this module last.
-from . import OPS, Op, Value, as_float, dot, topological_order
+from .fused import dot
+from .op import OPS, Op
+from .value import Value, as_float
+from .walk import topological_order
 
 #: The most lines (comments included) one generated function holds before the
 #: code is split into parts. Python's memory for compiling grows with a part's
