@@ -4,7 +4,7 @@ import numpy as np
 
 import nn
 import viz
-from engine import Value, add_all, dot
+from engine import Value, add_all, dot, topological_order
 
 from .layers import data, grads, named, vector
 
@@ -40,6 +40,8 @@ def one_sample(s, w, b) -> None:
     J = cross_entropy(a, y)
     s.main_graph = J
     s.main_parameters = [*w, b]
+    # the label y is data, not something to learn: shown as y = 1, with no gradient step
+    s.main_constants = [v for v in topological_order(J) if not v.parents and v.label == "y"]
     s.say(f"x = {np.round(x, 4).tolist()}, y = {y:g}")
     s.say(f"forward: z = wᵀx + b = {z.data:.4f},  a = σ(z) = {a.data:.4f},  J = {J.data:.4f}")
     s.say(f"  the pieces: {PIECES_1}")
