@@ -62,6 +62,8 @@ def list_demos(out: TextIO) -> None:
         _write_wrapped(out, f"  {name:<19} {registry.summary(name)}{source}", 22)
     _write_wrapped(out, f"\n  {'tour':<19} {', '.join(TOUR[:-1])} stepped with frames, then {TOUR[-1]}"
                         " with its plots (make demo)", 22)
+    _write_wrapped(out, f"  {'expr FORMULA':<19} your own formula as a graph: python -m demos expr"
+                        ' "tanh(x*w + b)" --at x=2,w=-3,b=6.88 [--step] [--out DIR] [--html FILE]', 22)
     out.write("\nthe reference articles (in Chinese):\n")
     for article in ARTICLES.values():
         _write_wrapped(out, f"  {article.line()}", 4)
