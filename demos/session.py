@@ -71,6 +71,7 @@ class Session:
     pictures: list[Path] = field(default_factory=list)
     main_graph: Optional[Value] = None
     main_parameters: Sequence[Value] = ()  #: coloured as parameters in the step-through page
+    main_graph_about: str = ""         #: what the main graph's root is, in words (page title, terminal)
     graphviz_missing: Optional[str] = None
     quit: bool = False                 #: the student typed q
 
