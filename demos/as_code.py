@@ -25,6 +25,7 @@ def neuron():
 def run(s) -> None:
     o, leaves = neuron()
     s.main_graph, s.main_parameters = o, leaves
+    s.main_code = True  # --html: the page shows each step's line of the code below
     compiled = to_python(o, leaves)
     s.heading("engine.to_python(o, [x1, x2, w1, w2, b]).source")
     s.say("The forward pass is one line per node; the backward pass one line per")

@@ -5,8 +5,9 @@
     python -m demos tour [--step] [--out DIR] [--no-render]
 
 Exit status: 0 when every check passes, 1 when any disagrees, 2 for a
-command-line mistake (an unknown demo, or an output path that cannot be
-written: every path is checked before the demo runs).
+command-line mistake (an unknown demo, an output path that cannot be
+written: every path is checked before the demo runs) or a demo whose
+optional extra is not installed (to_pytorch without PyTorch).
 """
 
 from __future__ import annotations
@@ -130,7 +131,8 @@ def write_html(session: Session, path: Path, out: TextIO) -> bool:
 
     about = session.main_graph_about
     title = f"stepgrad: stepping through {about}" if about else None
-    viz.stepper_html(session.main_graph, path, parameters=session.main_parameters, title=title)
+    viz.stepper_html(session.main_graph, path, parameters=session.main_parameters, title=title,
+                     code=session.main_code)
     out.write(f"step-through page: {path}\n")
     if about:
         out.write(f"  it steps through {about}\n")
@@ -200,6 +202,10 @@ def main(argv: Optional[Sequence[str]] = None, stdin: Optional[TextIO] = None,
             return 2
         sessions = tour(options, stdin, out)
     elif args.name in registry.NAMES:
+        needs = registry.missing(args.name)
+        if needs:  # before any work: one line, as for the other usage problems
+            out.write(needs + "\n")
+            return 2
         sessions = [run_demo(args.name, options, stdin, out)]
         if options.html and not sessions[0].quit and not write_html(sessions[0], options.html, out):
             return 2

@@ -7,9 +7,10 @@ The formula is read by `engine.parse` (never run as Python). Printed: the value,
 the gradient of the result with respect to every name (or the `--wrt` ones), each
 backward step, and a gradcheck verdict (central differences against backward).
 `--out DIR` also draws the graph (graph.png) and one frame per backward step
-(frames/); `--html FILE` writes the step-through page; `--step` pauses at each
-step. Exit status: 0 when gradcheck agrees, 1 when it does not, 2 for a bad
-formula or command line (the message points at the problem).
+(frames/, for up to FILMED_STEPS steps); `--html FILE` writes the step-through page; `--step` pauses at each
+step. Exit status: 0 when gradcheck agrees, 1 when it does not (or a gradient
+is not a number at that point, like sqrt's at 0), 2 for a bad formula or
+command line (the message points at the problem).
 """
 
 from __future__ import annotations
@@ -31,10 +32,18 @@ from .session import PRINTED_STEPS, Options, Quit, Session
 WIDTH = 80
 #: The most values a graph may have for --out and --html (viz's own limit for a readable picture).
 DRAWN_VALUES = 500
+#: The most backward steps drawn one frame each with --out (each frame is one
+#: Graphviz run: a few hundred would take minutes); above it, graph.png only.
+FILMED_STEPS = 100
 
 
 class UsageError(Exception):
     """A command-line mistake: printed, then exit status 2."""
+
+
+class NoGradient(Exception):
+    """Backward met a gradient that is not a number at this point (sqrt at 0):
+    printed, then exit status 1, as when gradcheck disagrees."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -103,10 +112,30 @@ def shortest(x: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def step_name(value: Value) -> str:
-    """A node's name in a printed step: its label (parse labels sub-expressions
-    `(x1*w1)`), a constant's number, else its op."""
-    return value.label or (shortest(value.data) if not value.parents else value.op)
+#: The most lines a formula is echoed on before its middle is left out.
+FORMULA_LINES = 3
+#: Where a shortened formula may be cut: a space or an operator.
+BETWEEN_TOKENS = " +-*/,()"
+
+
+def formula_lines(name: str, formula: str) -> list[str]:
+    """`name = formula`, echoed within WIDTH columns: wrapped at its spaces, or,
+    when that does not fit in FORMULA_LINES lines (a long formula written without
+    spaces), its start and end with an ellipsis between, and a line saying so."""
+    lines = textwrap.wrap(f"{name} = {formula}", WIDTH, subsequent_indent="    ",
+                          break_long_words=False, break_on_hyphens=False)
+    if len(lines) <= FORMULA_LINES and all(len(line) <= WIDTH for line in lines):
+        return lines
+    text = " ".join(formula.split())
+    keep = (WIDTH - len(f"{name} =  … ")) // 2
+    head, tail = text[:keep], text[-keep:]
+    # cut between tokens where there is a space or an operator near the cut
+    cut = max(head.rfind(c) for c in BETWEEN_TOKENS)
+    head = head[:cut + 1].rstrip() if cut > keep // 2 else head
+    cut = min((i for i in (tail.find(c) for c in BETWEEN_TOKENS) if i >= 0), default=-1)
+    tail = tail[cut:].lstrip() if 0 <= cut < keep // 2 else tail
+    return [f"{name} = {head} … {tail}",
+            f"    (the formula has {len(formula)} characters; the middle is left out here)"]
 
 
 def say_wrapped(session: Session, text: str, indent: str) -> None:
@@ -139,22 +168,28 @@ def run(formula: str, values: dict[str, float], wrt: list[str], session: Session
     f = root.label
     session.main_graph = root
     session.main_parameters = [leaves[name] for name in wrt] if highlight else []
-    say_wrapped(session, f"{f} = {formula}", "")
+    for line in formula_lines(f, formula):
+        session.say(line)
     say_wrapped(session, "at " + ", ".join(f"{name} = {shortest(x)}" for name, x in values.items()), "")
     session.say(f"\nvalue: {f} = {root.data:.10g}   (to 10 significant digits)")
 
-    session.frames(root)  # its own pass from zero: the pictures show one backward pass
-    engine.zero_grad(root)  # so the printed pass starts from zero too, whatever the pictures did
-    edges = sum(len(node.parents) for node in order)
-    session.heading(f"backward pass: {edges} step{'s' if edges != 1 else ''}, one per edge, "
-                    "in reverse topological order")
-    if edges > PRINTED_STEPS and not session.options.step:
-        root.backward()
-        session.say("  (too many to print; --step prints them one at a time)")
-    else:
-        for step in engine.backward_steps(root):
-            say_wrapped(session, f"{step.index + 1:>3}. {step.caption(name=step_name)}", "  ")
-            session.pause(f"step {step.index + 1}/{edges}")
+    try:
+        edges = sum(len(node.parents) for node in order)
+        if edges <= FILMED_STEPS:
+            session.frames(root)  # its own pass from zero: the pictures show one backward pass
+        elif session.options.render:
+            session.say(f"({edges} backward steps: too many to draw a frame each, so --out draws "
+                        f"graph.png only; frames are drawn for up to {FILMED_STEPS} steps)")
+        engine.zero_grad(root)  # so the printed pass starts from zero too, whatever the pictures did
+        session.say()
+        if edges > PRINTED_STEPS and not session.options.step:
+            session.fresh_backward(root)
+            session.say(f"backward pass: {edges} steps, one per edge, in reverse topological order")
+            session.say("  (too many to print; --step prints them one at a time)")
+        else:  # the demos' own printing: the steps the frames show, each frame named with --step
+            session.step_through(root)
+    except (OverflowError, ValueError) as problem:  # a gradient that is not a number here
+        raise NoGradient(str(problem)) from problem
 
     session.heading(f"gradients of {f} (to 10 significant digits)")
     for name in wrt:
@@ -187,10 +222,26 @@ def gradcheck(formula: str, values: dict[str, float], wrt: list[str], session: S
         which = "the gradient agrees" if len(report.rows) == 1 else f"all {len(report.rows)} gradients agree"
         session.say(f"{session.checks.tick} {which} with central differences (largest |diff| {worst:.1e})")
     else:
-        bad = ", ".join(row.label for row in report.rows if not row.ok)
-        say_wrapped(session, f"{session.checks.cross} gradients DISAGREE with central differences for {bad} "
-                    "(at a kink, like relu or abs at 0, the two sides differ by design)", "")
+        bad = [row for row in report.rows if not row.ok]
+        say_wrapped(session, f"{session.checks.cross} gradients DISAGREE with central differences for "
+                    f"{', '.join(row.label for row in bad)} ({why_they_differ(bad)})", "")
     return report.ok
+
+
+def why_they_differ(bad_rows) -> str:
+    """The likely reason for a disagreement, from how each bad row was estimated:
+    a one-sided difference means f stops on one side of the point (a domain edge,
+    like x**x or sqrt at 0), a central one that f has a corner there (a kink)."""
+    edge = [row.label for row in bad_rows if row.method != "central"]
+    kink = [row.label for row in bad_rows if row.method == "central"]
+    reasons = []
+    if edge:
+        reasons.append(f"{', '.join(edge)} {'is' if len(edge) == 1 else 'are'} at the edge of an op's domain, where f cannot be evaluated "
+                       "on one side: the one-sided difference and the engine's convention there differ")
+    if kink:
+        reasons.append(f"{', '.join(kink) + (' is ' if len(kink) == 1 else ' are ') if edge else ''}at a kink, like relu or abs at 0, "
+                       "the two sides differ by design")
+    return "; ".join(reasons)
 
 
 def main(argv: Sequence[str], stdin: Optional[TextIO] = None, out: Optional[TextIO] = None) -> int:
@@ -219,6 +270,9 @@ def main(argv: Sequence[str], stdin: Optional[TextIO] = None, out: Optional[Text
     except UsageError as problem:
         out.write(f"{problem}\n")
         return 2
+    except NoGradient as problem:
+        session.say(f"cannot differentiate {args.formula} here: {problem}")
+        return 1
     except Quit:
         out.write("\nquit.\n")
         return 0
@@ -228,9 +282,11 @@ def main(argv: Sequence[str], stdin: Optional[TextIO] = None, out: Optional[Text
         viz.stepper_html(session.main_graph, args.html, parameters=session.main_parameters,
                          title=f"stepgrad: {args.formula}")
         out.write(f"\nstep-through page: {args.html}\n")
-    if session.pictures:
+    if len(session.pictures) > 1:
         out.write(f"\npictures: {session.out_dir}/graph.png and {session.out_dir}/frames/ "
                   f"({len(session.pictures) - 1} frames)\n")
+    elif session.pictures:
+        out.write(f"\npicture: {session.out_dir}/graph.png\n")
     if session.graphviz_missing:
         out.write("\nGraphviz is not installed, so the graph pictures were skipped.\n")
     return 0 if ok else 1

@@ -1,6 +1,7 @@
 """The list of demos. Each is a module in this package with a docstring (its
 first line is the one-line description `python -m demos` prints), a `SEED`
-and a `run(session)` function."""
+and a `run(session)` function. A demo that needs an optional extra says so in
+`NEEDS`: {module to import: the line to print when it cannot be}."""
 
 from __future__ import annotations
 
@@ -34,3 +35,14 @@ def article_of(name: str) -> Optional[str]:
 def summary(name: str) -> str:
     """The demo's one-line description: the first line of its docstring."""
     return (load(name).__doc__ or "").strip().splitlines()[0]
+
+
+def missing(name: str) -> Optional[str]:
+    """Why the demo `name` cannot run here (an optional extra it needs is not
+    installed), in one line; None if it can."""
+    for module, line in getattr(load(name), "NEEDS", {}).items():
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return line
+    return None

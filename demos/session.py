@@ -72,6 +72,7 @@ class Session:
     main_graph: Optional[Value] = None
     main_parameters: Sequence[Value] = ()  #: coloured as parameters in the step-through page
     main_graph_about: str = ""         #: what the main graph's root is, in words (page title, terminal)
+    main_code: bool = False            #: the step-through page shows each step's generated line
     graphviz_missing: Optional[str] = None
     quit: bool = False                 #: the student typed q
 
@@ -182,7 +183,8 @@ class Session:
         steps = viz.describe(root, self.main_parameters, max_nodes=None).steps
         edges = _count_edges(root)
         skipped = edges - len(steps)
-        self.say(f"backward pass: {len(steps)} steps, one per edge, in reverse topological order")
+        self.say(f"backward pass: {len(steps)} step{'' if len(steps) == 1 else 's'}, one per edge, "
+                 "in reverse topological order")
         if skipped:
             into = "the step into a constant" if skipped == 1 else f"the {skipped} steps into constants"
             self.say(f"  (and {into}, not shown: a plain number needs no gradient)")

@@ -34,12 +34,12 @@ from .gradcheck import GradcheckError, GradcheckReport, gradcheck
 from .functional import grad, hessian, hvp
 from .primitives import arctan2
 from .parse import FormulaError, parse
-from .codegen import CompiledGraph, step_code, to_python
+from .codegen import CompiledGraph, forward_code, step_code, to_python
 
 __all__ = [
     "Value", "Op", "OPS", "define_op", "generic_exp", "generic_log", "add_all", "dot",
     "topological_order", "forward_grad", "zero_grad", "backward", "backward_steps", "BackwardStep",
     "gradcheck", "GradcheckReport", "GradcheckError", "lift", "as_float",
     "grad", "hvp", "hessian", "arctan2", "generic_sin", "generic_cos",
-    "parse", "FormulaError", "to_python", "CompiledGraph", "step_code",
+    "parse", "FormulaError", "to_python", "CompiledGraph", "step_code", "forward_code",
 ]

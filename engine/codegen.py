@@ -71,8 +71,10 @@ import re
 import sys
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
 
-# From the package's map, not its files (they move): engine/__init__.py imports this module last.
-from . import OPS, Op, Value, as_float, dot, topological_order
+from .fused import dot
+from .op import OPS, Op
+from .value import Value, as_float
+from .walk import topological_order
 
 #: The most lines (comments included) one generated function holds before the
 #: code is split into parts. Python's memory for compiling grows with a part's
@@ -249,6 +251,19 @@ def step_code(root: Value, wrt: Optional[Iterable[Value]] = None) -> list[Option
     program = _Program(root, tuple(wrt))
     lines = [line.strip() for line in program.source_lines()]
     return [None if number is None else lines[number - 1] for number in program.step_lines]
+
+
+def forward_code(root: Value, wrt: Optional[Iterable[Value]] = None) -> list[Optional[str]]:
+    """The generated forward line of each node of `engine.topological_order(root)` (same index).
+
+    For a step-through page's forward pass: node i's assignment, e.g. ``x1w1 = x1 * w1``.
+    A leaf in `wrt` (default: every leaf) is an argument of the function and has no line
+    (None); a constant the code folds in is written as its number. Nothing is compiled.
+    """
+    if wrt is None:
+        wrt = [node for node in topological_order(root) if not node.parents]
+    program = _Program(root, tuple(wrt))
+    return [program.forward_line(node) for node in program.order]
 
 
 # ---- how each node is written ------------------------------------------------------
@@ -571,6 +586,14 @@ class _Program:
             comma = "," if len(self.also) == 1 else ""
             returned += f", ({', '.join(self.term(node) for node in self.also)}{comma})"
         return [returned]
+
+    def forward_line(self, node: Value) -> Optional[str]:
+        """The line that gives `node` its value (None: an argument, or a number written inline)."""
+        if node in self.rules:
+            return self._segment_lines("forward", node)[0]
+        if node in self.var and node not in self.live:
+            return self._segment_lines("constant", node)[0]
+        return None
 
     def _segment_size(self, kind: str, node: Optional[Value]) -> int:
         if kind == "backward":

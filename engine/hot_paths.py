@@ -238,7 +238,7 @@ def written_out_dot(make_node, finite, op):
 
 
 def backward_without_records(root, grad: float, order: list, by_the_policy) -> None:
-    """`walk._chain_rule` with record=False: the same walk, with no step records, so
+    """`walk._chain_rule` without its step records: the same walk, so
     no positions or indices to count, and a node with a zero gradient (every
     contribution would be 0) or no parents skipped."""
     for node in order:

@@ -125,7 +125,7 @@ class Value:
         computes it from the leaves: its own `backward()` gives second derivatives.
         The walk itself is one page: walk.py.
         """
-        from .walk import backward  # walk.py imports Value; looked up here, there is no import loop
+        from .walk import backward  # imported when called: walk.py needs Value, so it cannot be imported at the top
 
         backward(self, grad, create_graph)
 

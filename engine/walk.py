@@ -10,8 +10,9 @@
 
 `backward()` is this walk; `backward_steps()` is the same walk, reporting each
 edge as a `BackwardStep`; `backward(create_graph=True)` is the same walk on
-`Value`s instead of numbers (at the end of the page), so gradients are graphs. Nothing here recurses (a graph may be a million nodes
-deep, far past Python's recursion limit): every walk keeps its own stack.
+`Value`s instead of numbers (at the end of the page), so gradients are graphs.
+Nothing here recurses (a graph may be a million nodes deep, far past Python's
+recursion limit): every walk keeps its own stack.
 
 Numbers (the README's "Numbers: the policy"): a zero on either side of the
 product contributes 0, even against an infinite local derivative (sqrt at 0);
@@ -102,7 +103,9 @@ def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None
 
     With `create_graph=True` the same walk runs on `Value`s (`_chain_rule_on_values`,
     below): every gradient it fills is a node, differentiable again. Without it, it
-    is `_chain_rule` below without records, its steps written out (hot_paths.py).
+    is `_chain_rule` below without the step records, written out for speed in
+    hot_paths.py (`backward_without_records`; tests/test_speed_paths.py checks that
+    both give the same gradients, bit for bit).
     """
     if create_graph:
         _chain_rule_on_values(root, grad)
@@ -116,11 +119,11 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
     Exhausting the generator is exactly `root.backward(grad)`. Gradients are
     reset (interior) when the first step is requested.
     """
-    return _chain_rule(root, _seed(root, grad), record=True)
+    return _chain_rule(root, _seed(root, grad))
 
 
-def _chain_rule(root: Value, grad: float, record: bool) -> Iterator[BackwardStep]:
-    """The one backward walk. With `record`, it yields a step per edge."""
+def _chain_rule(root: Value, grad: float) -> Iterator[BackwardStep]:
+    """The one backward walk, yielding a `BackwardStep` per edge as it applies it."""
     order = topological_order(root)
     for node in order:
         if node.parents:  # interior gradients are recomputed; leaves accumulate
@@ -129,8 +132,6 @@ def _chain_rule(root: Value, grad: float, record: bool) -> Iterator[BackwardStep
     index = 0
     for node in reversed(order):
         upstream = node.grad
-        if not record and (upstream == 0.0 or not node.parents):
-            continue  # nothing to pass back: every contribution would be 0, or there is no parent
         position = 0
         for parent, local in zip(node.parents, node.local_grads):
             contribution = local * upstream
@@ -139,9 +140,8 @@ def _chain_rule(root: Value, grad: float, record: bool) -> Iterator[BackwardStep
             if after - after != 0.0:  # nan or ±inf (a cheap test, no call): the policy decides
                 contribution, after = _by_the_policy(node, parent, position, local, upstream, before)
             parent.grad = after
-            if record:
-                yield BackwardStep(index, node, parent, position, local, upstream, contribution, before, after)
-                index += 1
+            yield BackwardStep(index, node, parent, position, local, upstream, contribution, before, after)
+            index += 1
             position += 1
 
 

@@ -62,6 +62,70 @@ def test_a_kink_is_reported_as_a_disagreement():
     assert "✗ gradients DISAGREE with central differences for x" in text
 
 
+def test_a_domain_edge_is_not_called_a_kink():
+    # x**x at 0: f stops below 0, so the difference is one-sided (-14.5) and the
+    # engine's convention (0) differs; there is no corner there to blame
+    status, text = run(["x**x", "--at", "x=0"])
+    assert status == 1
+    verdict = " ".join(text[text.index("✗ gradients DISAGREE"):].split())
+    assert "x is at the edge of an op's domain" in verdict and "kink" not in verdict
+    status, text = run(["relu(x) + y**y", "--at", "x=0,y=0"])
+    verdict = " ".join(text[text.index("✗ gradients DISAGREE"):].split())
+    assert "for x, y (y is at the edge" in verdict and "x is at a kink" in verdict
+
+
+def test_a_gradient_that_is_not_a_number_is_said_in_words_not_a_traceback():
+    status, text = run(["sqrt(y)", "--at", "y=0"])
+    assert status == 1
+    assert "cannot differentiate sqrt(y) here: backward: a gradient became ±inf" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_a_long_formula_is_echoed_within_80_columns_and_says_it_is_shortened():
+    formula = "+".join(f"x*{i}" for i in range(1, 121))  # no spaces to wrap at
+    status, text = run([formula, "--at", "x=1"])
+    assert status == 0 and "value: f = 7260 " in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+    lines = text.splitlines()
+    assert lines[0].startswith("f = x*1+x*2+") and " … " in lines[0] and lines[0].endswith("+x*120")
+    assert lines[1] == f"    (the formula has {len(formula)} characters; the middle is left out here)"
+    spaced = " + ".join(f"x*{i}" for i in range(1, 8))  # fits when wrapped: shown whole
+    status, text = run([spaced, "--at", "x=1"])
+    assert text.splitlines()[0] == f"f = {spaced}"
+
+
+def test_step_with_out_names_the_frame_of_each_step(tmp_path, dot_program):
+    folder = tmp_path / "pics"
+    status, text = run(["x*y + x", "--at", "x=4,y=-3", "--step", "--out", str(folder)], stdin="\n" * 4)
+    assert status == 0, text
+    assert f"a picture of each step is in {folder / 'frames'}" in " ".join(text.split())
+    for k in range(1, 5):
+        frame = folder / "frames" / f"frame_{k:03d}.png"
+        step = text.index(f"    {k}. ")
+        assert text.index(f"picture: {frame.name}") > step and frame.read_bytes().startswith(b"\x89PNG")
+    assert "picture: frame_005.png" not in text
+
+
+def test_out_draws_no_film_of_more_than_100_steps_and_says_so(tmp_path, dot_program):
+    # one Graphviz run per frame: a few hundred frames took minutes, silently
+    formula = " + ".join(["x"] * 52)  # 51 sums of two: 102 edges
+    status, text = run([formula, "--at", "x=1", "--out", str(tmp_path / "pics")])
+    assert status == 0, text
+    assert "(102 backward steps: too many to draw a frame each, so --out draws graph.png" in text
+    assert (tmp_path / "pics" / "graph.png").read_bytes().startswith(b"\x89PNG")
+    assert not (tmp_path / "pics" / "frames").exists()
+    assert f"picture: {tmp_path / 'pics' / 'graph.png'}" in text
+
+
+def test_constants_get_no_gradient_step_as_in_the_pictures():
+    status, text = run(["x*2+1", "--at", "x=1"])
+    assert status == 0
+    assert "backward pass: 2 steps" in text and "the 2 steps into constants, not shown" in text
+    assert "1.grad" not in text and "2.grad" not in text and "x.grad = 0 + 2 = 2" in text
+    status, text = run(["2**1000*x", "--at", "x=1"])
+    assert "backward pass: 1 step, " in text and "e+301.grad" not in text
+
+
 def test_step_pauses_at_each_step_and_q_quits():
     status, text = run(["x*y", "--at", "x=4,y=-3", "--step"], stdin="\n\n")
     assert status == 0 and text.count("[step ") == 2
@@ -107,6 +171,13 @@ def test_the_readme_commands_run(tmp_path, monkeypatch, dot_program):
     block = section[section.index("```sh\n") + len("```sh\n"):section.index("```\n", section.index("```sh"))]
     commands = [shlex.split(line, comments=True) for line in block.replace("\\\n", " ").splitlines()]
     assert len(commands) == 3 and all(c[:4] == ["python", "-m", "demos", "expr"] for c in commands)
+    # the output shown is the first command's: each piece between "..." lines, in order
+    shown = section[section.index("```text\n") + len("```text\n"):section.index("```\n", section.index("```text"))]
+    status, printed = run(commands[0][4:])
+    at = 0
+    for piece in shown.split("...\n"):
+        assert piece.strip() and piece in printed[at:], f"the README shows, but the command does not print:\n{piece}"
+        at = printed.index(piece, at) + len(piece)
     monkeypatch.chdir(tmp_path)
     for command in commands:
         status, text = run(command[4:], stdin="\n" * 20)

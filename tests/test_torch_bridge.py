@@ -190,15 +190,31 @@ def test_without_pytorch_the_error_says_how_to_install_it(monkeypatch):
 
 
 @pytest.mark.parity
-def test_the_to_pytorch_demo_shows_the_same_predictions(torch):
+def test_the_to_pytorch_demo_shows_the_same_predictions_draws_them_and_a_page(torch, tmp_path, dot_program):
     from demos.cli import main
 
     out = io.StringIO()
-    status = main(["to_pytorch", "--no-render"], stdin=io.StringIO(""), stdout=out)
+    pictures, page = tmp_path / "pics", tmp_path / "page.html"
+    status = main(["to_pytorch", "--out", str(pictures), "--html", str(page)], stdin=io.StringIO(""), stdout=out)
     text = out.getvalue()
     assert status == 0, text
     assert "✗" not in text and "✓ all 6 checks" in text
     assert "Sequential(" in text
+    assert (pictures / "side_by_side.png").read_bytes().startswith(b"\x89PNG")
+    assert f"step-through page: {page}" in text and "s0.grad" in page.read_text(encoding="utf-8")
+    assert max(len(line) for line in text.splitlines() if str(tmp_path) not in line) <= 80
+
+
+def test_the_to_pytorch_demo_without_pytorch_says_so_in_one_line(monkeypatch, tmp_path):
+    """No torch: one line naming the extra, exit status 2, before any work."""
+    from demos.cli import main
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
+    out = io.StringIO()
+    status = main(["to_pytorch", "--out", str(tmp_path / "pics")], stdin=io.StringIO(""), stdout=out)
+    assert status == 2
+    assert out.getvalue() == "to_pytorch needs PyTorch: pip install 'stepgrad[torch]'\n"
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parity

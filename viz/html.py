@@ -25,11 +25,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from engine import Value
+from engine import Value, forward_code, step_code
 from engine.names import visible
 
 from .atomic import check_target, write_atomically
-from .description import MAX_NODES, Description, Step, describe, written
+from .description import MAX_NODES, Description, Step, describe, fresh_backward_pass, written
 from .graph import edge_parts, graph_bytes, picture
 
 #: The passes a page can open on (both are always in the page).
@@ -49,6 +49,7 @@ def stepper_html(
     title: Optional[str] = None,
     parameters: Iterable[Value] = (),
     max_nodes: Optional[int] = MAX_NODES,
+    code: bool = False,
 ) -> Path:
     """Write a step-through page for `root`'s graph to `path` and return the path.
 
@@ -62,25 +63,32 @@ def stepper_html(
     gradient starts at 0 and d root/d root = 1. The gradients stored in the
     graph are left exactly as they were. `parameters` and `max_nodes` are
     `draw_dot`'s. The file is written atomically; its folder must exist.
+
+    With `code=True` the page also shows, under the caption, the line of
+    `engine.to_python`'s generated code that does the current step: the
+    chain-rule line of a backward step (`engine.step_code`), the assignment of
+    a forward step (`engine.forward_code`). The parameters, inputs (labelled
+    leaves) are the function's arguments; constants are written as numbers.
     """
     path = check_target(path)  # before the work, not after
-    page = stepper_page(root, mode, title=title, parameters=parameters, max_nodes=max_nodes)
+    page = stepper_page(root, mode, title=title, parameters=parameters, max_nodes=max_nodes, code=code)
     return write_atomically(path, page.encode("utf-8"))
 
 
 def stepper_page(root: Value, mode: str = "backward", *, title: Optional[str] = None,
-                 parameters: Iterable[Value] = (), max_nodes: Optional[int] = MAX_NODES) -> str:
+                 parameters: Iterable[Value] = (), max_nodes: Optional[int] = MAX_NODES,
+                 code: bool = False) -> str:
     """The text of the step-through page (see `stepper_html`)."""
     if mode not in MODES:
         raise ValueError(f"stepper_html: mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
     description = describe(root, parameters, max_nodes)  # also refuses a root that is not a Value
-    return page_from(description, mode, title=title)
+    return page_from(description, mode, title=title, code=code)
 
 
 def page_from(description: Description, mode: str = "backward", *, title: Optional[str] = None,
-              start: int = 0) -> str:
+              start: int = 0, code: bool = False) -> str:
     """The page for an already-made description (the Stepper embeds this)."""
-    data = page_data(description)
+    data = page_data(description, code=code)
     data["mode"] = mode
     data["start"] = start
     # Drawn with every gradient at 0 and every number padded to one width, so
@@ -112,7 +120,7 @@ def embedded_page(description: Description, start: int = 0, height: str = "640px
 # --- what the page shows, worked out in Python ---------------------------------
 
 
-def page_data(d: Description) -> dict:
+def page_data(d: Description, code: bool = False) -> dict:
     """Everything the page displays, as JSON-ready data.
 
     Numbers go in as [shown, exact] pairs: the text on the page, and repr() of
@@ -120,6 +128,7 @@ def page_data(d: Description) -> dict:
     which value it changes ("target"), which values it reads ("rows", and
     "reads": whose data; "upstream": whose grad), which SVG ids light up, and
     its caption; a backward step also carries the target's new gradient.
+    With `code`, every step also carries its line of generated code ("code").
     """
     root = d.root
     index = d.index
@@ -144,7 +153,50 @@ def page_data(d: Description) -> dict:
         },
     }
     data["width"] = max(len(text) for text, _ in _all_numbers(data))
+    data["code"] = code
+    if code:
+        backward_lines, forward_lines = code_lines(d)
+        for step, line in zip(data["backward"]["steps"], backward_lines):
+            step["code"] = line
+        for step, line in zip(data["forward"]["steps"], forward_lines):
+            step["code"] = line
     return data
+
+
+def code_lines(d: Description) -> tuple[list[str], list[str]]:
+    """The generated line of each shown backward step and of each forward step.
+
+    The code's arguments are the graph's parameters and inputs; its constants
+    are numbers, as on the page. A backward step is matched to its line by its
+    edge (node, position), not by its place in the pass: the page leaves out
+    the steps into constants, so its k-th step is not the engine's k-th.
+    Where the code has no line, a comment says why.
+    """
+    arguments = [node for node in d.order if not node.parents and d.roles[node] != "constant"]
+    by_edge = {}
+    records = fresh_backward_pass(d.root)
+    try:
+        lines = step_code(d.root, arguments)
+        made = forward_code(d.root, arguments)
+    except ValueError as error:  # e.g. a node made by hand, with an op the code cannot call
+        raise ValueError(f"stepper_html(code=True): {error}") from None
+    if len(records) != len(lines):  # the two walks must agree edge for edge
+        raise RuntimeError(f"engine.step_code gave {len(lines)} lines for {len(records)} backward steps")
+    for record, line in zip(records, lines):
+        by_edge[(id(record.node), record.position)] = line
+    backward = []
+    for step in d.steps:
+        line = by_edge[(id(step.node), step.position)]
+        backward.append(line if line is not None else
+                        f"# no line: {d.names[step.parent]} does not depend on the arguments")
+    forward = []
+    for node, line in zip(d.order, made):
+        if line is None:
+            argument = not node.parents and d.roles[node] != "constant"
+            why = "an argument of the generated function" if argument else "a number, written where it is used"
+            line = f"# {d.names[node]}: {why}"
+        forward.append(line)
+    return backward, forward
 
 
 def forward_step(d: Description, node: Value) -> dict:

@@ -75,6 +75,12 @@
   function showWhere(k, n, current) {
     byId("status").textContent = `${mode === "forward" ? "Forward" : "Backward"} pass: step ${k} of ${n}`;
     byId("caption").textContent = current ? current.caption : pass().start;
+    // The generated code's line for this step (stepper_html(..., code=True)); text, never HTML.
+    if (data.code) {
+      const line = current ? current.code : "";
+      byId("code-line").textContent = line;
+      byId("code-line").classList.toggle("comment", line.startsWith("#"));  // "no line here, because…"
+    }
     slider.max = String(n);
     slider.value = String(k);
     slider.setAttribute("aria-valuetext", `step ${k} of ${n}`);
@@ -288,6 +294,7 @@
     keys[event.key]();
   });
 
+  byId("code").hidden = !data.code;
   sizeView();
   fitWhole();
   window.addEventListener("resize", () => { sizeView(); fitWhole(); show(place[mode]); });
