@@ -131,9 +131,13 @@ def write_html(session: Session, path: Path, out: TextIO) -> bool:
         return False
     import viz
 
-    viz.stepper_html(session.main_graph, path, parameters=session.main_parameters, code=session.main_code,
-                     constants=session.main_constants)
+    about = session.main_graph_about
+    title = f"stepgrad: stepping through {about}" if about else None
+    viz.stepper_html(session.main_graph, path, parameters=session.main_parameters, title=title,
+                     code=session.main_code, constants=session.main_constants)
     out.write(f"step-through page: {path}\n")
+    if about:
+        out.write(f"  it steps through {about}\n")
     session.keep(path)
     return True
 

@@ -3,6 +3,7 @@
 import time
 
 import nn
+from engine import Value
 
 SEED = 1
 
@@ -32,7 +33,8 @@ def run(s) -> None:
 
     # One point's score for the pictures and the page, built after training so that
     # every node holds the trained numbers (the whole loss graph is too big to step through).
-    s.main_graph = model(X[0])
+    s.main_graph = labelled_score(model, X[0])
+    s.main_graph_about = "s₀, the model's score of the first point, X[0]"
     s.heading("after training: the max-margin gradient by hand")
     scores = [model(x) for x in X]
     hinge = nn.hinge_loss(scores, y)
@@ -64,3 +66,20 @@ def run(s) -> None:
     s.plot(lambda path: viz.plot_loss(history.loss, path, title=f"moons: loss over {steps} steps"), "loss.png")
     s.plot(lambda path: viz.plot_decision_boundary(model, X, y, path, title="moons: MLP(2, [16, 16, 1])"),
            "decision_boundary.png")
+
+
+def labelled_score(model: nn.MLP, x) -> Value:
+    """The model's score of the point `x`, built layer by layer so that every value
+    in its graph has a name a student can read: z1[j] is neuron j's Σw·x+b in layer
+    1 and h1[j] its ReLU, then z2[j], h2[j], and the score itself is s₀."""
+    h = x
+    for i, layer in enumerate(model.layers, 1):
+        h = layer(h)
+        outputs = h if isinstance(h, list) else [h]
+        for j, (neuron, out) in enumerate(zip(layer.neurons, outputs)):
+            if neuron.activation != "linear":
+                out.parents[0].label, out.label = f"z{i}[{j}]", f"h{i}[{j}]"
+            else:
+                out.label = f"z{i}[{j}]"
+    h.label = "s₀"
+    return h

@@ -72,6 +72,7 @@ class Session:
     main_graph: Optional[Value] = None
     main_parameters: Sequence[Value] = ()  #: coloured as parameters in the step-through page
     main_constants: Sequence[Value] = ()  #: labelled leaves shown as constants (no gradient step)
+    main_graph_about: str = ""         #: what the main graph's root is, in words (page title, terminal)
     main_code: bool = False            #: the step-through page shows each step's generated line
     graphviz_missing: Optional[str] = None
     quit: bool = False                 #: the student typed q

@@ -10,6 +10,10 @@
         # forward: one line per node
         x = 2.0
         y = x * w
+        # tanh(inf) = 1 could hide an overflow: the sum of the values above is
+        # finite only if each one is; if not, the graph engine redoes the call
+        if not -inf < y < inf:
+            raise NotFinite
         # backward: each line adds local derivative × upstream to a parent's grad
         grad_y = 1.0
         grad_w = 0.0
@@ -40,9 +44,15 @@ does something other than plain arithmetic, the code hands over to it:
   just multiplies, so a value or gradient that comes out as nan or ±inf (or
   an error inside the code) sends that call to the engine itself: a copy of
   the graph at the new numbers, built by the same ops and walked by
-  `backward()`, whose answer or error is returned. (An overflow in between
-  that leaves no trace in what is returned goes unnoticed: the code does not
-  test every intermediate value, which would cost a test per node.)
+  `backward()`, whose answer or error is returned.
+- An overflow in between can leave no trace in what is returned: tanh(inf)
+  is 1.0, relu(-inf) is 0.0. So after every `CHECK_EVERY` forward lines the
+  code adds up the values they computed, one `+` per node: the sum is finite
+  only if each of them is (or, rarely, it overflows although they are all
+  finite: a false alarm, which costs a replay, never a wrong answer). A check
+  that fails raises `NotFinite`, and the engine takes over as above and names
+  the op. Values of an op the code calls by name are left out of the sums:
+  the op checks its own result.
 
 A big graph (more than `GATHER_ABOVE` lines written edge by edge) gets its
 backward pass one line per node instead: `grad_v = 0.0 + local × upstream + …`
@@ -88,12 +98,24 @@ CHAINED_SUM = sys.version_info < (3, 12)
 #: instead of 138,000). Nobody reads a graph this big edge by edge.
 GATHER_ABOVE = 40_000
 
+#: The most forward lines whose values one finiteness check adds up (one `+` per
+#: node, then one comparison; short enough a sum for Python's compiler).
+CHECK_EVERY = 100
+
 
 FUNCTION_NAME = "forward_backward"
 
 FORWARD_HEADER = "# forward: one line per node"
 GATHERED_HEADER = "# backward, a line per node (a big graph): grad = Σ over uses of local × upstream"
 BACKWARD_HEADER = "# backward: each line adds local derivative × upstream to a parent's grad"
+#: The comment above each check (two lines).
+CHECK_COMMENT = ("# tanh(inf) = 1 could hide an overflow: the sum of the values above is",
+                 "# finite only if each one is; if not, the graph engine redoes the call")
+
+
+class NotFinite(ArithmeticError):
+    """Raised by the generated code when a value it computed is nan or ±inf:
+    the call then goes to the graph engine, which names the op."""
 
 
 # ---- the source templates, one row per op -------------------------------------------
@@ -250,12 +272,13 @@ def forward_code(root: Value, wrt: Optional[Iterable[Value]] = None) -> list[Opt
 class _Rule:
     """How one interior node is written: its forward expression and its local derivatives."""
 
-    __slots__ = ("forward", "locals", "prelude")
+    __slots__ = ("forward", "locals", "prelude", "checked")
 
-    def __init__(self, forward: str, locals_: list[str], prelude: Optional[str] = None):
+    def __init__(self, forward: str, locals_: list[str], prelude: Optional[str] = None, checked: bool = True):
         self.forward = forward                             # the expression of the node's value
         self.locals = locals_                              # ∂node/∂parent_k, each ready to multiply
         self.prelude = prelude                             # a line computing what `locals` read
+        self.checked = checked                             # False: the op called by name checks its result
 
 
 class _Program:
@@ -273,7 +296,7 @@ class _Program:
         for node in self.order:
             if node in wrt_set or any(p in self.live for p in node.parents):
                 self.live.add(node)
-        self.namespace: dict[str, object] = {"sum": sum, "inf": math.inf, "nan": math.nan}
+        self.namespace: dict[str, object] = {"sum": sum, "inf": math.inf, "nan": math.nan, "NotFinite": NotFinite}
         for op_name, function_name in TEMPLATE_FUNCTIONS.items():
             if op_name in OPS:
                 self.namespace[function_name] = OPS[op_name].forward
@@ -374,14 +397,17 @@ class _Program:
             local_name = self.names.fresh(f"d_{out}")
             prelude = f"{local_name} = {grads_name}({', '.join(inputs)})"
             return _Rule(f"{forward_name}({', '.join(inputs)})", [f"{local_name}[{k}]" for k in range(len(inputs))],
-                         prelude)
+                         prelude, checked=False)
+        checked = True
         if template.forward is not None:
             forward = template.forward.format(*inputs, out=out)
         elif op.name == "div" and node.parents[1] not in self.live:
             forward = "{0} / {1}".format(*inputs)  # by a constant: it was not 0 when the graph was built
         else:  # a domain to check or an overflow to name: the op does it
             forward = f"{self._op_functions_of(op)[0]}({', '.join(inputs)})"
-        return _Rule(forward, [local.format(*inputs, out=out) for local in _atomic_locals(template)])
+            checked = False
+        return _Rule(forward, [local.format(*inputs, out=out) for local in _atomic_locals(template)],
+                     checked=checked)
 
     def _sum_rule(self, node: Value) -> _Rule:
         """A Σ node (add_all, or a sum() the engine folded into one node): its terms
@@ -455,7 +481,17 @@ class _Program:
         """(kind, node) of every segment, in the order of the body."""
         segments: list[tuple[str, Optional[Value]]] = [("forward header", None)]
         segments += [("constant", node) for node in self.order if node in self.var and node not in self.live]
-        segments += [("forward", node) for node in self.order if node in self.rules]
+        chunk: list[Value] = []  # the checked values since the last check
+        for node in self.order:
+            if node in self.rules:
+                segments.append(("forward", node))
+                if self.rules[node].checked:
+                    chunk.append(node)
+                if len(chunk) == CHECK_EVERY:
+                    segments.append(("check", tuple(chunk)))
+                    chunk = []
+        if chunk:
+            segments.append(("check", tuple(chunk)))
         segments.append(("backward header", None))
         kind = "gather" if self.gathered else "backward"
         segments += [(kind, node) for node in reversed(self.order) if node in self.rules]
@@ -524,6 +560,9 @@ class _Program:
             return lines
         if kind == "forward":
             return [f"{self.var[node]} = {self.rules[node].forward}"]
+        if kind == "check":  # node: the chunk of values to check
+            total = " + ".join(self.var[value] for value in node)
+            return [*CHECK_COMMENT, f"if not -inf < {total} < inf:", "    raise NotFinite"]
         if kind == "constant":
             return [f"{self.var[node]} = {_literal(node.data)}"]
         if kind == "forward header":
@@ -563,7 +602,7 @@ class _Program:
         if kind == "gather":
             statements = -(-len(self._uses_of.get(node, ())) // LONGEST_CHAIN) or 1
             return (0 if node is self.root else 1 + statements) + (self.rules[node].prelude is not None)
-        if kind in ("backward header", "leaves"):
+        if kind in ("backward header", "leaves", "check"):
             return len(self._segment_lines(kind, node))
         return 1
 
@@ -621,6 +660,7 @@ class _Program:
                     children.setdefault(parent, []).append(node)
         spans: list[tuple[int, int, str]] = []  # (assigned in, last read in, name)
         wrt_set, returned = set(self.wrt), {self.root, *self.also}
+        checked_at = self._checked_at()
         for node, name in self.var.items():
             if node in wrt_set:
                 assigned = -1
@@ -629,6 +669,8 @@ class _Program:
             readers = [index[("backward", id(c))] for c in children.get(node, ())]
             if node in self.rules:
                 readers.append(index[("backward", id(node))])
+            if node in checked_at:
+                readers.append(checked_at[node])
             if node in returned:
                 readers.append(end)
             if readers:
@@ -645,6 +687,10 @@ class _Program:
             alive = sorted((a, name) for a, last, name in spans if a < start <= last)
             crossing.append([name for _, name in alive])
         return crossing
+
+    def _checked_at(self) -> dict[Value, int]:
+        """The segment of the finiteness check that reads each checked value."""
+        return {value: i for i, (kind, chunk) in enumerate(self.segments) if kind == "check" for value in chunk}
 
     def matches(self, root: Value, wrt: tuple[Value, ...]) -> bool:
         order = topological_order(root)
@@ -728,8 +774,11 @@ class _Program:
             for parent in node.parents:
                 if parent in self.var:
                     users.setdefault(parent, []).append(node)
+        checked_at = self._checked_at()
         for node, name in self.var.items():
             readers = list(read_locals.get(node, ()))  # its value in its own local derivatives
+            if node in checked_at:
+                readers.append(checked_at[node])
             for user in users.get(node, ()):
                 readers.append(forward_at[id(user)])
                 readers += read_locals[user]  # as an input of a user's local derivatives

@@ -198,15 +198,46 @@ def _chain_rule_on_values(root: Value, grad) -> None:
         upstream = node.grad
         if not node.parents or _is_the_number(upstream, 0.0):
             continue  # no parent to pass to, or nothing reached this node
-        for position, (parent, local) in enumerate(zip(node.parents, local_grads_as_values(node))):
+        try:
+            local_grads = local_grads_as_values(node)
+        except (ArithmeticError, ValueError) as problem:
+            raise type(problem)(f"backward(create_graph=True): the derivative rule of {_node_name(node)}: "
+                                f"{problem}") from None
+        for position, (parent, local) in enumerate(zip(node.parents, local_grads)):
+            if not isinstance(local, Value) and local - local != 0.0:  # an infinite slope (sqrt at 0)
+                if _number(upstream) == 0.0:
+                    continue  # 0 × an infinite slope is 0, as in the float walk (the README's policy)
+                after = _number(parent.grad) + local * _number(upstream)
+                raise _not_finite(node, parent, position, local, upstream, after)
             try:
-                parent.grad = _plus(parent.grad, _times(local, upstream))
+                after = _plus(parent.grad, _times(local, upstream))
             except (ArithmeticError, ValueError) as problem:
                 raise type(problem)(f"backward(create_graph=True): on the edge from {_node_name(node)} to its "
                                     f"input {position} ({_node_name(parent)}): {problem}") from None
+            if not isinstance(after, Value) and after - after != 0.0:  # a plain nan or ±inf (sqrt's slope at 0)
+                raise _not_finite(node, parent, position, local, upstream, after)
+            parent.grad = after
     for node in order:  # a gradient that stayed a plain number is a constant: a leaf
         if not isinstance(node.grad, Value):
             node.grad = Value(node.grad)
+
+
+def _number(x) -> float:
+    """A gradient's number, whether it is a plain float or a `Value`."""
+    return x.data if isinstance(x, Value) else x
+
+
+def _not_finite(node: Value, parent: Value, position: int, local, upstream, after: float) -> ArithmeticError:
+    """The error for a gradient that is no longer a number, in the float walk's words
+    (and type: OverflowError for ±inf, ValueError for nan): a gradient that is a
+    graph cannot hold one, whatever node it belongs to."""
+    problem = "nan" if after != after else "±inf"
+    before = _number(parent.grad)
+    return (ValueError if problem == "nan" else OverflowError)(
+        f"backward(create_graph=True): a gradient became {problem} on the edge from {_node_name(node)} to its "
+        f"input {position} ({_node_name(parent)}): {before!r} + {_number(local)!r} × {_number(upstream)!r}; "
+        f"the derivative does not exist as a number here"
+    )
 
 
 def local_grads_as_values(node: Value) -> tuple:

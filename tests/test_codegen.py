@@ -155,6 +155,41 @@ def test_exp_overflow_is_named():
         compiled([1000.0])
 
 
+@pytest.mark.parametrize("squash", ["tanh", "sigmoid", "relu"])
+def test_an_overflow_hidden_by_a_squashing_op_is_the_engines_error(squash):
+    """tanh(inf) is 1 and relu(-inf) is 0: the code's value and gradients come out finite,
+    yet the graph engine raises at the product. The code checks its values in between."""
+    x1, w1, b = Value(2.0, "x1"), Value(-3.0, "w1"), Value(1.0, "b")
+    compiled = to_python(getattr(x1 * w1 + b, squash)(), [w1, b])
+    w1_big = -1e308  # 2·w1 = -inf: relu gives 0, tanh -1, sigmoid 0, all finite
+    with pytest.raises(OverflowError) as expected:
+        getattr(Value(2.0) * Value(w1_big) + Value(1.0), squash)()
+    assert "mul(2.0, -1e+308)" in str(expected.value)
+    with pytest.raises(OverflowError) as raised:
+        compiled([w1_big, 1.0])
+    assert str(raised.value) == str(expected.value)
+
+
+def test_a_hidden_overflow_deep_in_a_big_graph_in_parts_is_caught():
+    """Many checks, the big graph's form and a split into parts: an overflow in the middle,
+    squashed by tanh at once, still reaches the engine (the check reads values across parts)."""
+    w = Value(0.5, "w")
+    h = Value(1.0, "h0")
+    for i in range(300):  # at w = 1e308, h·w is 1e308 at every step, and ×4 overflows only at step 150
+        h = ((h * w * 4.0 if i == 150 else h * w) + float(i % 3)).tanh()
+    saved = engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART, engine.codegen.CHECK_EVERY
+    engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART, engine.codegen.CHECK_EVERY = 0, 50, 7
+    try:
+        compiled = to_python(h, [w])
+    finally:
+        engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART, engine.codegen.CHECK_EVERY = saved
+    assert "def _part2(state):" in compiled.source and compiled.source.count("raise NotFinite") > 50
+    h.backward()
+    assert_same_floats(compiled([0.5]), (h.data, (w.grad,)))
+    with pytest.raises(OverflowError, match=r"mul\(1e\+308, 4\.0\)"):
+        compiled([1e308])
+
+
 @pytest.mark.parametrize("wrt, problem", [
     ("not a value", TypeError),
     ("twice", ValueError),
@@ -404,11 +439,13 @@ def test_the_big_graph_form_and_the_split_into_parts_give_the_same_floats(expr, 
     wrt = data.draw(st.lists(st.integers(0, len(expr.inputs) - 1), unique=True, min_size=1), label="wrt")
     lines_per_part = data.draw(st.integers(3, 40), label="lines per part")
     gathered = data.draw(st.booleans(), label="gathered")
-    saved = engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART
+    check_every = data.draw(st.integers(1, 5), label="values per finiteness check")
+    saved = engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART, engine.codegen.CHECK_EVERY
     engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART = (0 if gathered else 10**9), lines_per_part
+    engine.codegen.CHECK_EVERY = check_every
     try:
         compiled = compile_expression(expr, wrt)
     finally:
-        engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART = saved
+        engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART, engine.codegen.CHECK_EVERY = saved
     assert compiled._program.gathered == gathered
     assert_same_floats(compiled([expr.inputs[i] for i in wrt]), engine_result(expr, expr.inputs, wrt))

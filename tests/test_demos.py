@@ -232,6 +232,24 @@ def test_html_writes_the_step_through_page(tmp_path):
 # ---- the article-vs-engine rows ---------------------------------------------------
 
 
+def test_the_moons_page_steps_through_a_named_score_with_named_hidden_values(tmp_path):
+    """The page's root is the score of the first point: named s₀ in the title, the
+    captions and the terminal line; the hidden values are z1[j], h1[j], z2[j], h2[j]."""
+    import html as html_module
+
+    page = tmp_path / "moons.html"
+    status, text = run(["moons", "--no-render", "--steps", "3", "--html", str(page)])
+    assert status == 0, text
+    assert f"step-through page: {page}\n  it steps through s₀, the model's score of the first point" in text
+    assert all(len(line) <= 80 for line in text.splitlines() if str(tmp_path) not in line)
+    shown = html_module.unescape(page.read_text(encoding="utf-8"))
+    assert "<title>stepgrad: stepping through s₀, the model's score of the first point, X[0]</title>" in shown
+    assert "∂s₀/∂layers.2.neurons.0.w.0 × s₀.grad = h2[0] × 1 = " in shown
+    assert "z1[0].grad" in shown and "h1[15]" in shown and "z2[15]" in shown
+    # no node of the graph is left to a made-up name like v401 in what a student reads
+    assert not re.search(r"∂v\d+|\bv\d+\.grad|= v\d+ ", shown)
+
+
 def test_a_row_is_ticked_only_when_every_entry_agrees():
     import numpy as np
 

@@ -8,6 +8,7 @@ itself. The PyTorch comparisons are in test_higher_order_parity.py.
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from hypothesis import given
@@ -432,3 +433,38 @@ def test_the_demos_draw_and_step_a_gradients_graph(tmp_path, dot_program, name, 
     steps = int(re.search(r"backward pass: (\d+) steps", out.getvalue()).group(1))
     assert steps >= 3
     assert len(list((tmp_path / "frames").glob("frame_*.png"))) == steps + 1  # one before, one per step shown
+
+
+INFINITE_SLOPES = [  # (name, f, x0): d f/dx is infinite at x0
+    ("sqrt", lambda x: x.sqrt(), 0.0),
+    ("**0.5", lambda x: x ** 0.5, 0.0),
+    ("arcsin", lambda x: x.arcsin(), 1.0),
+]
+
+
+@pytest.mark.parametrize("op, f, x0", INFINITE_SLOPES, ids=[case[0] for case in INFINITE_SLOPES])
+def test_an_infinite_slope_under_create_graph_names_the_edge_like_the_float_walk(op, f, x0):
+    """d√x/dx at 0 is infinite: both walks raise OverflowError naming the op and the edge."""
+    x = Value(x0, "x")
+    with pytest.raises(OverflowError) as first_order:
+        f(x).backward()
+    x = Value(x0, "x")
+    with pytest.raises(OverflowError) as second_order:
+        f(x).backward(create_graph=True)
+    for raised in (first_order, second_order):
+        assert f"on the edge from {op} = " in str(raised.value)
+        assert "to its input 0 ('x' = " in str(raised.value)
+    assert "create_graph=True" in str(second_order.value)
+    assert str(second_order.value).split(": ", 1)[1] == str(first_order.value).split(": ", 1)[1]
+    with pytest.raises(OverflowError, match=f"on the edge from {re.escape(op)} = "):
+        grad(f)(x0)
+
+
+def test_an_infinite_slope_times_a_zero_upstream_passes_nothing_back_under_create_graph():
+    """√x · x at 0: the float walk's 0 × ∞ = 0, and d/dx(√x · x) = 1.5·√x = 0 there."""
+    x = Value(0.0, "x")
+    (x.sqrt() * x).backward(create_graph=True)
+    assert isinstance(x.grad, Value) and x.grad.data == 0.0
+    y = Value(0.0, "y")
+    (y.sqrt() * y).backward()
+    assert y.grad == 0.0

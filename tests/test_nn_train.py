@@ -5,6 +5,7 @@ import math
 import os
 import random
 import signal
+import subprocess
 import sys
 import warnings
 from fractions import Fraction
@@ -122,8 +123,26 @@ def test_keyboard_interrupt_from_on_step_stops_cleanly_with_the_history_so_far()
     assert model.state_dict() == reference.state_dict()
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="needs POSIX signals")
-def test_ctrl_c_finishes_the_step_under_way_then_stops():
+POSIX_SIGNALS = pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="needs POSIX signals")
+
+
+@pytest.fixture
+def interactive_ctrl_c():
+    """Python's own Ctrl-C handler, as in a terminal, for the length of a test.
+
+    A job a shell starts in the background (`make test &`, a script, some CI
+    runners) begins with SIGINT ignored, and Python then installs no handler:
+    fit() rightly leaves an ignored Ctrl-C ignored, so a test that presses
+    Ctrl-C must first put back what an interactive session has."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@POSIX_SIGNALS
+def test_ctrl_c_finishes_the_step_under_way_then_stops(interactive_ctrl_c):
     X, y = make_moons(20)
     before = signal.getsignal(signal.SIGINT)
 
@@ -138,8 +157,8 @@ def test_ctrl_c_finishes_the_step_under_way_then_stops():
     assert signal.getsignal(signal.SIGINT) is before  # ... also after a run nobody interrupted
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="needs POSIX signals")
-def test_a_second_ctrl_c_interrupts_at_once():
+@POSIX_SIGNALS
+def test_a_second_ctrl_c_interrupts_at_once(interactive_ctrl_c):
     X, y = make_moons(20)
     second_raised = []
 
@@ -246,8 +265,8 @@ def test_any_real_number_is_an_l2_penalty():
     assert runs[0] == runs[1] == runs[2]
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="needs POSIX signals")
-def test_ctrl_c_in_the_last_step_is_reported():
+@POSIX_SIGNALS
+def test_ctrl_c_in_the_last_step_is_reported(interactive_ctrl_c):
     X, y = make_moons(20)
 
     def press_ctrl_c_during_the_last_step(k, loss, acc):
@@ -258,7 +277,21 @@ def test_ctrl_c_in_the_last_step_is_reported():
     assert history.interrupted and len(history) == 3  # once: interrupted stayed False
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="needs POSIX signals")
+@POSIX_SIGNALS
+def test_the_ctrl_c_tests_pass_in_a_run_started_in_the_background():
+    """`make test &` starts Python with SIGINT ignored: the Ctrl-C tests must still
+    pass there (they failed in such full runs, and passed when run alone)."""
+    ctrl_c_tests = [f"{__file__}::{name}" for name in (
+        "test_ctrl_c_finishes_the_step_under_way_then_stops", "test_a_second_ctrl_c_interrupts_at_once",
+        "test_ctrl_c_in_the_last_step_is_reported")]
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *ctrl_c_tests],
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert "3 passed" in run.stdout
+
+
+@POSIX_SIGNALS
 def test_an_ignored_ctrl_c_does_not_stop_training():
     X, y = make_moons(20)
     presses = []
