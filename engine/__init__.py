@@ -2,16 +2,16 @@
 
 Standard library only. Read it in this order (about 30 minutes; lines):
 
-1. __init__.py       43  this map
-2. value.py         245  `Value`: a number that remembers its parents and local derivatives
-3. primitives.py    195  the op table: one row per op (forward, local derivatives, domain, kinks)
-4. op.py            285  `Op.__call__`: lift the inputs, check the domain, run forward,
+1. __init__.py       45  this map
+2. value.py         248  `Value`: a number that remembers its parents and local derivatives
+3. primitives.py    201  the op table: one row per op (forward, local derivatives, domain, kinks)
+4. op.py            283  `Op.__call__`: lift the inputs, check the domain, run forward,
                          record the local derivatives; below it, the same steps for speed
-5. walk.py          295  the backward pass on one page: topological order + chain rule,
+5. walk.py          329  the backward pass on one page: topological order + chain rule,
                          and `backward_steps`, the same walk reporting each edge;
                          at the end, the same walk on Values (create_graph=True)
-6. fused.py         185  `add_all`, `dot`: many inputs, one node
-7. forward_mode.py   40  `forward_grad`: the same local derivatives, walked upwards
+6. fused.py         190  `add_all`, `dot`: many inputs, one node
+7. forward_mode.py   41  `forward_grad`: the same local derivatives, walked upwards
 
 Then `demos/topo_order.py` shows why the order matters. Also here: gradcheck.py
 (finite differences against `backward()`), functional.py (`grad(f)`, `hvp`,
