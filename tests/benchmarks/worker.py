@@ -28,9 +28,11 @@ def timed(E, workload: str, size: int, reps: int) -> dict:
     with CollectorClock() as collector:
         for _ in range(reps):
             job = E.prepare(workload, size)  # e.g. a model to train: made before the clock starts
+            collector.on = True  # count only the collections inside the timed run, not the preparing
             start = time.process_time()
             result = job()
             total += time.process_time() - start
+            collector.on = False
             check = result.check
             del result
     return {"seconds": total / reps, "check": check, "gc_seconds": collector.seconds / reps,
@@ -43,8 +45,11 @@ class CollectorClock:
 
     def __init__(self):
         self.seconds, self.full_collections, self._started = 0.0, 0, 0.0
+        self.on = False  #: True only while the timed run goes (not while a workload prepares)
 
     def __call__(self, phase: str, info: dict) -> None:
+        if not self.on:
+            return
         if phase == "start":
             self._started = time.process_time()
         else:
