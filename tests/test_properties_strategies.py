@@ -195,9 +195,13 @@ def test_a_table_of_functions_rebuilds_the_expression_in_another_library():
     assert isinstance(expr(Value(1.0), 2.0), Value)
 
 
-def test_the_profiles_keep_the_example_database_so_a_failure_is_replayed_first():
-    # (Saving is hypothesis's job; ours is not to switch it off in tests/conftest.py.)
-    assert settings().database is not None
+def test_the_dev_profile_keeps_the_database_and_the_ci_profile_is_derandomized():
+    # A developer's run searches at random and replays any failure it ever saved
+    # (saving is hypothesis's job; ours is not to switch it off in tests/conftest.py);
+    # CI runs the same examples every time, so a landing depends on the code alone.
+    dev, ci = settings.get_profile("dev"), settings.get_profile("ci")
+    assert dev.database is not None and not dev.derandomize
+    assert ci.derandomize and ci.max_examples >= 500
 
 
 # ---- bad input ---------------------------------------------------------------------
