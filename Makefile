@@ -59,6 +59,19 @@ $(TEST_STAMP): pyproject.toml $(VENV_STAMP)
 	$(PY) -m pip install --quiet --editable '.[dev,bench]'
 	touch $(DEMO_STAMP) $(TEST_STAMP)
 
+# Install the Debian package $(1) (what it brings: $(2)) when we can: as root, or with
+# passwordless sudo, on a system with apt-get. Otherwise the recipe that calls it says how.
+# Used by python-venv and graphviz below; exits 1 where it cannot install.
+define apt_install_or_fail
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing $(2) (Debian package '$(1)')..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing $(2) with sudo (Debian package '$(1)')..."; \
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
+	else
+endef
+
 # `python3 -m venv` needs the ensurepip module, which Debian and Ubuntu ship
 # separately (package python3-venv). Install it when we can (root or
 # passwordless sudo with apt-get), as for Graphviz; otherwise say how, and stop.
@@ -75,17 +88,10 @@ python-venv:
 		exit 1; \
 	fi; \
 	if $(PYTHON) -c "import ensurepip, venv" >/dev/null 2>&1; then exit 0; fi; \
-	pkg="python3-venv"; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Python's venv module (Debian package '$$pkg')..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkg >/dev/null; \
-	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Python's venv module with sudo (Debian package '$$pkg')..."; \
-		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkg >/dev/null; \
-	else \
+	$(call apt_install_or_fail,python3-venv,Python's venv module) \
 		echo "stepgrad makes a virtual environment with '$(PYTHON) -m venv', but Python's"; \
 		echo "venv module (ensurepip) is not installed. Install it, then run make again:"; \
-		echo "  Debian/Ubuntu:  sudo apt-get install $$pkg"; \
+		echo "  Debian/Ubuntu:  sudo apt-get install python3-venv"; \
 		echo "                  (if that is not enough: python3.X-venv, X your Python's minor version)"; \
 		echo "  other systems:  install Python from python.org, which includes venv"; \
 		exit 1; \
@@ -98,13 +104,7 @@ python-venv:
 # (root or passwordless sudo on Debian/Ubuntu); otherwise say how, and stop.
 graphviz:
 	@if command -v dot >/dev/null 2>&1; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Graphviz (Debian package 'graphviz')..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
-	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Graphviz with sudo (Debian package 'graphviz')..."; \
-		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
-	else \
+	$(call apt_install_or_fail,graphviz,Graphviz) \
 		echo "stepgrad needs the Graphviz 'dot' program to draw graphs, and it is not installed."; \
 		echo "Install it, then run make again:"; \
 		echo "  Debian/Ubuntu:  sudo apt-get install graphviz"; \
