@@ -272,8 +272,6 @@ def _compiled_step(batch_size: Optional[int], examples: int) -> Callable[..., tu
             total.backward()
             if not state["code"].matches(total, params) or value != total.data or \
                     any(g != p.grad for p, g in zip(params, grads)):
-                import warnings
-
                 warnings.warn("fit(compiled=True): this model's graph changes from step to step (a constant "
                               "computed from its numbers?); training on with the graph engine", stacklevel=4)
                 state["graph engine"] = True
