@@ -7,8 +7,9 @@ bool; a number too large for a float is refused, not an OverflowError later.
 
 from __future__ import annotations
 
-import math
-from numbers import Integral, Real
+from numbers import Integral
+
+from engine import as_float
 
 
 def cut(text: str, limit: int = 60) -> str:
@@ -31,13 +32,13 @@ def some(names, limit: int = 5) -> str:
 
 
 def is_finite_number(x) -> bool:
-    """A real number (not a bool, not a `Value`) that a float holds finitely (10**400 does not)."""
-    if isinstance(x, bool) or not isinstance(x, Real):
-        return False
+    """A real number (not a bool, not a `Value`) that a float holds finitely (10**400 does not):
+    what `engine.as_float` accepts (it raises for the rest; nn's checks say ValueError)."""
     try:
-        return math.isfinite(x)
-    except OverflowError:  # an int or Fraction beyond a float's range
+        as_float(x)
+    except (TypeError, ValueError):
         return False
+    return True
 
 
 def real_number(x, what: str, rule: str, allowed) -> float:

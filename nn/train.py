@@ -266,14 +266,15 @@ def _compiled_step(batch_size: Optional[int], examples: int) -> Callable[..., tu
             flat = [z for s in scores for z in (s if isinstance(s, (list, tuple)) else [s])]
             state["code"] = to_python(total, params, also=flat)
             state["shape"] = [len(s) if isinstance(s, (list, tuple)) else None for s in scores]
+        # No loss check here as in `_step`: the code raises when any forward value (the loss
+        # among them) is nan or infinite, and the graph engine redoes the step and raises the
+        # op's own error, before this update (tests/test_nn_train.py, ..._same_divergence_...)
         value, grads, flat_scores = state["code"]([p.data for p in params])
         optimizer.zero_grad()
         if state["calls"] == 2:  # the graph engine's answer at these numbers, to compare
             total.backward()
             if not state["code"].matches(total, params) or value != total.data or \
                     any(g != p.grad for p, g in zip(params, grads)):
-                import warnings
-
                 warnings.warn("fit(compiled=True): this model's graph changes from step to step (a constant "
                               "computed from its numbers?); training on with the graph engine", stacklevel=4)
                 state["graph engine"] = True

@@ -251,6 +251,30 @@ def test_bad_data_in_the_first_step_is_raised_not_called_divergence():
         fit(MLP(2, [3, 1], seed=0), X, y, loss=lambda s, t: hinge_loss(s, t) * math.inf, steps=3, progress=False)
 
 
+def squares_times_1e300(scores, labels):
+    return sum((s * s for s in scores), Value(0.0)) * 1e300
+
+
+@pytest.mark.parametrize("lr, loss", [(1e300, hinge_loss), (1e-300, squares_times_1e300)])
+def test_compiled_training_stops_at_the_same_divergence_as_the_graph_engine(lr, loss):
+    """No loss-check of its own in the compiled step: the generated code raises NotFinite
+    when any forward value (the loss among them) is nan or infinite, and the graph engine
+    redoes that step and raises the op's own error. So a diverging run stops at the same
+    step, with the same message and the same parameters, before any update with a bad loss.
+    (lr 1e300: a forward value becomes nan; the squares × 1e300: the loss itself overflows.)"""
+    X, y = make_moons(20, seed=0)
+    runs = []
+    for compiled in (False, True):
+        model = MLP(2, [8, 1], seed=1)
+        with pytest.warns(RuntimeWarning, match="diverged at step"):
+            history = fit(model, X, y, loss=loss, steps=5, progress=False,
+                          optimizer=SGD(model.parameters(), lr=lr), compiled=compiled)
+        assert 1 <= len(history) < 5 and all(math.isfinite(x) for x in history.loss)
+        assert all(math.isfinite(p.data) for p in model.parameters())
+        runs.append((history.loss, history.diverged, model.state_dict()))
+    assert runs[0] == runs[1]
+
+
 @pytest.mark.parametrize("l2_penalty", [math.nan, -1e-4, math.inf, "1e-4", None])
 def test_a_bad_l2_penalty_is_refused(l2_penalty):
     X, y = make_moons(10)

@@ -20,8 +20,8 @@ class GraphEngine:
 
     # -- the engine-specific parts --
     def leaf(self, x: float):
-        """A new input that gradients flow to."""
-        raise NotImplementedError
+        """A new input that gradients flow to (by default a new `Value`)."""
+        return self.Value(x)
 
     def total(self, nodes: list):
         """The sum of many nodes, the way this engine sums a wide list."""

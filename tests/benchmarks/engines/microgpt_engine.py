@@ -87,9 +87,6 @@ class Microgpt(GraphEngine):
     name = "microgpt"
     Value = Value
 
-    def leaf(self, x: float):
-        return Value(x)
-
     def total(self, nodes):
         return sum(nodes)  # how microgpt sums
 

@@ -13,9 +13,6 @@ class Micrograd(GraphEngine):
     name = "micrograd"
     Value = Value
 
-    def leaf(self, x: float):
-        return Value(x)
-
     def total(self, nodes):
         # A balanced tree of +: micrograd's backward recurses, so the chain that
         # builtin sum() makes would hit the recursion limit past ~500 terms.

@@ -12,9 +12,6 @@ class Stepgrad(GraphEngine):
     name = "stepgrad"
     Value = engine.Value
 
-    def leaf(self, x: float):
-        return engine.Value(x)
-
     def total(self, nodes):
         return engine.add_all(nodes)  # one node with many parents
 
