@@ -48,7 +48,7 @@ def run(s) -> None:
     s.compare("d²o/dw1 db = −2·x1·o·(1 − o²)", -2 * x1.data * t * slope, b.grad)
     s.compare("d²o/dw1 dx1 = (1−o²)(1 − 2·x1·w1·o)", slope * (1 - 2 * x1.data * w1.data * t), x1.grad)
     s.compare("d²o/dw1 dw2 = −2·x1·x2·o·(1 − o²)", -2 * x1.data * x2.data * t * slope + 0.0, w2.grad)
-    s.gradcheck("gw1", _do_dw1, [x1.data, x2.data, w1.data, w2.data, b.data])
+    s.gradcheck("gw1", _do_dw1, [x1, x2, w1, w2, b])  # Values: the worst row is named, not numbered
     zero_grad(do_dw1)
 
 
