@@ -7,16 +7,17 @@ from engine import Value
 SEED = 0
 
 
-def build():
+def build(sum_label: str = "sum"):
     """The neuron, every node labelled; returns x1, x2, w1, w2, b, n, o.
-    micrograd's numbers: b is chosen so that n = 0.8814 and o = tanh(n) = 1/√2."""
+    micrograd's numbers: b is chosen so that n = 0.8814 and o = tanh(n) = 1/√2.
+    `sum_label` names x1w1 + x2w2 (micrograd's lecture calls it x1w1x2w2)."""
     x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
     w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
     b = Value(6.8813735870195432, "b")
     x1w1, x2w2 = x1 * w1, x2 * w2
     x1w1.label, x2w2.label = "x1w1", "x2w2"
     total = x1w1 + x2w2
-    total.label = "sum"
+    total.label = sum_label
     n = total + b
     n.label = "n"
     o = n.tanh()
