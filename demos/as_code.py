@@ -1,25 +1,18 @@
 """The backward pass as code: the neuron turned into straight-line Python."""
 
-from engine import Value, backward_steps, step_code, to_python
+from engine import backward_steps, step_code, to_python
 from engine.names import number
+
+from .neuron import build
 
 SEED = 0
 
 
 def neuron():
-    """micrograd's neuron o = tanh(x1·w1 + x2·w2 + b), every node labelled
-    as in its lecture; returns the output and the five leaves."""
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")  # so that n = 0.8814 and o = 1/√2
-    x1w1 = x1 * w1
-    x2w2 = x2 * w2
-    x1w1x2w2 = x1w1 + x2w2
-    n = x1w1x2w2 + b
-    o = n.tanh()
-    for node, label in ((x1w1, "x1w1"), (x2w2, "x2w2"), (x1w1x2w2, "x1w1x2w2"), (n, "n"), (o, "o")):
-        node.label = label
-    return o, [x1, x2, w1, w2, b]
+    """micrograd's neuron o = tanh(x1·w1 + x2·w2 + b) (the neuron demo's), every
+    node labelled as in its lecture; returns the output and the five leaves."""
+    *leaves, _, o = build(sum_label="x1w1x2w2")
+    return o, leaves
 
 
 def run(s) -> None:

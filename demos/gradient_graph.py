@@ -3,22 +3,14 @@
 import engine
 from engine import Value, grad, zero_grad
 
+from . import neuron
+
 SEED = 0
 
 
 def run(s) -> None:
-    # the neuron demo's numbers: o = tanh(x1·w1 + x2·w2 + b) = 1/√2
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
-    x1w1, x2w2 = x1 * w1, x2 * w2
-    x1w1.label, x2w2.label = "x1w1", "x2w2"
-    total = x1w1 + x2w2
-    total.label = "sum"
-    n = total + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
+    # the neuron demo's graph and numbers: o = tanh(x1·w1 + x2·w2 + b) = 1/√2
+    x1, x2, w1, w2, b, n, o = neuron.build()
     s.say(f"o = tanh(x1·w1 + x2·w2 + b) = {o.data:.4f}  (the neuron demo's numbers)")
 
     s.heading("backward(create_graph=True): every gradient is a Value with a graph")
@@ -48,7 +40,7 @@ def run(s) -> None:
     s.compare("d²o/dw1 db = −2·x1·o·(1 − o²)", -2 * x1.data * t * slope, b.grad)
     s.compare("d²o/dw1 dx1 = (1−o²)(1 − 2·x1·w1·o)", slope * (1 - 2 * x1.data * w1.data * t), x1.grad)
     s.compare("d²o/dw1 dw2 = −2·x1·x2·o·(1 − o²)", -2 * x1.data * x2.data * t * slope + 0.0, w2.grad)
-    s.gradcheck("gw1", _do_dw1, [x1.data, x2.data, w1.data, w2.data, b.data])
+    s.gradcheck("gw1", _do_dw1, [x1, x2, w1, w2, b])  # Values: the worst row is named, not numbered
     zero_grad(do_dw1)
 
 

@@ -7,21 +7,26 @@ from engine import Value
 SEED = 0
 
 
-def run(s) -> None:
-    # micrograd's numbers: b is chosen so that n = 0.8814 and o = tanh(n) = 1/√2.
+def build(sum_label: str = "sum"):
+    """The neuron, every node labelled; returns x1, x2, w1, w2, b, n, o.
+    micrograd's numbers: b is chosen so that n = 0.8814 and o = tanh(n) = 1/√2.
+    `sum_label` names x1w1 + x2w2 (micrograd's lecture calls it x1w1x2w2)."""
     x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
     w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
     b = Value(6.8813735870195432, "b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2w2"
-    s1 = x1w1 + x2w2
-    s1.label = "sum"
-    n = s1 + b
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1.label, x2w2.label = "x1w1", "x2w2"
+    total = x1w1 + x2w2
+    total.label = sum_label
+    n = total + b
     n.label = "n"
     o = n.tanh()
     o.label = "o"
+    return x1, x2, w1, w2, b, n, o
+
+
+def run(s) -> None:
+    x1, x2, w1, w2, b, n, o = build()
     s.main_graph = o
     s.main_parameters = [w1, w2, b]
     s.say(f"forward: n = x1·w1 + x2·w2 + b = {n.data:.4f},  o = tanh(n) = {o.data:.4f}")

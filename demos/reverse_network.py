@@ -90,7 +90,8 @@ def case_output_layer(s, number) -> None:
     s.compare("∂C/∂z = σ′(z)(w₃·∂C/∂z′ + w₄·∂C/∂z″)", dC_dz, z.grad, source="article")
     s.compare("∂C/∂w₁ = x₁ × ∂C/∂z", x1.data * dC_dz, w1.grad, source="article")
     s.compare("∂C/∂w₂ = x₂ × ∂C/∂z", x2.data * dC_dz, w2.grad, source="article")
-    s.say(f"  ∂C/∂w₁ = {x1.data:g} × {dC_dz:.6f} = {x1.data * dC_dz:.6f}: forward number × backward number")
+    backward_number = f"{dC_dz:.6f}" if dC_dz >= 0 else f"({dC_dz:.6f})"  # as the step captions write it
+    s.say(f"  ∂C/∂w₁ = {x1.data:g} × {backward_number} = {x1.data * dC_dz:.6f}: forward number × backward number")
     s.render(C, "graph.png")
     draw_reverse_network(s, dC_dz1, dC_dz2, w3.data, w4.data, sigma_slope(z.data))
 

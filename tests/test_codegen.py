@@ -21,6 +21,7 @@ import engine.codegen
 from engine import OPS, CompiledGraph, Value, add_all, define_op, dot, to_python
 from engine.codegen import TEMPLATES
 from engine.strategies import expressions, values
+from demos.as_code import neuron  # micrograd's neuron, labelled as in its lecture
 
 
 def bits(x: float) -> bytes:
@@ -325,21 +326,6 @@ def test_a_graph_of_100_000_nodes_compiles_in_parts_and_agrees():
 
 
 # ---- what a reader sees ------------------------------------------------------------------
-
-
-def neuron():
-    """micrograd's neuron, every node labelled as in its lecture."""
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
-    x1w1 = x1 * w1
-    x2w2 = x2 * w2
-    x1w1x2w2 = x1w1 + x2w2
-    n = x1w1x2w2 + b
-    o = n.tanh()
-    for node, label in ((x1w1, "x1w1"), (x2w2, "x2w2"), (x1w1x2w2, "x1w1x2w2"), (n, "n"), (o, "o")):
-        node.label = label
-    return o, [x1, x2, w1, w2, b]
 
 
 def test_the_neurons_source_fits_on_a_screen_and_reads_like_backprop():
