@@ -15,6 +15,7 @@ import unicodedata
 import pytest
 
 import engine
+from engine import fused
 import viz
 from demos import NAMES
 from demos.cli import main
@@ -49,6 +50,11 @@ def recomputed(node: engine.Value) -> float:
         one_side = math.fsum(p * g for p, g in zip(parents, node.local_grads))
         n = len(parents) // 2
         both = math.fsum(parents[i] * parents[n + i] for i in range(n)) + (parents[-1] if len(parents) % 2 else 0.0)
+        if node.op is fused.DOT_OF_VALUES:  # every weight and input a node: w₁…wₙ, x₁…xₙ (, b)
+            return both
+        if getattr(node.op, "has_bias", None) is not None:  # every partner a number, kept in local_grads
+            return one_side
+        # a dot mixing nodes and numbers: its layout is per call; either reading may apply
         return min(one_side, both, key=lambda v: abs(v - node.data))
     op = node.op if isinstance(node.op, engine.Op) else _op_for(node.op, len(parents))
     return op.forward(*parents)
