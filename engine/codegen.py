@@ -905,9 +905,10 @@ def _dot_layout(node: Value):
     """How a dot node's parents pair up, checked against its numbers; None if no layout fits.
 
     Returns (pairs, bias): each pair (w, x) is a parent index or a plain number,
-    in the order of the sum; bias is True (the last parent), None, or a plain number. `dot` puts the weight Values first, then the input
-    Values, then the bias; a plain number is not a parent but is the local
-    derivative of its partner.
+    in the order of the sum; bias is True (the last parent), None, or a plain
+    number. `dot` puts the weight Values first, then the input Values, then the
+    bias; a plain number is not a parent but is the local derivative of its
+    partner.
     """
     parents, local_grads = node.parents, node.local_grads
     layouts = []
