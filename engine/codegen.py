@@ -71,7 +71,7 @@ import re
 import sys
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
 
-from .fused import dot
+from .fused import DOT, SUM, SUM_OF_PRODUCTS, dot
 from .op import OPS, Op
 from .value import Value, as_float
 from .walk import topological_order
@@ -150,10 +150,10 @@ TEMPLATES: dict[str, Template] = {
 #: Ops whose template calls a plain function: the name it has in the generated code.
 TEMPLATE_FUNCTIONS = {"tanh": "tanh", "sigmoid": "sigmoid"}
 
-#: The fused nodes (one node, many parents), by the `op` string they carry.
-SUM_OPS = ("Σ", "add_all")
-DOT_OPS = ("Σw·x+b", "dot")
-PRODUCTS_OPS = ("Σw·x",)  # a folded sum() of products: parents in pairs (see engine/value.py)
+#: The fused nodes (one node, many parents), by the `op` string they carry (fused.py's).
+SUM_OPS = (SUM,)
+DOT_OPS = (DOT,)
+PRODUCTS_OPS = (SUM_OF_PRODUCTS,)  # a folded sum() of products: parents in pairs (see engine/hot_paths.py)
 
 
 # ---- the result ----------------------------------------------------------------------
