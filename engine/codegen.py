@@ -71,7 +71,9 @@ import re
 import sys
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
 
-from .fused import DOT, SUM, SUM_OF_PRODUCTS, dot
+from .fused import (
+    DOT, DOT_OF_VALUES, DOT_WITH_NUMBER_PARTNERS, DOT_WITH_NUMBER_PARTNERS_NO_BIAS, SUM, SUM_OF_PRODUCTS, FusedOp, dot,
+)
 from .op import OPS, Op
 from .value import Value, as_float
 from .walk import topological_order
@@ -911,6 +913,11 @@ def _dot_layout(node: Value):
     partner.
     """
     parents, local_grads = node.parents, node.local_grads
+    if isinstance(node.op, FusedOp) and not any(node.op is known for known in _DOT_LAYOUTS_KNOWN):
+        # a dot mixing Values and numbers on one side: which parent pairs with which
+        # (and where the numbers were) is not recorded, and guessing from the numbers
+        # can fit a wrong layout that gives wrong floats at new numbers
+        return None
     layouts = []
     for has_bias in ((True, False) if local_grads and local_grads[-1] == 1.0 else (False,)):
         m = len(parents) - has_bias
@@ -934,6 +941,11 @@ def _dot_layout(node: Value):
             if bias is not None:
                 return pairs, bias
     return None
+
+
+#: The dot ops whose layout the numbers tell: Values with Values, or Values with numbers
+#: only (compared by identity: every dot op's symbol is the same string).
+_DOT_LAYOUTS_KNOWN = (DOT_OF_VALUES, DOT_WITH_NUMBER_PARTNERS, DOT_WITH_NUMBER_PARTNERS_NO_BIAS)
 
 
 def _exact_sum(numbers: list[float], terms: list[str], node: Value, start_may_be_plain: bool = False) -> str:
