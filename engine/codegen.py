@@ -71,7 +71,9 @@ import re
 import sys
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
 
-from .fused import dot
+from .fused import (
+    DOT, DOT_OF_VALUES, DOT_WITH_NUMBER_PARTNERS, DOT_WITH_NUMBER_PARTNERS_NO_BIAS, SUM, SUM_OF_PRODUCTS, FusedOp, dot,
+)
 from .op import OPS, Op
 from .value import Value, as_float
 from .walk import topological_order
@@ -150,10 +152,10 @@ TEMPLATES: dict[str, Template] = {
 #: Ops whose template calls a plain function: the name it has in the generated code.
 TEMPLATE_FUNCTIONS = {"tanh": "tanh", "sigmoid": "sigmoid"}
 
-#: The fused nodes (one node, many parents), by the `op` string they carry.
-SUM_OPS = ("Σ", "add_all")
-DOT_OPS = ("Σw·x+b", "dot")
-PRODUCTS_OPS = ("Σw·x",)  # a folded sum() of products: parents in pairs (see engine/value.py)
+#: The fused nodes (one node, many parents), by the `op` string they carry (fused.py's).
+SUM_OPS = (SUM,)
+DOT_OPS = (DOT,)
+PRODUCTS_OPS = (SUM_OF_PRODUCTS,)  # a folded sum() of products: parents in pairs (see engine/hot_paths.py)
 
 
 # ---- the result ----------------------------------------------------------------------
@@ -905,11 +907,17 @@ def _dot_layout(node: Value):
     """How a dot node's parents pair up, checked against its numbers; None if no layout fits.
 
     Returns (pairs, bias): each pair (w, x) is a parent index or a plain number,
-    in the order of the sum; bias is True (the last parent), None, or a plain number. `dot` puts the weight Values first, then the input
-    Values, then the bias; a plain number is not a parent but is the local
-    derivative of its partner.
+    in the order of the sum; bias is True (the last parent), None, or a plain
+    number. `dot` puts the weight Values first, then the input Values, then the
+    bias; a plain number is not a parent but is the local derivative of its
+    partner.
     """
     parents, local_grads = node.parents, node.local_grads
+    if isinstance(node.op, FusedOp) and not any(node.op is known for known in _DOT_LAYOUTS_KNOWN):
+        # a dot mixing Values and numbers on one side: which parent pairs with which
+        # (and where the numbers were) is not recorded, and guessing from the numbers
+        # can fit a wrong layout that gives wrong floats at new numbers
+        return None
     layouts = []
     for has_bias in ((True, False) if local_grads and local_grads[-1] == 1.0 else (False,)):
         m = len(parents) - has_bias
@@ -933,6 +941,11 @@ def _dot_layout(node: Value):
             if bias is not None:
                 return pairs, bias
     return None
+
+
+#: The dot ops whose layout the numbers tell: Values with Values, or Values with numbers
+#: only (compared by identity: every dot op's symbol is the same string).
+_DOT_LAYOUTS_KNOWN = (DOT_OF_VALUES, DOT_WITH_NUMBER_PARTNERS, DOT_WITH_NUMBER_PARTNERS_NO_BIAS)
 
 
 def _exact_sum(numbers: list[float], terms: list[str], node: Value, start_may_be_plain: bool = False) -> str:

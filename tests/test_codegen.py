@@ -435,3 +435,17 @@ def test_the_big_graph_form_and_the_split_into_parts_give_the_same_floats(expr, 
         engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART, engine.codegen.CHECK_EVERY = saved
     assert compiled._program.gathered == gathered
     assert_same_floats(compiled([expr.inputs[i] for i in wrt]), engine_result(expr, expr.inputs, wrt))
+
+
+def test_a_dot_mixing_values_and_numbers_on_one_side_is_refused_not_guessed():
+    # f = x0·x1 + 2·x2 + x2·x0 + b: at (1, 3, -2) it is 3 − 4 − 2 + 0.25, with
+    # ∂/∂x0 = x1 + x2 = 1, ∂/∂x1 = x0 = 1, ∂/∂x2 = 2 + x0 = 3 (worked by hand);
+    # the layout is not on the node, and a guessed one gave -3.0 and (0.5, 0.5, 2.5)
+    xs = [Value(0.5), Value(-1.5), Value(2.0)]
+    f = dot([xs[0], 2.0, xs[2]], [xs[1], xs[2], xs[0]], Value(0.25))
+    with pytest.raises(ValueError, match="cannot rebuild the dot node"):
+        to_python(f, xs)
+    ys = [Value(1.0), Value(3.0), Value(-2.0)]
+    g = dot([ys[0], 2.0, ys[2]], [ys[1], ys[2], ys[0]], Value(0.25))
+    g.backward()
+    assert (g.data, [y.grad for y in ys]) == (-2.75, [1.0, 1.0, 3.0])
