@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from engine import BackwardStep, Value, backward_steps, topological_order
 from engine.names import (FUSED_SUMS, fused_op_name, fused_terms, is_constant, local_formula, node_names, number,
-                          op_symbol, operand, step_caption)
+                          op_symbol, operand, step_caption, term_number)
 
 ROLES = ("input", "parameter", "constant", "intermediate", "output")
 SEED = 1.0  #: d root / d root: where every backward pass starts
@@ -163,7 +163,7 @@ class Description:
             numbers.append(self._term(term, lambda v: self.number(v.data)))
         if hidden:
             at = len(shown)
-            hidden_sum = sum(t[0].data * (_partner_number(t[1]) if len(t) == 2 else 1.0) for t in hidden)
+            hidden_sum = sum(t[0].data * (term_number(t[1]) if len(t) == 2 else 1.0) for t in hidden)
             names.insert(at, f"({len(hidden)} more terms)")
             numbers.insert(at, operand(self.number(hidden_sum)))
         if rest:
@@ -181,10 +181,6 @@ class Description:
 
 #: The most products a forward caption of a fused sum lists; the rest are added up.
 SHOWN_TERMS = 4
-
-
-def _partner_number(partner) -> float:
-    return partner.data if isinstance(partner, Value) else float(partner)
 
 
 def written(op: str, args: list[str]) -> str:
