@@ -86,11 +86,17 @@ class Description:
     number: Callable[[float], str] = field(repr=False, default=number)
 
     @cached_property
+    def records(self) -> list[BackwardStep]:
+        """Every step of a fresh backward pass (`fresh_backward_pass`), the steps
+        into constants included: walked once, read by `steps` and the page's code."""
+        return fresh_backward_pass(self.root)
+
+    @cached_property
     def steps(self) -> list[Step]:
         """The steps of a fresh backward pass that a student is shown: every edge
         except those into a constant (a number has no gradient to care about)."""
         shown = []
-        for record in fresh_backward_pass(self.root):
+        for record in self.records:
             if self.roles[record.parent] == "constant":
                 continue
             formula = local_formula(record.node, record.position, self.names.__getitem__)
