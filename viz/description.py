@@ -27,16 +27,18 @@ SEED = 1.0  #: d root / d root: where every backward pass starts
 MAX_NODES = 500
 
 
-def fresh_backward_pass(root: Value) -> list[BackwardStep]:
+def fresh_backward_pass(root: Value, order: Optional[list[Value]] = None) -> list[BackwardStep]:
     """Every step of a backward pass of `root` that starts from zero gradients
     everywhere (the seed d root/d root = 1 the only one), as the engine applies
     them. The gradients stored in the graph are given back afterwards exactly
     as they were: looking at a pass never changes what `.backward()` left.
 
     This is the one "fresh backward pass" of the project: frames, the Stepper,
-    the step-through page and the demos all step through it.
+    the step-through page and the demos all step through it. `order` is
+    `topological_order(root)` when the caller has it already (one walk fewer).
     """
-    order = topological_order(root)
+    if order is None:
+        order = topological_order(root)
     with gradients_restored(order):
         for node in order:
             node.grad = 0.0
@@ -89,7 +91,7 @@ class Description:
     def records(self) -> list[BackwardStep]:
         """Every step of a fresh backward pass (`fresh_backward_pass`), the steps
         into constants included: walked once, read by `steps` and the page's code."""
-        return fresh_backward_pass(self.root)
+        return fresh_backward_pass(self.root, self.order)
 
     @cached_property
     def steps(self) -> list[Step]:
