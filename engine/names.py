@@ -305,14 +305,15 @@ def fused_terms(node: Value) -> tuple[list[tuple], float]:
             terms.append((parents[-1],))
     total = 0.0
     for term in terms:
-        total += term[0].data * _number_of(term[1]) if len(term) == 2 else term[0].data
+        total += term[0].data * term_number(term[1]) if len(term) == 2 else term[0].data
     rest = node.data - total
-    scale = sum(abs(term[0].data * _number_of(term[1])) if len(term) == 2 else abs(term[0].data)
+    scale = sum(abs(term[0].data * term_number(term[1])) if len(term) == 2 else abs(term[0].data)
                 for term in terms)
     return terms, (rest if abs(rest) > 1e-12 * max(1.0, scale) else 0.0)
 
 
-def _number_of(partner) -> float:
+def term_number(partner) -> float:
+    """The number a fused-sum term's partner stands for: a `Value`'s data, or the plain number."""
     return partner.data if isinstance(partner, Value) else float(partner)
 
 

@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from engine import BackwardStep, Value, backward_steps, topological_order
 from engine.names import (FUSED_SUMS, fused_op_name, fused_terms, is_constant, local_formula, node_names, number,
-                          op_symbol, operand, step_caption)
+                          op_symbol, operand, step_caption, term_number)
 
 ROLES = ("input", "parameter", "constant", "intermediate", "output")
 SEED = 1.0  #: d root / d root: where every backward pass starts
@@ -27,16 +27,18 @@ SEED = 1.0  #: d root / d root: where every backward pass starts
 MAX_NODES = 500
 
 
-def fresh_backward_pass(root: Value) -> list[BackwardStep]:
+def fresh_backward_pass(root: Value, order: Optional[list[Value]] = None) -> list[BackwardStep]:
     """Every step of a backward pass of `root` that starts from zero gradients
     everywhere (the seed d root/d root = 1 the only one), as the engine applies
     them. The gradients stored in the graph are given back afterwards exactly
     as they were: looking at a pass never changes what `.backward()` left.
 
     This is the one "fresh backward pass" of the project: frames, the Stepper,
-    the step-through page and the demos all step through it.
+    the step-through page and the demos all step through it. `order` is
+    `topological_order(root)` when the caller has it already (one walk fewer).
     """
-    order = topological_order(root)
+    if order is None:
+        order = topological_order(root)
     with gradients_restored(order):
         for node in order:
             node.grad = 0.0
@@ -86,11 +88,17 @@ class Description:
     number: Callable[[float], str] = field(repr=False, default=number)
 
     @cached_property
+    def records(self) -> list[BackwardStep]:
+        """Every step of a fresh backward pass (`fresh_backward_pass`), the steps
+        into constants included: walked once, read by `steps` and the page's code."""
+        return fresh_backward_pass(self.root, self.order)
+
+    @cached_property
     def steps(self) -> list[Step]:
         """The steps of a fresh backward pass that a student is shown: every edge
         except those into a constant (a number has no gradient to care about)."""
         shown = []
-        for record in fresh_backward_pass(self.root):
+        for record in self.records:
             if self.roles[record.parent] == "constant":
                 continue
             formula = local_formula(record.node, record.position, self.names.__getitem__)
@@ -163,7 +171,7 @@ class Description:
             numbers.append(self._term(term, lambda v: self.number(v.data)))
         if hidden:
             at = len(shown)
-            hidden_sum = sum(t[0].data * (_partner_number(t[1]) if len(t) == 2 else 1.0) for t in hidden)
+            hidden_sum = sum(t[0].data * (term_number(t[1]) if len(t) == 2 else 1.0) for t in hidden)
             names.insert(at, f"({len(hidden)} more terms)")
             numbers.insert(at, operand(self.number(hidden_sum)))
         if rest:
@@ -181,10 +189,6 @@ class Description:
 
 #: The most products a forward caption of a fused sum lists; the rest are added up.
 SHOWN_TERMS = 4
-
-
-def _partner_number(partner) -> float:
-    return partner.data if isinstance(partner, Value) else float(partner)
 
 
 def written(op: str, args: list[str]) -> str:

@@ -29,7 +29,7 @@ from engine import Value, forward_code, step_code
 from engine.names import visible
 
 from .atomic import check_target, write_atomically
-from .description import MAX_NODES, Description, Step, describe, fresh_backward_pass, written
+from .description import MAX_NODES, Description, Step, describe, written
 from .graph import edge_parts, graph_bytes, picture
 
 #: The passes a page can open on (both are always in the page).
@@ -176,7 +176,7 @@ def code_lines(d: Description) -> tuple[list[str], list[str]]:
     """
     arguments = [node for node in d.order if not node.parents and d.roles[node] != "constant"]
     by_edge = {}
-    records = fresh_backward_pass(d.root)
+    records = d.records
     try:
         lines = step_code(d.root, arguments)
         made = forward_code(d.root, arguments)
