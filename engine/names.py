@@ -139,7 +139,21 @@ def _expression(node: Value, names: dict[Value, str]) -> str:
         return f"(−{args[0]})"
     if op.startswith("**") and len(args) == 1:
         return f"({args[0]}{power_symbol(op) or op})"
-    return f"{op_symbol(op)}({', '.join(args)})"
+    return f"{op_symbol(op)}({', '.join(_unbracketed(a) for a in args)})"
+
+
+def _unbracketed(text: str) -> str:
+    """`(x·y)` as `x·y` inside a call's own brackets (`ReLU(x·y)`, not `ReLU((x·y))`):
+    only when the first bracket closes at the very end, so `(a)·(b)` stays as it is."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth = 0
+    for i, char in enumerate(text):
+        depth += char == "("
+        depth -= char == ")"
+        if depth == 0 and i < len(text) - 1:
+            return text
+    return text[1:-1]
 
 
 #: A plain number ≥ 0 as `number` writes it: 3, 0.7071, 1.235e+20, inf.

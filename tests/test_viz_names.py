@@ -143,3 +143,13 @@ def test_names_use_the_symbols_of_the_op_circles():
     assert (d.names[square], d.op_text(square)) == ("((a−b)²)", "²")
     assert d.op_text(d.root) == "−"
     assert d.forward_caption(square) == "((a−b)²) = (a−b)² = 2² = 4"
+
+
+def test_a_call_of_a_sub_expression_has_one_pair_of_brackets():
+    from engine import Value, topological_order
+    from engine.names import node_names
+    x, y = Value(1.0, label="x"), Value(2.0, label="y")
+    named = lambda root: node_names(topological_order(root))[root]
+    assert named((x * y).relu()) == "ReLU(x·y)"
+    assert named((x + y).tanh()) == "tanh(x+y)"
+    assert named(((x + y) * (x - y)).exp()) == "exp((x+y)·(x−y))"  # inner groups keep theirs
