@@ -79,7 +79,7 @@ def show_the_gradients_graph(s) -> None:
     s.say("  f′ = a + b,  a = 2·(−1): from −2x, ∂(2x)/∂x = 2 times ∂f/∂(2x) = −1,")
     s.say("               b = eˣ: f's own node, because ∂eˣ/∂x is eˣ itself")
     for term in slope.parents:
-        term.label = "b" if term.op == "exp" else "a"
+        term.label = "b" if term.op is engine.OPS["exp"] else "a"
     s.frames(slope)
     s.step_through(slope)
     s.render(slope, "gradient_graph.png")  # after its backward pass: x.grad shows f″(2)

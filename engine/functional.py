@@ -19,9 +19,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from .fused import add_all
-from .value import Value
-from .walk import topological_order
+from .core import Value, add_all, topological_order
 
 
 def grad(f: Callable[..., Value], argnum: int = 0) -> Callable[..., Value]:

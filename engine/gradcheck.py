@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Callable, Iterable
 
-from .value import Value, as_float
+from .core import Value, as_float
 
 #: What f may raise just outside its domain (then the other side is used).
 _OUTSIDE_THE_DOMAIN = (ValueError, ArithmeticError)

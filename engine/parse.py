@@ -51,8 +51,8 @@ import unicodedata
 import warnings
 from typing import Callable, Optional, Union
 
-from .op import OPS
-from .value import Value, as_float
+from .core import OPS
+from .core import Value, as_float
 
 #: The longest formula accepted, in characters.
 MAX_LENGTH = 4000

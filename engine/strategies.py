@@ -46,9 +46,7 @@ except ImportError as missing:  # hypothesis is a test tool, not a dependency of
         "pip install 'stepgrad[dev]'"
     ) from missing
 
-from .op import OPS, Op
-from .primitives import power_by
-from .value import Value
+from .core import OPS, Op, Value, power_by
 
 #: How far every op input stays from a domain boundary or a kink.
 MARGIN = 0.01

@@ -16,13 +16,19 @@ import math
 import random
 from typing import Optional, Sequence, Union
 
-from engine import Value, dot
+from engine import OPS, Op, Value, dot
 
 from .checks import choice, flag, is_finite_number, positive_int, short, some
 
-#: The activation functions a neuron can apply to its pre-activation: each is
-#: the `Value` method of that name ("linear" applies nothing).
-ACTIVATIONS = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": None}
+def activations() -> dict[str, Optional[Op]]:
+    """The activation functions a neuron can apply to its pre-activation, by name: every
+    op of `engine.OPS` marked as an activation (a student's own too, made with
+    `define_op(..., activation=True)`), and "linear", which applies nothing."""
+    return {**{name: op for name, op in OPS.items() if op.activation}, "linear": None}
+
+
+#: The engine's own activations (relu, tanh, sigmoid, linear), as `activations()` gives them at import.
+ACTIVATIONS = activations()
 
 #: Weight initialisation schemes. Biases always start at 0, as in micrograd.
 INITS = ("uniform", "glorot", "zeros")
@@ -162,13 +168,14 @@ class Neuron(Module):
             activation = "relu" if nonlin else "linear"
         elif not nonlin and activation != "linear":
             raise ValueError(f"Neuron: nonlin=False means linear, but activation={short(activation)} was also given")
-        self.activation = choice(activation, tuple(ACTIVATIONS), "activation")
+        known = activations()
+        self.activation = choice(activation, tuple(known), "activation")
         self.init = choice(init, INITS, "init")
         self.fused = flag(fused, "Neuron fused")
         rng = rng or random
         self.w = [Value(_initial_weight(init, nin, fan_out, rng)) for _ in range(nin)]
         self.b = Value(0.0)
-        self._activate = ACTIVATIONS[activation]
+        self._activate = known[activation]
         if name_parameters:
             self._label_parameters()
 
@@ -243,8 +250,9 @@ class MLP(Module):
             raise ValueError(f"MLP nouts must be a non-empty list of layer sizes, got {short(nouts)}")
         sizes = [nin] + [positive_int(n, "MLP layer size") for n in nouts]
         self.nin, self.nouts = nin, sizes[1:]
-        self.activation = choice(activation, tuple(ACTIVATIONS), "MLP activation")
-        self.output_activation = choice(output_activation, tuple(ACTIVATIONS), "MLP output_activation")
+        known = tuple(activations())
+        self.activation = choice(activation, known, "MLP activation")
+        self.output_activation = choice(output_activation, known, "MLP output_activation")
         self.init = choice(init, INITS, "MLP init")
         self.fused = flag(fused, "MLP fused")
         rng = random.Random(seed) if seed is not None else None

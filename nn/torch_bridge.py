@@ -28,10 +28,10 @@ from __future__ import annotations
 import math
 from typing import Any, Union
 
-from .module import MLP, Layer, Neuron
+from .module import MLP, Layer, Neuron, activations
 
-#: stepgrad's activation names, and the PyTorch module class name for each.
-TORCH_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+#: stepgrad's activation names, and the PyTorch module class name each op names (`Op.torch`).
+TORCH_ACTIVATIONS = {name: op.torch for name, op in activations().items() if op is not None and op.torch}
 
 
 def _torch():

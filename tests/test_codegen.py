@@ -19,7 +19,12 @@ from hypothesis import given, strategies as st
 import engine
 import engine.codegen
 from engine import OPS, CompiledGraph, Value, add_all, define_op, dot, to_python
-from engine.codegen import TEMPLATES
+from engine.codegen import limits
+from engine.codegen.plan import _atom
+from engine.codegen.replay import replay
+from engine.names import fused_terms, number, operand
+from engine.codegen.replay import replay  # noqa: F401  (engine.codegen.replay below)
+from engine.symbolic import NotWritable, Symbol, as_code, write
 from engine.strategies import expressions, values
 from demos.as_code import neuron  # micrograd's neuron, labelled as in its lecture
 
@@ -83,8 +88,10 @@ def test_compiled_code_gives_the_engines_floats_or_errors_at_new_numbers(expr, d
 
 
 @pytest.mark.parametrize("name", sorted(OPS))
-def test_every_op_has_a_template_or_calls_its_own_rules(name):
-    """Each op of the table is written from its template, or the code calls the op (readable either way)."""
+def test_every_op_is_written_from_its_own_rules(name):
+    """Each op of the table is written from the op itself: its rules run on names where they
+    can be (engine.symbolic), its own hand-written form where it has one (relu), or a call of
+    the op's rule; either way the floats are the engine's."""
     op = OPS[name]
     inputs = next(xs for xs in itertools.product((0.3, 0.7, 1.3, -0.4), repeat=op.arity)
                   if op.domain is None or op.domain(*xs) is None)
@@ -94,18 +101,22 @@ def test_every_op_has_a_template_or_calls_its_own_rules(name):
     compiled = to_python(out, leaves)
     out.backward()
     assert_same_floats(compiled(list(inputs)), (out.data, tuple(leaf.grad for leaf in leaves)))
-    template = TEMPLATES.get(name)
-    word = engine.codegen._identifier(op.name)
-    names = [leaf.label for leaf in leaves]
-    if template is not None and template.forward is not None:
-        assert f"    out = {template.forward.format(*names, out='out')}" in compiled.source.splitlines()
-    else:
-        assert f"    out = {word}({', '.join(names)})" in compiled.source.splitlines()
-    if template is None:
-        assert f"    d_out = {word}_grads({', '.join(names)})" in compiled.source.splitlines()
+    names = [Symbol.name(leaf.label) for leaf in leaves]
+    lines = compiled.source.splitlines()
+    try:
+        written = [_atom(as_code(f)) for f in write(op.derivatives, [*names, Symbol.name("out")])]
+    except NotWritable:
+        written = None
+    if op.code is not None and op.code.local is not None:
+        assert any(op.code.local[0].format("x0", out="out") in line for line in lines)
+    elif written is not None:  # the rule's own formula multiplies the upstream gradient
+        assert any(f"{written[0]} * grad_out" in line or (written[0] == "1.0" and "+= grad_out" in line)
+                   or (written[0] == "-1.0" and "-= grad_out" in line) for line in lines), compiled.source
+    else:  # a rule that branches on its inputs: the code calls it
+        assert f"    d_out = {name}_grads({', '.join(leaf.label for leaf in leaves)}, out)" in lines
 
 
-def test_an_op_without_a_template_is_called_through_its_own_rules():
+def test_a_students_op_is_written_from_its_rule_with_no_template():
     softplus = define_op("softplus_codegen_test", lambda x: math.log1p(math.exp(x)),
                          lambda x, out: (1 - engine.generic_exp(-out),))
     try:
@@ -113,8 +124,8 @@ def test_an_op_without_a_template_is_called_through_its_own_rules():
         y = softplus(x) * x
         y.label = "y"
         compiled = to_python(y, [x])
-        assert "softplus_codegen_test(x)" in compiled.source
-        assert "softplus_codegen_test_grads(x)" in compiled.source
+        assert "softplus_codegen_test(x)" in compiled.source  # log1p(exp(x)) works on numbers only: called
+        assert "(1 - exp(-softplus_codegen_test1)) * " in compiled.source  # its derivative, written out
         y.backward()
         assert_same_floats(compiled([0.3]), (y.data, (x.grad,)))
     finally:
@@ -178,12 +189,12 @@ def test_a_hidden_overflow_deep_in_a_big_graph_in_parts_is_caught():
     h = Value(1.0, "h0")
     for i in range(300):  # at w = 1e308, h·w is 1e308 at every step, and ×4 overflows only at step 150
         h = ((h * w * 4.0 if i == 150 else h * w) + float(i % 3)).tanh()
-    saved = engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART, engine.codegen.CHECK_EVERY
-    engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART, engine.codegen.CHECK_EVERY = 0, 50, 7
+    saved = limits.GATHER_ABOVE, limits.LINES_PER_PART, limits.CHECK_EVERY
+    limits.GATHER_ABOVE, limits.LINES_PER_PART, limits.CHECK_EVERY = 0, 50, 7
     try:
         compiled = to_python(h, [w])
     finally:
-        engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART, engine.codegen.CHECK_EVERY = saved
+        limits.GATHER_ABOVE, limits.LINES_PER_PART, limits.CHECK_EVERY = saved
     assert "def _part2(state):" in compiled.source and compiled.source.count("raise NotFinite") > 50
     h.backward()
     assert_same_floats(compiled([0.5]), (h.data, (w.grad,)))
@@ -211,11 +222,20 @@ def test_a_wrong_number_of_values_is_refused():
         compiled([1.0, 2.0])
 
 
-def test_a_hand_made_node_that_depends_on_wrt_is_refused_by_name():
-    x = Value(1.0, "x")
-    odd = Value(2.0, "odd", "mystery", (x,), (4.0,))
-    with pytest.raises(ValueError, match="mystery"):
-        to_python(odd, [x])
+def test_a_hand_made_node_is_compiled_from_what_it_records_not_as_a_built_in_op():
+    """Issue 24, item 4: a node made by hand with op="*" and local derivatives (6, 4) that are
+    not a product's was compiled as the built-in *: (7, (3, 2)) where the engine gives
+    (13, (6, 4)). It has no rule: the code uses its recorded value and local derivatives,
+    and says so."""
+    a, b = Value(3.0, "a"), Value(2.0, "b")
+    made = Value(12.0, "m", op="*", parents=(a, b), local_grads=(6.0, 4.0))
+    out = made + 1.0
+    out.backward()
+    assert (out.data, a.grad, b.grad) == (13.0, 6.0, 4.0)  # the engine reads what the node records
+    with pytest.warns(UserWarning, match="made by hand"):
+        compiled = to_python(out, [a, b])
+    assert compiled([3.0, 2.0]) == (13.0, (6.0, 4.0))
+    assert "m = 12.0" in compiled.source
 
 
 def test_a_hand_made_node_among_the_constants_is_just_a_number():
@@ -293,7 +313,7 @@ def test_fused_nodes_are_one_expression_each():
     total = add_all([h, h * h, 1.0])
     total.label = "total"
     compiled = to_python(total, [*w, b])
-    if engine.codegen.CHAINED_SUM:
+    if limits.CHAINED_SUM:
         assert "h = 0.0 + w1 * 2.0 + w2 * 3.0 + b" in compiled.source
     else:
         assert "h = sum((w1 * 2.0, w2 * 3.0)) + b" in compiled.source
@@ -358,20 +378,64 @@ def test_the_modules_examples_run():
     assert doctest.testmod(engine.codegen).failed == 0
 
 
-def test_sums_the_engine_folds_are_one_expression_each():
-    """sum() over Values: the engine folds the running total into one Σ (or Σw·x) node."""
+def test_sums_are_the_chain_they_are_written_as_and_add_all_and_dot_one_expression_each():
+    """sum() over Values is a chain of + nodes, as written; add_all and dot are one node each,
+    compiled to the same builtin sum() the engine calls (the same floats on every Python)."""
     w = [Value(0.5, "w1"), Value(-1.5, "w2"), Value(2.5, "w3")]
     x = [Value(0.25, "x1"), Value(3.0, "x2"), Value(-1.0, "x3")]
     b = Value(0.125, "b")
     products = sum((wi * xi for wi, xi in zip(w, x)), b)
     plain = sum(x)
-    out = products * plain
+    fused = dot(w, x, b) * add_all(x, start=0.5)
+    out = products * plain + fused
     out.label = "out"
     compiled = to_python(out, [*w, *x, b])
     out.backward()
     expected = (out.data, tuple(v.grad for v in [*w, *x, b]))
     assert_same_floats(compiled([v.data for v in [*w, *x, b]]), expected)
-    assert_same_floats(compiled._program.replay([v.data for v in [*w, *x, b]]), expected)
+    assert_same_floats(replay(compiled._plan, [v.data for v in [*w, *x, b]]), expected)
+    assert sum(1 for line in compiled.source.splitlines() if line.endswith(" = w1 * x1")) == 1  # the chain's product
+
+
+def test_a_dot_with_number_partners_compiles_each_term_with_its_own_partner():
+    """Issue 24, item 2: dot([w1, w2], [1.0, 2.0]) at w = (2, 1) compiled to 0.0 + w1 * w2 + 2.0
+    (partners guessed from equal numbers): at (3, 5) it gave (17, (5, 3)); the engine, 13, (1, 2)."""
+    w1, w2 = Value(2.0, "w1"), Value(1.0, "w2")
+    d = dot([w1, w2], [1.0, 2.0])
+    compiled = to_python(d, [w1, w2])
+    assert compiled([3.0, 5.0]) == (13.0, (1.0, 2.0))
+    assert engine.step_code(d) == ["grad_w1 += grad_dot1", "grad_w2 += 2.0 * grad_dot1"]
+    line = engine.forward_code(d)[-1]
+    assert "w1 * 1.0" in line and "w2 * 2.0" in line
+
+
+@given(st.lists(st.sampled_from([0.5, 1.0, 2.0, -1.0]), min_size=1, max_size=5), st.data())
+def test_dots_with_coinciding_numbers_compile_caption_and_describe_the_same_partner(numbers, data):
+    """Whatever numbers coincide, code, captions and the picture's terms name the partner
+    each factor was given, and the code's floats are the engine's at new numbers."""
+    n = len(numbers)
+    ws = [Value(x, f"w{i}") for i, x in enumerate(numbers)]
+    kinds = data.draw(st.lists(st.sampled_from(["value", "number"]), min_size=n, max_size=n), label="inputs")
+    xs = [Value(numbers[(i + 1) % n], f"x{i}") if kind == "value" else numbers[(i + 1) % n]
+          for i, kind in enumerate(kinds)]
+    d = dot(ws, xs)
+    leaves = ws + [x for x in xs if isinstance(x, Value)]
+    compiled = to_python(d, leaves)
+    moved = [data.draw(st.floats(-3, 3), label=f"at {leaf.label}") for leaf in leaves]
+    fresh = {leaf.label: Value(m, leaf.label) for m, leaf in zip(moved, leaves)}
+    again = dot([fresh[w.label] for w in ws], [fresh[x.label] if isinstance(x, Value) else x for x in xs])
+    again.backward()
+    assert_same_floats(compiled(moved), (again.data, tuple(fresh[leaf.label].grad for leaf in leaves)))
+    terms, rest = fused_terms(d)
+    assert [(t[0].label, t[1].label if isinstance(t[1], Value) else t[1]) for t in terms] == \
+        [(w.label, x.label if isinstance(x, Value) else x) for w, x in zip(ws, xs)] and rest == 0.0
+    for step in engine.backward_steps(d):
+        if step.parent in ws:
+            partner = xs[ws.index(step.parent)]
+        else:
+            partner = ws[next(i for i, x in enumerate(xs) if x is step.parent)]
+        shown = partner.label if isinstance(partner, Value) else operand(number(partner))
+        assert f"= {shown} × 1 =" in step.caption(), step.caption()
 
 
 def test_a_sum_of_100_000_terms_compiles():
@@ -426,25 +490,25 @@ def test_the_big_graph_form_and_the_split_into_parts_give_the_same_floats(expr, 
     lines_per_part = data.draw(st.integers(3, 40), label="lines per part")
     gathered = data.draw(st.booleans(), label="gathered")
     check_every = data.draw(st.integers(1, 5), label="values per finiteness check")
-    saved = engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART, engine.codegen.CHECK_EVERY
-    engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART = (0 if gathered else 10**9), lines_per_part
-    engine.codegen.CHECK_EVERY = check_every
+    saved = limits.GATHER_ABOVE, limits.LINES_PER_PART, limits.CHECK_EVERY
+    limits.GATHER_ABOVE, limits.LINES_PER_PART = (0 if gathered else 10**9), lines_per_part
+    limits.CHECK_EVERY = check_every
     try:
         compiled = compile_expression(expr, wrt)
     finally:
-        engine.codegen.GATHER_ABOVE, engine.codegen.LINES_PER_PART, engine.codegen.CHECK_EVERY = saved
-    assert compiled._program.gathered == gathered
+        limits.GATHER_ABOVE, limits.LINES_PER_PART, limits.CHECK_EVERY = saved
+    assert compiled._gathered == gathered
     assert_same_floats(compiled([expr.inputs[i] for i in wrt]), engine_result(expr, expr.inputs, wrt))
 
 
-def test_a_dot_mixing_values_and_numbers_on_one_side_is_refused_not_guessed():
+def test_a_dot_mixing_values_and_numbers_on_one_side_compiles_from_its_layout():
     # f = x0·x1 + 2·x2 + x2·x0 + b: at (1, 3, -2) it is 3 − 4 − 2 + 0.25, with
     # ∂/∂x0 = x1 + x2 = 1, ∂/∂x1 = x0 = 1, ∂/∂x2 = 2 + x0 = 3 (worked by hand);
-    # the layout is not on the node, and a guessed one gave -3.0 and (0.5, 0.5, 2.5)
-    xs = [Value(0.5), Value(-1.5), Value(2.0)]
-    f = dot([xs[0], 2.0, xs[2]], [xs[1], xs[2], xs[0]], Value(0.25))
-    with pytest.raises(ValueError, match="cannot rebuild the dot node"):
-        to_python(f, xs)
+    # a layout guessed from the numbers gave -3.0 and (0.5, 0.5, 2.5); the recorded one is right
+    xs = [Value(0.5, "x0"), Value(-1.5, "x1"), Value(2.0, "x2")]
+    f = dot([xs[0], 2.0, xs[2]], [xs[1], xs[2], xs[0]], Value(0.25, "b"))
+    compiled = to_python(f, xs)
+    assert compiled([1.0, 3.0, -2.0]) == (-2.75, (1.0, 1.0, 3.0))
     ys = [Value(1.0), Value(3.0), Value(-2.0)]
     g = dot([ys[0], 2.0, ys[2]], [ys[1], ys[2], ys[0]], Value(0.25))
     g.backward()

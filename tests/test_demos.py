@@ -9,7 +9,6 @@ import re
 import pytest
 
 import engine
-import engine.value
 from demos import NAMES, registry
 from demos.articles import ARTICLES
 from demos.cli import main
@@ -82,6 +81,19 @@ def broken(name, forward, derivatives, arity=1):
     return engine.define_op(name, forward, derivatives, arity=arity, register=False).apply
 
 
+#: The Value operators and methods each op is (its reflected operator too: sum() starts with 0 + v).
+METHODS = {"mul": ("__mul__", "__rmul__"), "sub": ("__sub__", "__rsub__"), "add": ("__add__", "__radd__"),
+           "sigmoid": ("sigmoid",), "tanh": ("tanh",)}
+
+
+def use_broken(monkeypatch, op, apply):
+    """Make Value's operator (and its reflected twin) for `op` run the broken op."""
+    method, *reflected = METHODS[op]
+    monkeypatch.setattr(engine.Value, method, apply)
+    for name in reflected:
+        monkeypatch.setattr(engine.Value, name, lambda self, other: apply(other, self))
+
+
 def _sigmoid(x):
     return 1 / (1 + math.exp(-x))
 
@@ -101,14 +113,14 @@ BREAKS = {
     ("sigmoid", "symmetry"), ("sub", "linear_chain"), ("sigmoid", "reverse_network"), ("sigmoid", "l_layer"),
 ])
 def test_a_wrong_derivative_makes_the_demo_cross_and_exit_non_zero(op, name, monkeypatch):
-    monkeypatch.setattr(engine.value, op, BREAKS[op])
+    use_broken(monkeypatch, op, BREAKS[op])
     status, text = run([name, "--no-render", *QUICK[name]])
     assert status == 1, text
     assert "✗" in text and "DISAGREE" in text
 
 
 def test_a_wrong_add_derivative_breaks_topo_order(monkeypatch):
-    monkeypatch.setattr(engine.value, "add", broken("add", operator.add, lambda x, y, out: (1.0, 0.5), arity=2))
+    use_broken(monkeypatch, "add", broken("add", operator.add, lambda x, y, out: (1.0, 0.5), arity=2))
     status, text = run(["topo_order", "--no-render"])
     assert status == 1
     assert "✗ dc/da = 4" in text

@@ -15,7 +15,6 @@ import unicodedata
 import pytest
 
 import engine
-from engine import fused
 import viz
 from demos import NAMES
 from demos.cli import main
@@ -36,34 +35,14 @@ def run(argv, stdin=""):
 
 
 def recomputed(node: engine.Value) -> float:
-    """`node`'s op applied to its parents' current numbers.
-
-    A fused dot keeps plain-number partners only in its local derivatives
-    (∂/∂wᵢ = xᵢ), so it is recomputed from those: Σ parentᵢ·localᵢ when only one
-    side of each product is a node, or Σ wᵢ·xᵢ (+ b) over the node pairs when both are.
-    (A plain-number bias is not recorded at all; the demos give their biases as nodes.)
-    """
-    parents = [p.data for p in node.parents]
-    if node.op == "Σ":
-        return math.fsum(parents)
-    if node.op == "Σw·x+b":
-        one_side = math.fsum(p * g for p, g in zip(parents, node.local_grads))
-        n = len(parents) // 2
-        both = math.fsum(parents[i] * parents[n + i] for i in range(n)) + (parents[-1] if len(parents) % 2 else 0.0)
-        if node.op is fused.DOT_OF_VALUES:  # every weight and input a node: w₁…wₙ, x₁…xₙ (, b)
-            return both
-        if getattr(node.op, "has_bias", None) is not None:  # every partner a number, kept in local_grads
-            return one_side
-        # a dot mixing nodes and numbers: its layout is per call; either reading may apply
-        return min(one_side, both, key=lambda v: abs(v - node.data))
-    op = node.op if isinstance(node.op, engine.Op) else _op_for(node.op, len(parents))
-    return op.forward(*parents)
-
-
-def _op_for(symbol: str, arity: int) -> engine.Op:
-    matches = [op for op in engine.OPS.values() if op.symbol == symbol and op.arity == arity]
-    assert matches, f"no op {symbol!r} with {arity} input(s)"
-    return matches[0]
+    """`node`'s op applied to its parents' current numbers. A fused node (add_all,
+    dot) is recomputed from the terms its recorded layout names: each product's
+    factors are parents (their current numbers) or the plain numbers it was given."""
+    if isinstance(node.op, (engine.Sum, engine.Dot)):
+        number = lambda f: f.data if isinstance(f, engine.Value) else f  # noqa: E731
+        return math.fsum(number(t[0]) * number(t[1]) if len(t) == 2 else number(t[0])
+                         for t in node.op.terms(node))
+    return node.op.forward(*[p.data for p in node.parents])
 
 
 def stale_nodes(root: engine.Value) -> list[str]:

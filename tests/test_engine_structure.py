@@ -11,7 +11,7 @@ import pytest
 
 import engine
 from engine import OPS, Op, Value
-from engine.primitives import power_by
+from engine.core.ops import power_by
 
 ENGINE = Path(engine.__file__).resolve().parent
 

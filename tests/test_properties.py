@@ -18,7 +18,7 @@ import operator
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-import engine.primitives
+import engine.core.ops
 from engine import (
     GradcheckError, Op, OPS, Value, add_all, backward_steps, define_op, dot, forward_grad, generic_exp, gradcheck,
     topological_order, zero_grad,
@@ -80,8 +80,8 @@ def test_backward_agrees_with_central_differences(expr):
 
 # ---- 2. reverse mode equals PyTorch float64 ----------------------------------------
 
-#: The engine's own ops: the `Op`s defined at the top level of engine.primitives.
-BUILTIN_OPS = sorted(op.name for op in vars(engine.primitives).values() if isinstance(op, Op) and OPS.get(op.name) is op)
+#: The engine's own ops: the `Op`s defined at the top level of engine.core.ops.
+BUILTIN_OPS = sorted(op.name for op in vars(engine.core.ops).values() if isinstance(op, Op) and OPS.get(op.name) is op)
 
 
 def torch_twins(torch) -> dict:

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 import engine
 import engine.strategies
 from engine import OPS, Value, define_op, gradcheck
-from engine.primitives import add, div, mul, neg, power_by, sub, tanh
+from engine.core.ops import add, div, mul, neg, power_by, sub, tanh
 from engine.strategies import BOUND, MARGIN, Constant, Expression, Step, expressions, values
 
 

@@ -16,7 +16,8 @@ from functools import cached_property
 from typing import Callable, Iterable, Iterator, Optional
 
 from engine import BackwardStep, Value, backward_steps, topological_order
-from engine.names import (FUSED_SUMS, fused_op_name, fused_terms, is_constant, local_formula, node_names, number,
+from engine import Sum
+from engine.names import (fused_op_name, fused_terms, is_constant, is_fused, local_formula, node_names, number,
                           op_symbol, operand, step_caption, term_number)
 
 ROLES = ("input", "parameter", "constant", "intermediate", "output")
@@ -134,7 +135,7 @@ class Description:
         return f"step {k}/{len(self.steps)}:  {self.steps[k - 1].caption}"
 
     def op_text(self, node: Value) -> str:
-        if node.op in FUSED_SUMS:
+        if is_fused(node):
             return fused_op_name(node)
         return op_symbol(node.op) or "?"
 
@@ -147,7 +148,7 @@ class Description:
                 named = self.names[node]
                 return f"{value}   (a constant)" if named == value else f"{named} = {value}   (a constant)"
             return f"{self.names[node]} = {value}   ({kind})"
-        if node.op in FUSED_SUMS:
+        if is_fused(node):
             by_name, by_value = self.terms_written(node)
             return f"{self.names[node]} = {self.op_text(node)}: {by_name} = {by_value} = {value}"
         by_name = written(self.op_text(node), [self.names[p] for p in node.parents])
@@ -161,7 +162,7 @@ class Description:
         terms, rest = fused_terms(node)
         products = [t for t in terms if len(t) == 2]
         plain = [t for t in terms if len(t) == 1]
-        if node.op == "Σ":
+        if isinstance(node.op, Sum):
             products, plain = plain, []  # every term is plain: abbreviate them alike
         shown, hidden = (products, []) if len(products) <= SHOWN_TERMS else \
             (products[:SHOWN_TERMS - 1], products[SHOWN_TERMS - 1:])

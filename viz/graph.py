@@ -26,7 +26,7 @@ from typing import Iterable, Mapping, Optional, Union
 
 import graphviz
 
-from engine import Value
+from engine import Dot, Value
 from engine.names import node_names, visible  # node_names: what every picture calls a node
 
 from .atomic import check_target, write_atomically
@@ -59,8 +59,6 @@ PNG_DPI = 144  # sharp when a projector or a slide scales the picture up
 PNG_MAX_INCHES = 16
 #: draw_dot collapses neurons (see `collapsed_picture`) in graphs of more values than this.
 COLLAPSE_ABOVE = 30
-#: The activations a neuron box takes in with its Σw·x+b.
-ACTIVATIONS = ("tanh", "σ", "sigmoid", "ReLU", "relu")
 #: Seconds `dot` may take before it is stopped: a layout that slow is unreadable anyway.
 DOT_TIMEOUT = 60.0
 
@@ -254,13 +252,13 @@ def neurons(d: Description) -> dict[Value, Value]:
             users[parent].append(node)
     head_of: dict[Value, Value] = {}
     for node in d.order:
-        if node.op != "Σw·x+b":
+        if not isinstance(node.op, Dot):
             continue
         own = [p for p in dict.fromkeys(node.parents)
                if d.roles[p] == "parameter" and not p.parents and set(users[p]) == {node}]
         head = node
         after = users[node]
-        if len(after) == 1 and after[0].op in ACTIVATIONS and len(after[0].parents) == 1:
+        if len(after) == 1 and getattr(after[0].op, "activation", False) and len(after[0].parents) == 1:
             head = after[0]
         if len(own) < 2 and head is node:
             continue
@@ -386,7 +384,7 @@ def _box(name: str, rows: list, role: str, lit: bool) -> str:
 def _neuron_box(d: Description, head: Value, members: list[Value], rows: list, role: str) -> str:
     """A collapsed neuron: `a2_0 = σ(Σw·x+b)`, what it holds, and its output's numbers on one row."""
     params = [m for m in members if d.roles[m] == "parameter"]
-    inner = "Σw·x+b" if head.op == "Σw·x+b" else f"{d.op_text(head)}(Σw·x+b)"
+    inner = head.op.symbol if isinstance(head.op, Dot) else f"{d.op_text(head)}({head.parents[0].op.symbol})"
     labels = [p.label for p in params if p.label]
     prefix = os.path.commonprefix(labels).rstrip(".wb[_") if len(labels) == len(params) and labels else ""
     holds = f"{escape(visible(prefix, 40))} · " if len(prefix) > 1 else ""

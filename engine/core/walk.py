@@ -8,8 +8,11 @@
        contribution = local_grad × upstream
        parent.grad += contribution
 
-`backward()` is this walk; `backward_steps()` is the same walk, reporting each
-edge as a `BackwardStep`; `backward(create_graph=True)` is the same walk on
+   A `Constant` (a number of the formula, like the 2 in 2·x) is skipped: it keeps
+   no gradient.
+
+`backward()` runs this walk; `backward_steps()` runs the same walk, reporting each
+edge as a `BackwardStep`. `backward(create_graph=True)` is the same walk on
 `Value`s instead of numbers (at the end of the page), so gradients are graphs.
 Nothing here recurses (a graph may be a million nodes deep, far past Python's
 recursion limit): every walk keeps its own stack.
@@ -24,9 +27,8 @@ from __future__ import annotations
 
 from typing import Iterator, NamedTuple
 
-from .hot_paths import backward_without_records
 from .op import NoDerivative
-from .value import Value, _node, as_float
+from .value import Constant, Value, as_float, made_node
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -73,7 +75,9 @@ _PARENTS_DONE = object()
 
 
 class BackwardStep(NamedTuple):
-    """One application of the chain rule along one edge (node -> parent)."""
+    """One application of the chain rule along one edge (node -> parent).
+
+    `step.caption()` writes its arithmetic as a student does (engine.names)."""
 
     index: int                 #: 0-based position of this step in the pass
     node: Value                #: the node whose gradient is being passed back
@@ -85,64 +89,57 @@ class BackwardStep(NamedTuple):
     parent_grad_before: float  #: parent.grad before this step
     parent_grad: float         #: parent.grad after: parent_grad_before + contribution
 
-    def caption(self, fmt: str = ".4f", name=None) -> str:
-        """The step's arithmetic, as a student writes it (see `engine.names.step_caption`):
-        ``w2.grad += ∂(x2·w2)/∂w2 × (x2·w2).grad = x2 × 0.5 = 0 × 0.5 = 0  →  w2.grad = 0 + 0 = 0``.
-
-        `name(value)` gives a node's name (by default, `engine.names.node_names`
-        of the node's own graph). Numbers are always in their shortest faithful
-        form (`engine.names.number`); `fmt` is accepted for older callers only.
-        """
-        from .names import step_caption  # names need the walk; the walk needs names only here
-
-        return step_caption(self, name)
-
 
 def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None:
-    """Accumulate d root / d leaf into every leaf's `.grad` (see `Value.backward`).
+    """Accumulate d root / d leaf into every leaf's `.grad`.
 
-    With `create_graph=True` the same walk runs on `Value`s (`_chain_rule_on_values`,
-    below): every gradient it fills is a node, differentiable again. Without it, it
-    is `_chain_rule` below without the step records, written out for speed in
-    hot_paths.py (`backward_without_records`; tests/test_speed_paths.py checks that
-    both give the same gradients, bit for bit).
+    Leaves accumulate across calls, as in PyTorch; interior gradients are
+    recomputed each time, so two calls give exactly twice the leaf gradients.
+    With `create_graph=True` every gradient it fills is a `Value` whose graph
+    computes it from the leaves: its own `backward()` gives second derivatives.
     """
     if create_graph:
         _chain_rule_on_values(root, grad)
         return
-    backward_without_records(root, _seed(root, grad), topological_order(root), _by_the_policy)
+    for _ in _chain_rule(root, _seed(root, grad), record=False):
+        pass  # (without records the walk yields nothing: the loop runs it to the end)
 
 
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
     """Run the backward pass one edge at a time, yielding a `BackwardStep` each.
 
     Exhausting the generator is exactly `root.backward(grad)`. Gradients are
-    reset (interior) when the first step is requested.
+    reset (interior) when the first step is requested. Edges into constants are
+    not steps: nothing is passed along them.
     """
-    return _chain_rule(root, _seed(root, grad))
+    return _chain_rule(root, _seed(root, grad), record=True)
 
 
-def _chain_rule(root: Value, grad: float) -> Iterator[BackwardStep]:
-    """The one backward walk, yielding a `BackwardStep` per edge as it applies it."""
+def _chain_rule(root: Value, grad: float, record: bool) -> Iterator[BackwardStep]:
+    """The one backward walk; with `record`, it yields a `BackwardStep` per edge as it applies it."""
     order = topological_order(root)
     for node in order:
         if node.parents:  # interior gradients are recomputed; leaves accumulate
             node.grad = 0.0
-    root.grad += grad
+    if type(root) is not Constant:
+        root.grad += grad
     index = 0
     for node in reversed(order):
         upstream = node.grad
-        position = 0
-        for parent, local in zip(node.parents, node.local_grads):
+        if not node.parents or (upstream == 0.0 and not record):
+            continue  # a leaf passes nothing on; from a zero gradient every share is 0 (shown when stepping)
+        for position, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+            if type(parent) is Constant:
+                continue  # a number of the formula keeps no gradient
             contribution = local * upstream
             before = parent.grad
             after = before + contribution
             if after - after != 0.0:  # nan or ±inf (a cheap test, no call): the policy decides
                 contribution, after = _by_the_policy(node, parent, position, local, upstream, before)
             parent.grad = after
-            yield BackwardStep(index, node, parent, position, local, upstream, contribution, before, after)
-            index += 1
-            position += 1
+            if record:
+                yield BackwardStep(index, node, parent, position, local, upstream, contribution, before, after)
+                index += 1
 
 
 def _by_the_policy(node: Value, parent: Value, position: int, local: float, upstream: float,
@@ -193,7 +190,8 @@ def _chain_rule_on_values(root: Value, grad) -> None:
     for node in order:
         if node.parents:  # interior gradients are recomputed; leaves accumulate
             node.grad = 0.0
-    root.grad = _plus(root.grad, seed)
+    if type(root) is not Constant:
+        root.grad = _plus(root.grad, seed)
     for node in reversed(order):
         upstream = node.grad
         if not node.parents or _is_the_number(upstream, 0.0):
@@ -204,6 +202,8 @@ def _chain_rule_on_values(root: Value, grad) -> None:
             raise type(problem)(f"backward(create_graph=True): the derivative rule of {_node_name(node)}: "
                                 f"{problem}") from None
         for position, (parent, local) in enumerate(zip(node.parents, local_grads)):
+            if type(parent) is Constant:
+                continue  # a number of the formula keeps no gradient, of any order
             if not isinstance(local, Value) and local - local != 0.0:  # an infinite slope (sqrt at 0)
                 if _number(upstream) == 0.0:
                     continue  # 0 × an infinite slope is 0, as in the float walk (the README's policy)
@@ -217,9 +217,9 @@ def _chain_rule_on_values(root: Value, grad) -> None:
             if not isinstance(after, Value) and after - after != 0.0:  # a plain nan or ±inf (sqrt's slope at 0)
                 raise _not_finite(node, parent, position, local, upstream, after)
             parent.grad = after
-    for node in order:  # a gradient that stayed a plain number is a constant: a leaf
-        if not isinstance(node.grad, Value):
-            node.grad = Value(node.grad)
+    for node in order:  # a gradient that stayed a plain number depends on no leaf: a constant
+        if not isinstance(node.grad, Value) and type(node) is not Constant:
+            node.grad = Constant(node.grad)
 
 
 def _number(x) -> float:
@@ -273,10 +273,10 @@ def _differentiable_once(node: Value, why: str) -> tuple:
     `NotImplementedError` naming the op, rather than giving a silently wrong answer
     (a number taken as a constant would drop the derivative of the derivative).
     """
-    name = str(node.op) or "a hand-made node"
+    name = str(node.op) if node.op is not None else "a hand-made node"
     refusal = NoDerivative(f"{name}: its derivative cannot be differentiated, because {why}; write the rule "
                            "with Value-aware functions (+ - * / **, engine.generic_exp, engine.generic_sin, ...)")
-    return tuple(_node(local, f"∂{name}", node.parents, (refusal,) * len(node.parents))
+    return tuple(made_node(local, f"∂{name}", node.parents, (refusal,) * len(node.parents))
                  for local in node.local_grads)
 
 
@@ -306,7 +306,7 @@ def _plus(before, contribution):
 
 
 def _node_name(node: Value) -> str:
-    what = f"{node.label!r}" if node.label else (str(node.op) or "a leaf")
+    what = f"{node.label!r}" if node.label else (str(node.op) if node.op is not None else "a leaf")
     return f"{what} = {node.data!r}"
 
 
@@ -327,3 +327,7 @@ def zero_grad(root: Value) -> None:
     """Set `.grad` to 0 on every node of `root`'s graph (leaves included)."""
     for node in topological_order(root):
         node.grad = 0.0
+
+
+# `x.backward()` is this page's walk.
+Value.backward = backward

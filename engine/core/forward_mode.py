@@ -10,7 +10,7 @@ one backward pass gives the derivative of one output with respect to every
 input. Demos compare the cost of the two.
 
 Numbers follow the backward pass's rule: 0 × anything is 0; a nan, or an
-infinite result, is an error.
+infinite result, is an error. A constant's tangent is 0, like any number's.
 """
 
 from __future__ import annotations
