@@ -80,7 +80,7 @@ class Step(NamedTuple):
 class Expression:
     """A random expression, rebuildable on any inputs; prints as a formula.
 
-    >>> from engine.primitives import tanh, mul, add
+    >>> from engine.core.ops import tanh, mul, add
     >>> expr = Expression((0.5, -1.0), (Step(mul, (0, 1)), Step(tanh, (2,)), Step(add, (3, 0))))
     >>> expr
     tanh(x0 * x1) + x0   at x0=0.5, x1=-1.0
@@ -170,13 +170,13 @@ def _step_text(step: Step, operands: list[tuple[str, int]]) -> tuple[str, int]:
     op = step.op
     if step.exponent is not None:
         return f"{_wrap(operands[0], POWER + 1)} ** {_constant_text(step.exponent)[0]}", POWER
-    if op.arity == 2 and op.symbol in INFIX:
-        level = INFIX[op.symbol]
+    if op.arity == 2 and op.infix in INFIX:  # the Python operator the op is (`*` for mul)
+        level = INFIX[op.infix]
         # Left-associative: the right operand needs a stronger binding, so x0 - (x1 - x2)
         # keeps its parentheses; ** gets them on both sides, for the reader's sake.
-        left_needs = level + 1 if op.symbol == "**" else level
-        return f"{_wrap(operands[0], left_needs)} {op.symbol} {_wrap(operands[1], level + 1)}", level
-    if op.arity == 1 and op.symbol == "-":
+        left_needs = level + 1 if op.infix == "**" else level
+        return f"{_wrap(operands[0], left_needs)} {op.infix} {_wrap(operands[1], level + 1)}", level
+    if op.arity == 1 and op.infix == "-":
         return f"-{_wrap(operands[0], UNARY + 1)}", UNARY
     return f"{op.name}({', '.join(text for text, _ in operands)})", ATOM
 

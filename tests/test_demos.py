@@ -78,7 +78,8 @@ def test_chain_rule_prints_the_articles_numbers():
 
 def broken(name, forward, derivatives, arity=1):
     """An op like the engine's, with a wrong derivative rule, not put in engine.OPS."""
-    return engine.define_op(name, forward, derivatives, arity=arity, register=False).apply
+    return engine.define_op(name, forward, derivatives, arity=arity, register=False,
+                            activation=engine.OPS[name].activation)
 
 
 #: The Value operators and methods each op is (its reflected operator too: sum() starts with 0 + v).
@@ -86,12 +87,14 @@ METHODS = {"mul": ("__mul__", "__rmul__"), "sub": ("__sub__", "__rsub__"), "add"
            "sigmoid": ("sigmoid",), "tanh": ("tanh",)}
 
 
-def use_broken(monkeypatch, op, apply):
-    """Make Value's operator (and its reflected twin) for `op` run the broken op."""
+def use_broken(monkeypatch, op, bad):
+    """Make every way to the op run the broken one: Value's operator (and its reflected
+    twin), and the op table (where nn's activations and formulas find it)."""
     method, *reflected = METHODS[op]
-    monkeypatch.setattr(engine.Value, method, apply)
+    monkeypatch.setattr(engine.Value, method, bad.apply)
     for name in reflected:
-        monkeypatch.setattr(engine.Value, name, lambda self, other: apply(other, self))
+        monkeypatch.setattr(engine.Value, name, lambda self, other: bad.apply(other, self))
+    monkeypatch.setitem(engine.OPS, op, bad)
 
 
 def _sigmoid(x):

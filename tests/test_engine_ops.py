@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from engine import Value
+from engine import OPS as ENGINE_OPS, Constant, Value
 
 EPS = 1e-6
 
@@ -69,10 +69,11 @@ def test_local_grads_match_closed_form_and_central_differences(name, build, valu
 def test_a_node_records_its_parents_in_argument_order_and_its_local_grads():
     a, b = Value(2.0, "a"), Value(5.0, "b")
     c = a * b
-    assert c.parents == (a, b) and c.local_grads == (5.0, 2.0) and c.op == "*"
-    d = 3.0 - a  # a number on the left becomes a constant leaf, first in order
+    assert c.parents == (a, b) and c.local_grads == (5.0, 2.0) and c.op is ENGINE_OPS["mul"] and str(c.op) == "×"
+    d = 3.0 - a  # a number on the left becomes a Constant, first in order
     assert d.parents[1] is a and d.parents[0].data == 3.0 and d.local_grads == (1.0, -1.0)
-    assert a.op == "" and a.parents == () and a.local_grads == () and a.grad == 0.0
+    assert type(d.parents[0]) is Constant and type(a) is Value
+    assert a.op is None and a.parents == () and a.local_grads == () and a.grad == 0.0
 
 
 def test_relu_and_abs_have_derivative_zero_at_zero_like_pytorch():
@@ -119,7 +120,7 @@ def test_comparisons_look_at_data_but_equality_and_hash_are_identity():
 
 def test_a_value_reads_like_a_float():
     v = Value(3.14159, label="pi")
-    assert f"{v:.3f}" == "3.142" and round(v, 2) == 3.14 and round(v) == 3 and v.data == 3.14159
+    assert f"{v:.3f}" == "3.142" and round(v, 2).data == 3.14 and round(v).data == 3.0 and v.data == 3.14159
     v.grad = 0.5
     assert repr(v) == "Value(label='pi', data=3.14159, grad=0.5)"
     assert repr(Value(2)) == "Value(data=2.0, grad=0.0)"

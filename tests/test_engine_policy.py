@@ -19,7 +19,7 @@ NAN, INF = float("nan"), float("inf")
 # ---- issue 11: a number never leaves the graph silently -----------------------------
 
 
-@pytest.mark.parametrize("leave", [float, int, math.exp, math.log, math.tanh, math.sqrt, math.floor])
+@pytest.mark.parametrize("leave", [float, int, math.exp, math.log, math.tanh, math.sqrt])
 def test_float_and_math_of_a_value_are_errors_pointing_to_data_and_the_methods(leave):
     with pytest.raises(TypeError) as caught:
         leave(Value(2.0))
@@ -36,10 +36,33 @@ def test_the_silently_wrong_gradient_of_math_exp_times_x_cannot_happen():
     assert x.grad == pytest.approx(2 * math.e, rel=1e-15)
 
 
-def test_formatting_and_rounding_still_read_the_number():
+def test_formatting_still_reads_the_number():
     v = Value(-2.71828, "v")
     assert f"{v:.3f}" == "-2.718" and format(v, "+.1e") == "-2.7e+00"
-    assert round(v, 2) == -2.72 and round(v) == -3 and isinstance(round(v), int)
+
+
+@pytest.mark.parametrize("step, expected", [
+    (round, -3.0), (lambda v: round(v, 2), -2.72), (math.floor, -3.0), (math.ceil, -2.0), (math.trunc, -2.0),
+])
+def test_rounding_steps_are_ops_of_the_graph_with_zero_derivative_as_in_pytorch(step, expected):
+    """Issue 21: round(v) and math.floor(v) gave plain numbers (or raised), so `x * round(x)`
+    could not be written; PyTorch's round/floor/ceil/trunc are nodes with derivative 0."""
+    v = Value(-2.71828, "v")
+    r = step(v)
+    assert isinstance(r, Value) and r.data == expected and r.parents == (v,)
+    (r * v).backward()
+    assert v.grad == expected  # d(r·v)/dv = r + v·0
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name", ["floor", "ceil", "trunc", "round"])
+def test_rounding_steps_match_pytorch(torch, name):
+    for x in (-2.71828, -0.5, 0.5, 1.5, 2.5, 3.2):
+        t = torch.tensor(x, requires_grad=True)
+        (getattr(torch, name)(t) * t).backward()
+        v = Value(x)
+        (OPS[name](v) * v).backward()
+        assert v.grad == t.grad.item(), (name, x)
 
 
 # ---- item 1: relu propagates nan, like PyTorch ----------------------------------------

@@ -10,8 +10,8 @@ from nn import MLP, SGD, Layer, Module, Neuron, hinge_loss
 
 
 def interior_ops(root):
-    """The ops of the nodes that were computed (leaves have op "")."""
-    return [node.op for node in topological_order(root) if node.parents]
+    """The symbols of the ops of the nodes that were computed (leaves have no op)."""
+    return [str(node.op) for node in topological_order(root) if node.parents]
 
 
 def test_mlp_has_micrograds_337_parameters():
@@ -136,7 +136,7 @@ def test_one_output_is_a_value_and_feeds_the_next_layer():
 def test_fused_builds_one_node_per_preactivation_and_unfused_one_per_operation():
     x = [Value(0.5), Value(-1.0), Value(2.0)]
     assert interior_ops(Neuron(3, nonlin=False, fused=True)(x)) == ["Σw·x+b"]
-    assert sorted(interior_ops(Neuron(3, nonlin=False, fused=False)(x))) == ["*"] * 3 + ["+"] * 3
+    assert sorted(interior_ops(Neuron(3, nonlin=False, fused=False)(x))) == ["+"] * 3 + ["×"] * 3
     assert len(interior_ops(Neuron(3, activation="tanh", fused=False)(x))) == 7
 
 

@@ -60,7 +60,7 @@ def test_every_forward_caption_of_a_sum_or_product_recomputes(name, root):
     d = viz.describe(root)
     checked = 0
     for node in d.order:
-        if node.op not in ("+", "*", "-") or len(node.parents) != 2:
+        if str(node.op) not in ("+", "×", "−") or len(node.parents) != 2:
             continue
         *_, by_value, value = d.forward_caption(node).split(" = ")
         for symbol, combine in ((" + ", float.__add__), (" × ", float.__mul__), (" − ", float.__sub__)):

@@ -11,7 +11,7 @@ import engine.files
 import viz
 import viz.description
 import viz.graph
-from engine import Value, add_all, topological_order
+from engine import Constant, Value, add_all, topological_order
 from engine.names import node_names, number
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -72,13 +72,13 @@ def test_every_value_op_and_edge_has_an_id_from_its_topological_position():
 def test_roles_come_from_the_graph_and_the_parameters_argument():
     x = Value(1.5, "x")
     w = Value(-2.0)          # unlabelled, but a parameter
-    c = Value(3.0)           # unlabelled leaf: a constant
+    c = Constant(3.0)        # a number of the formula: a constant
     h = x * w
     out = h + c
     roles = viz.node_roles(topological_order(out), parameters=[w])
     assert roles == {x: "input", w: "parameter", c: "constant", h: "intermediate", out: "output"}
-    # without parameters=, the unlabelled w is just a constant
-    assert viz.node_roles(topological_order(out))[w] == "constant"
+    # without parameters=, the unlabelled w is a variable like x: an input (it gets a gradient)
+    assert viz.node_roles(topological_order(out))[w] == "input"
 
 
 def test_each_box_is_filled_with_its_roles_colour_and_the_legend_never_changes():
@@ -176,7 +176,7 @@ def test_svg_is_xml_with_every_name_number_and_op(tmp_path, dot_program):
         else:  # a constant is its number, and nothing else
             assert groups[f"v{i}"] == [number(node.data)] == ["2"]
         if node.parents:
-            assert groups[f"v{i}op"] == [{"*": "×"}.get(node.op, node.op)]
+            assert groups[f"v{i}op"] == [node.op.symbol]
     texts = {t for texts in groups.values() for t in texts}
     assert {"x1", "w1", "n", "tanh", "×", "(x1·w1)", "0.7071"} <= texts
     assert "*" not in texts and "-0" not in texts

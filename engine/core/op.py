@@ -143,6 +143,14 @@ class Op:
         self.exponent = None                              #: for x ** n with a fixed n: n
         self.apply = node_maker(self)                     #: the four steps; Value's operators are this function
 
+    def __setattr__(self, name: str, value) -> None:
+        # An op is one fact: `apply` was made from its rules, and every node made so far
+        # refers to it. Changing a rule afterwards would leave two versions of it.
+        if name != "exponent" and hasattr(self, "apply"):
+            raise AttributeError(f"the op {self.name!r} cannot be changed after it is made ({name}); "
+                                 "define a new op with engine.define_op instead")
+        object.__setattr__(self, name, value)
+
     def __call__(self, *inputs) -> Value:
         """Apply the op to numbers or `Value`s: `node_maker`'s four steps."""
         if len(inputs) != self.arity:
@@ -348,7 +356,7 @@ def install_method(method: str, op: Op) -> None:
     existing = getattr(Value, method, None)
     if existing is not None and getattr(existing, "_stepgrad_op", None) is None:
         raise ValueError(f"define_op: Value already has {method!r}; choose another method name")
-    op.apply._stepgrad_op = op  # a method an op installed may be replaced by another op's
+    op.apply._stepgrad_op = op  # (a method an op installed may be replaced by another op's)
     setattr(Value, method, op.apply)  # a plain function: as a method, `self` is its first input
 
 

@@ -118,7 +118,8 @@ sub = _define("sub",      operator.sub,    lambda x, y, out: (1.0, -1.0),       
 mul = _define("mul",      operator.mul,    lambda x, y, out: (y, x),               arity=2, symbol="×", infix="*")
 div = _define("div",      operator.truediv, lambda x, y, out: (1.0 / y, -out / y), _nonzero_divisor,
               arity=2, symbol="/", infix="/")
-neg = _define("neg",      operator.neg,    lambda x, out: (-1.0,),                 symbol="−", form="prefix")
+neg = _define("neg",      operator.neg,    lambda x, out: (-1.0,),                 symbol="−", form="prefix",
+              infix="-")
 absolute = _define("abs", abs,             lambda x, out: (_sign(x),),             kinks=(0.0,))
 exp = _define("exp",      math.exp,        lambda x, out: (out,))
 log = _define("log",      math.log,        lambda x, out: (1.0 / x,),              _positive)
@@ -231,10 +232,10 @@ def power(base, exponent) -> Value:
 @lru_cache(maxsize=64)
 def rounding_to(ndigits: int) -> Op:
     """The op round(x, ndigits) for one number of digits (as Python rounds a float)."""
-    op = Op("round", lambda x: float(round(x, ndigits)), lambda x, out: (0.0,),
-            kinks=lambda x: abs(x * 10 ** ndigits - math.floor(x * 10 ** ndigits) - 0.5) / 10 ** ndigits)
-    op.symbol = f"round{ndigits}" if ndigits >= 0 else f"round₋{-ndigits}"
-    return op
+    scale = 10.0 ** ndigits
+    return Op("round", lambda x: float(round(x, ndigits)), lambda x, out: (0.0,),
+              kinks=lambda x: abs(x * scale - math.floor(x * scale) - 0.5) / scale,
+              symbol=f"round{ndigits}" if ndigits >= 0 else f"round₋{-ndigits}")
 
 
 def _round(value: Value, ndigits=None) -> Value:

@@ -306,7 +306,14 @@ def _plus(before, contribution):
 
 
 def _node_name(node: Value) -> str:
-    what = f"{node.label!r}" if node.label else (str(node.op) if node.op is not None else "a leaf")
+    """How an error names a node: its label, else its op (`sqrt`, `**0.5`), else "a leaf"."""
+    op = node.op
+    if node.label:
+        what = repr(node.label)
+    elif getattr(op, "exponent", None) is not None:
+        what = f"**{op.exponent:g}"
+    else:
+        what = getattr(op, "name", None) or str(op or "a leaf")
     return f"{what} = {node.data!r}"
 
 
