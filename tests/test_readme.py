@@ -16,9 +16,11 @@ def test_readme_examples_run_and_print_what_the_readme_says(tmp_path, monkeypatc
 
 
 def test_engine_docstring_examples_run():
-    import engine.op
-    import engine.value
+    import engine.core.op
+    import engine.core.value
+    import engine.functional
+    import engine.symbolic
 
-    for module in (engine.value, engine.op):
+    for module in (engine.core.value, engine.core.op, engine.symbolic, engine.functional):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0, module.__name__

@@ -151,9 +151,17 @@ class Description:
         if is_fused(node):
             by_name, by_value = self.terms_written(node)
             return f"{self.names[node]} = {self.op_text(node)}: {by_name} = {by_value} = {value}"
-        by_name = written(self.op_text(node), [self.names[p] for p in node.parents])
-        by_value = written(self.op_text(node), [self.number(p.data) for p in node.parents])
+        by_name = self.applied(node, [self.names[p] for p in node.parents])
+        by_value = self.applied(node, [self.number(p.data) for p in node.parents])
         return f"{self.names[node]} = {by_name} = {by_value} = {value}"
+
+    def applied(self, node: Value, args: list[str]) -> str:
+        """`node`'s op applied to `args` (names or numbers) as its op writes itself (`Op.write`):
+        ``a × b``, ``−a``, ``a²``, ``tanh(n)``; a hand-made node's op as a call."""
+        args = [operand(a) for a in args]
+        if hasattr(node.op, "write"):
+            return node.op.write(args)
+        return written(self.op_text(node), args)
 
     def terms_written(self, node: Value) -> tuple[str, str]:
         """A fused sum's terms, by name and by number: ``w0·x0 + w1·x1 + b`` and

@@ -111,12 +111,13 @@ class Op:
     """One primitive operation; `op(x)` / `op(x, y)` makes a node (see the module docstring)."""
 
     __slots__ = ("name", "symbol", "forward", "derivatives", "domain", "arity", "kinks", "form", "infix",
-                 "activation", "code", "torch", "apply", "exponent", "__weakref__")
+                 "activation", "code", "torch", "apply", "exponent", "made_by", "__weakref__")
 
     def __init__(self, name: str, forward: Callable, derivatives: Optional[Callable],
                  domain: Optional[Callable] = None, arity: int = 1, symbol: Optional[str] = None,
                  kinks=(), form: Optional[str] = None, infix: Optional[str] = None, activation: bool = False,
-                 code: Optional[Code] = None, torch: Optional[str] = None):
+                 code: Optional[Code] = None, torch: Optional[str] = None, exponent: Optional[float] = None,
+                 made_by: Optional[tuple] = None):
         if not name or not isinstance(name, str):
             raise ValueError("an op needs a non-empty name (a str)")
         if arity not in (1, 2):
@@ -140,13 +141,14 @@ class Op:
         self.activation = activation                      #: a neuron's nonlinearity (nn, pictures, the torch bridge)
         self.code = code                                  #: a hand-written form for generated code, or None
         self.torch = torch                                #: the torch.nn module of the same function ("Tanh"), or None
-        self.exponent = None                              #: for x ** n with a fixed n: n
+        self.exponent = exponent                          #: for x ** n with a fixed n: n
+        self.made_by = made_by                            #: (factory, args) that make this op again (pickles)
         self.apply = node_maker(self)                     #: the four steps; Value's operators are this function
 
     def __setattr__(self, name: str, value) -> None:
         # An op is one fact: `apply` was made from its rules, and every node made so far
         # refers to it. Changing a rule afterwards would leave two versions of it.
-        if name != "exponent" and hasattr(self, "apply"):
+        if hasattr(self, "apply"):
             raise AttributeError(f"the op {self.name!r} cannot be changed after it is made ({name}); "
                                  "define a new op with engine.define_op instead")
         object.__setattr__(self, name, value)
@@ -220,11 +222,11 @@ class Op:
         return self
 
     def __reduce__(self):
-        # A pickled graph finds a registered op again by name; x ** n by its exponent.
+        # A pickled graph finds a registered op again by name; x ** n by its factory and exponent.
         if OPS.get(self.name) is self:
             return (_registered, (self.name,))
-        if self.exponent is not None:
-            return (_power_by, (self.exponent,))
+        if self.made_by is not None:
+            return self.made_by
         raise TypeError(f"the op {self.name!r} cannot be pickled: it is not registered in engine.OPS "
                         "(define it with register=True to save graphs that use it)")
 
@@ -252,12 +254,6 @@ BUILT_IN: set[str] = set()
 
 def _registered(name: str) -> Op:
     return OPS[name]
-
-
-def _power_by(n: float) -> Op:
-    from .ops import power_by  # pickles only: ops.py imports this module, so not at the top
-
-    return power_by(n)
 
 
 class NoDerivative:

@@ -212,9 +212,9 @@ def power_by(n: float) -> Op:
 
     whole = n.is_integer() and abs(n) < 10
     symbol = f"{int(n)}".translate(_SUPERSCRIPTS) if whole else f"**{n:g}"
-    op = Op("pow", lambda x: x ** n, derivatives, domain, symbol=symbol, form="power")
-    op.exponent = n  # the exact n (the symbol rounds it for pictures)
-    return op
+    # `exponent` is the exact n (the symbol rounds it for pictures)
+    return Op("pow", lambda x: x ** n, derivatives, domain, symbol=symbol, form="power", exponent=n,
+              made_by=(power_by, (n,)))
 
 
 def power(base, exponent) -> Value:
@@ -235,7 +235,7 @@ def rounding_to(ndigits: int) -> Op:
     scale = 10.0 ** ndigits
     return Op("round", lambda x: float(round(x, ndigits)), lambda x, out: (0.0,),
               kinks=lambda x: abs(x * scale - math.floor(x * scale) - 0.5) / scale,
-              symbol=f"round{ndigits}" if ndigits >= 0 else f"round₋{-ndigits}")
+              symbol=f"round{ndigits}" if ndigits >= 0 else f"round₋{-ndigits}", made_by=(rounding_to, (ndigits,)))
 
 
 def _round(value: Value, ndigits=None) -> Value:

@@ -1,0 +1,243 @@
+"""Issue 21: one source of truth per op, fused nodes that record their shape, constants
+that are not leaves, the same graph for the same program.
+
+Each truth here is independent of the code under test: closed forms worked out by hand,
+central differences, PyTorch float64.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import operator
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import engine
+from engine import (Constant, Value, backward_steps, define_op, dot, forward_grad, generic_exp, hessian, to_python,
+                    topological_order)
+from engine.strategies import expressions
+from tests.test_properties import torch_twins
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+# ---- 1. an op defined in this file alone works on every surface -----------------------------
+
+
+@pytest.fixture
+def softplus():
+    """softplus(x) = log(1 + eˣ): defined here, with nothing but its rules. Its derivative
+    is written with + - and generic_exp, on the output: 1 − e^(−out) = σ(x)."""
+    op = define_op("softplus_one_source", lambda x: math.log1p(math.exp(x)),
+                   lambda x, out: (1 - generic_exp(-out),), symbol="softplus", method="softplus_one_source")
+    yield op
+    del engine.OPS["softplus_one_source"]
+    delattr(Value, "softplus_one_source")
+
+
+def test_a_new_op_gives_value_gradient_second_derivative_and_forward_mode(softplus):
+    x = Value(0.3, "x")
+    y = x.softplus_one_source()
+    assert y.op is softplus and y.data == pytest.approx(math.log(1 + math.exp(0.3)), rel=1e-15)
+    y.backward(create_graph=True)
+    first = x.grad
+    assert first.data == pytest.approx(sigmoid(0.3), rel=1e-14)
+    x.grad = 0.0
+    first.backward()
+    assert x.grad == pytest.approx(sigmoid(0.3) * (1 - sigmoid(0.3)), rel=1e-12)
+    assert forward_grad(y, x) == pytest.approx(sigmoid(0.3), rel=1e-14)
+
+
+def test_a_new_op_is_captioned_with_its_own_formula(softplus):
+    x = Value(0.3, "x")
+    y = softplus(x)
+    y.label = "s"
+    (step,) = backward_steps(y)
+    local = 1 - math.exp(-y.data)
+    assert step.caption() == (f"x.grad += ∂s/∂x × s.grad = (1 − exp(−s)) × 1 = {engine.names.number(local)} × 1 = "
+                              f"{engine.names.number(local)}  →  x.grad = 0 + {engine.names.number(local)} = "
+                              f"{engine.names.number(local)}")
+
+
+def test_a_new_op_is_drawn_with_its_symbol_and_read_by_the_description(softplus):
+    viz = pytest.importorskip("viz")
+    x = Value(0.3, "x")
+    y = softplus(x * 2.0)
+    d = viz.describe(y)
+    assert d.op_text(y) == "softplus"
+    assert d.forward_caption(y) == f"{d.names[y]} = softplus(x·2) = softplus(0.6) = {engine.names.number(y.data)}"
+    assert "label=<softplus>" in viz.draw_dot(y).source
+
+
+def test_a_new_op_is_compiled_from_its_own_rule(softplus):
+    x = Value(0.3, "x")
+    y = softplus(x) * x
+    y.label = "y"
+    compiled = to_python(y, [x])
+    assert "(1 - exp(-softplus_one_source1)) * grad_softplus_one_source1" in compiled.source
+    for at in (0.3, -2.0, 5.0):
+        fresh = Value(at)
+        out = softplus(fresh) * fresh
+        out.backward()
+        assert compiled([at]) == (out.data, (fresh.grad,))  # bit for bit
+
+
+# ---- 2. fused nodes name the partner they were given ---------------------------------------
+
+
+def test_the_issues_dot_caption_names_the_partner_not_an_equal_number():
+    """w1=2, w2=3, x1=3, x2=2: the caption said ∂d/∂w1 = w2 (3, equal to x1), the description
+    `w1·w2 + x1·x2`. The partner of w1 is x1."""
+    w1, w2, x1, x2 = Value(2.0, "w1"), Value(3.0, "w2"), Value(3.0, "x1"), Value(2.0, "x2")
+    d = dot([w1, w2], [x1, x2])
+    d.label = "d"
+    captions = {step.parent.label: step.caption() for step in backward_steps(d)}
+    assert captions["w1"].startswith("w1.grad += ∂d/∂w1 × d.grad = x1 × 1 = 3 × 1 = 3")
+    assert captions["x1"].startswith("x1.grad += ∂d/∂x1 × d.grad = w1 × 1 = 2 × 1 = 2")
+    viz = pytest.importorskip("viz")
+    assert viz.describe(d).forward_caption(d) == "d = Σw·x: w1·x1 + w2·x2 = 2·3 + 3·2 = 12"
+    assert "w1 * x1" in engine.forward_code(d)[-1]
+
+
+def test_a_mixed_dot_records_its_layout_and_differentiates_twice():
+    """Values and numbers on one side: d = w0·x0 + 2·x1 + w2·3, its second derivatives too."""
+    w0, x0, x1, w2 = Value(0.5, "w0"), Value(-1.0, "x0"), Value(2.0, "x1"), Value(1.5, "w2")
+    d = dot([w0, 2.0, w2], [x0, x1, 3.0])
+    assert d.data == 0.5 * -1.0 + 2.0 * 2.0 + 1.5 * 3.0
+    loss = d * d
+    loss.backward(create_graph=True)
+    assert [v.grad.data for v in (w0, x0, x1, w2)] == [2 * d.data * g for g in (-1.0, 0.5, 2.0, 3.0)]
+    g = w0.grad  # 2·d·x0, so ∂g/∂x0 = 2·(w0·x0 + d) and ∂g/∂x1 = 2·2·x0
+    for v in (w0, x0, x1, w2):
+        v.grad = 0.0
+    g.backward()
+    assert (x0.grad, x1.grad) == (2 * (0.5 * -1.0 + d.data), 2 * 2.0 * -1.0)
+
+
+# ---- 3. constants are not leaves that accumulate --------------------------------------------
+
+
+def test_the_pytorch_higher_order_idiom_works_with_a_constant_in_the_formula():
+    """x = 0.5; out = log(x² + 1); the second derivative is (2 − 2x²)/(x² + 1)² = 0.96."""
+    x = Value(0.5)
+    out = (x * x + 1).log()
+    out.backward(create_graph=True)
+    g = x.grad
+    x.grad = 0.0
+    g.backward()
+    assert g.data == pytest.approx(0.8, rel=1e-15) and x.grad == pytest.approx(0.96, rel=1e-15)
+    constants = [node for node in topological_order(out) if type(node) is Constant]
+    assert constants and all(c.grad == 0.0 for c in constants)
+
+
+def test_a_quotient_by_a_constant_plus_square_differentiates_twice():
+    """f = x / (y² + 1) at (1.5, 2): ∂²f/∂x∂y = −2y/(y² + 1)² = −0.16, ∂²f/∂y² = x(6y² − 2)/(y² + 1)³."""
+    x, y = Value(1.5), Value(2.0)
+    h = hessian(lambda a, b: a / (b * b + 1), [x, y])
+    assert h[0][1].data == pytest.approx(-0.16, rel=1e-14)
+    assert h[1][1].data == pytest.approx(1.5 * (6 * 4 - 2) / 125, rel=1e-14)
+
+
+def test_zero_to_a_value_power_gives_autograds_answer():
+    """autograd's test_power_arg1_zero: d/dy 0**y = 0 (the base is a number, not a variable)."""
+    y = Value(0.7)
+    out = 0 ** y
+    out.backward()
+    assert out.data == 0.0 and y.grad == 0.0
+
+
+@pytest.mark.parametrize("build, at, value, slope", [
+    (lambda x: x + Constant(0.0).sqrt(), 0.5, 0.5, 1.0),
+    (lambda x: x * Constant(1.0).arcsin(), 0.5, 0.5 * math.pi / 2, math.pi / 2),
+    (lambda x: 0 ** x, 0.5, 0.0, 0.0),
+])
+def test_a_constant_with_an_infinite_slope_stops_nothing(build, at, value, slope):
+    """Issue 24, item 7: the infinite slope of √ at 0 (arcsin at 1, 0**x at the base) landed on
+    a number of the formula and stopped the pass ("a leaf = 0.0"); backward, forward mode
+    and the compiled code all agree now."""
+    x = Value(at, "x")
+    out = build(x)
+    out.backward()
+    assert out.data == pytest.approx(value, rel=1e-15) and x.grad == pytest.approx(slope, rel=1e-15)
+    assert forward_grad(out, x) == pytest.approx(slope, rel=1e-15)
+    assert to_python(out, [x])([at]) == (out.data, (x.grad,))
+
+
+@pytest.mark.parity
+def test_constants_with_infinite_slopes_match_pytorch(torch):
+    for build, tbuild in (
+            (lambda x: x + Constant(0.0).sqrt(), lambda t: t + torch.sqrt(torch.tensor(0.0))),
+            (lambda x: x * Constant(1.0).arcsin(), lambda t: t * torch.asin(torch.tensor(1.0))),
+            (lambda x: 0 ** x, lambda t: torch.pow(torch.tensor(0.0), t))):
+        x, t = Value(0.5), torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+        build(x).backward()
+        tbuild(t).backward()
+        assert x.grad == pytest.approx(t.grad.item(), rel=1e-15, abs=0.0)
+
+
+@pytest.mark.parity
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None)
+@given(expr=expressions(ops=["add", "sub", "mul", "div", "exp", "log", "tanh", "sigmoid", "sin", "cos"],
+                        powers=(2.0, 3.0, -1.0, 0.5)))
+def test_create_graph_then_backward_of_a_gradient_matches_pytorch_with_constants(torch, expr):
+    """backward(create_graph=True), then g.backward() for g = ∂f/∂x0: every ∂²f/∂x0∂xj, on
+    random graphs whose ops meet plain numbers (constants), against PyTorch float64."""
+    leaves = expr.leaves()
+    out = expr(*leaves)
+    out.backward(create_graph=True)
+    g = leaves[0].grad
+    for leaf in leaves:
+        leaf.grad = 0.0
+    if isinstance(g, Value):
+        g.backward()
+    ours = [leaf.grad if not isinstance(leaf.grad, Value) else leaf.grad.data for leaf in leaves]
+    tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in expr.inputs]
+    t_out = expr.nodes(*tensors, table=torch_twins(torch))[-1]
+    (t_g,) = torch.autograd.grad(t_out, tensors[0], create_graph=True, allow_unused=True)
+    if t_g is None or not t_g.requires_grad:  # ∂f/∂x0 is a constant: every second derivative is 0
+        theirs = [0.0] * len(tensors)
+    else:
+        theirs = [0.0 if d is None else d.item() for d in torch.autograd.grad(t_g, tensors, allow_unused=True)]
+    for a, b in zip(ours, theirs):
+        assert a == pytest.approx(b, rel=1e-8, abs=1e-8), (expr, ours, theirs)
+
+
+# ---- 4. the graph is a function of the program alone ----------------------------------------
+
+
+def test_a_running_sum_is_the_chain_it_is_written_as_however_it_is_written():
+    """Issue 21: a builtin sum() was folded into one node when reference counts and bytecode
+    allowed, so the same sum drew 1 node on 3.11 and 21 on 3.10, and differently for
+    sum([...]), a generator and reduce. Now each is the chain of + the code asks for."""
+    ws = [Value(0.1 * i, f"w{i}") for i in range(10)]
+    xs = [Value(1.0 - 0.1 * i, f"x{i}") for i in range(10)]
+    shapes = [
+        sum(w * x for w, x in zip(ws, xs)),
+        sum([w * x for w, x in zip(ws, xs)]),
+        functools.reduce(operator.add, [w * x for w, x in zip(ws, xs)]),
+    ]
+    # 10 products, 10 adds (sum starts from 0, a constant) or 9 (reduce starts from the first product)
+    counts = [len([n for n in topological_order(s) if n.parents]) for s in shapes]
+    assert counts == [20, 20, 19]
+    assert [str(n.op) for n in topological_order(shapes[0]) if n.parents][:3] == ["×", "+", "×"]
+
+
+def test_no_node_changes_after_it_is_made_even_inside_numpy():
+    """Issue 24, item 1: np.cumsum of Values gave [1, 6, 6] for [1, 2, 3], and cs[1].backward()
+    gradients [1, 1, 1]: a running sum was grown in place after numpy had kept it."""
+    np = pytest.importorskip("numpy")
+    xs = [Value(1.0), Value(2.0), Value(3.0)]
+    for cs in (np.cumsum(np.array(xs, dtype=object)), np.add.accumulate(np.array(xs, dtype=object))):
+        assert [v.data for v in cs] == [1.0, 3.0, 6.0]
+        for x in xs:
+            x.grad = 0.0
+        cs[1].backward()
+        assert [x.grad for x in xs] == [1.0, 1.0, 0.0]
+    squares = np.cumsum(np.array([x * x for x in xs], dtype=object))
+    assert [v.data for v in squares] == [1.0, 5.0, 14.0]
+    grid = np.cumsum(np.array([xs, xs], dtype=object), axis=1)
+    assert [[v.data for v in row] for row in grid] == [[1.0, 3.0, 6.0], [1.0, 3.0, 6.0]]
