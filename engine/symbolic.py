@@ -61,7 +61,9 @@ class Symbol:
         args = tuple(_symbol(a) for a in operands)
         values = [a.value for a in args]
         value = None
-        if None not in values:
+        if kind == "-" and args[0] is args[1]:
+            value = 0.0  # every number of a graph is finite, so x − x is 0 whatever x is
+        elif None not in values:
             try:
                 value = _EVALUATE[kind](*values)
             except (ArithmeticError, ValueError, TypeError):

@@ -139,11 +139,16 @@ def dot(weights: Sequence, inputs: Sequence, bias: Optional[object] = None) -> V
         raise ValueError(f"dot: {n} weights but {len(inputs)} inputs")
     if bias is not None and not isinstance(bias, Value):
         bias = as_float(bias, "dot bias")
-    kinds = {*map(type, weights), *map(type, inputs)}
-    if kinds == _VALUES:  # a hidden layer or an attention row: every factor a parent
+    weight_kinds, input_kinds = set(map(type, weights)), set(map(type, inputs))
+    if weight_kinds == input_kinds == _VALUES:  # a hidden layer, an attention row: every factor a parent
         w_data, x_data = list(map(_data, weights)), list(map(_data, inputs))
         parents, local_grads = weights + inputs, x_data + w_data  # ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ
         op = _dot_of_values(n, bias is not None) if type(bias) is not float else Dot(_dot_of_values(n, False).pairs, bias)
+    elif weight_kinds == _VALUES and input_kinds <= _FLOATS and type(bias) is not float:  # a first layer
+        w_data = list(map(_data, weights))
+        x_data = [x if type(x) is float and x - x == 0.0 else as_float(x, "dot input") for x in inputs]
+        parents, local_grads = weights, x_data[:]  # ∂/∂wᵢ = xᵢ, the data point's number
+        op = _dot_with_number_inputs(n, bias is not None)
     else:
         w_data, x_data = _numbers(weights, "dot weight"), _numbers(inputs, "dot input")
         parents, local_grads, op = _mixed(weights, inputs, w_data, x_data, bias)
@@ -214,3 +219,4 @@ def _finite(total, name: str, numbers: list[float]) -> float:
 
 _data = operator.attrgetter("data")
 _VALUES = {Value}
+_FLOATS = {float, int}

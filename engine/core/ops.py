@@ -20,10 +20,22 @@ from .op import BUILT_IN, OPS, Code, Op, generic_cos, generic_log, generic_sin
 from .value import Value, as_float
 
 # ---- domains: why an input is refused (None: allowed) ---------------------------
+# Every number in a graph is finite (Value() refuses nan and ±inf), but a `.data` set
+# by hand is not checked. Most ops then show it in their result (inf + 1 is inf, and
+# that is refused); the ops below would hide it in a finite one (tanh(inf) = 1,
+# relu(-inf) = 0, x / inf = 0), so their domain refuses it.
+
+
+def _finite(*xs):
+    for x in xs:
+        if x - x != 0.0:
+            what = "nan (not a number)" if x != x else repr(x)
+            return ValueError(f"needs a finite input, got {what}: was a .data set by hand?")
+    return None
 
 
 def _nonzero_divisor(x, y):
-    return ZeroDivisionError("division by zero") if y == 0 else None
+    return ZeroDivisionError("division by zero") if y == 0 else _finite(y)
 
 
 def _positive(x):
@@ -35,7 +47,7 @@ def _non_negative(x):
 
 
 def _nonzero_modulus(x, y):
-    return ZeroDivisionError("modulo by zero") if y == 0 else None
+    return ZeroDivisionError("modulo by zero") if y == 0 else _finite(x, y)
 
 
 def _in_unit_interval(name: str):
@@ -45,7 +57,7 @@ def _in_unit_interval(name: str):
 
 
 def _not_the_origin(y, x):
-    return ValueError("the angle of (0, 0) has no derivative") if y == 0 and x == 0 else None
+    return ValueError("the angle of (0, 0) has no derivative") if y == 0 and x == 0 else _finite(y, x)
 
 
 # ---- kinks that depend on the inputs: the distance to the nearest one -------------
@@ -121,14 +133,15 @@ div = _define("div",      operator.truediv, lambda x, y, out: (1.0 / y, -out / y
 neg = _define("neg",      operator.neg,    lambda x, out: (-1.0,),                 symbol="−", form="prefix",
               infix="-")
 absolute = _define("abs", abs,             lambda x, out: (_sign(x),),             kinks=(0.0,))
-exp = _define("exp",      math.exp,        lambda x, out: (out,))
+exp = _define("exp",      math.exp,        lambda x, out: (out,),                  _finite)
 log = _define("log",      math.log,        lambda x, out: (1.0 / x,),              _positive)
 sqrt = _define("sqrt",    math.sqrt,       lambda x, out: (0.5 / out if out > 0 else math.inf,), _non_negative,
                symbol="√")
-tanh = _define("tanh",    math.tanh,       lambda x, out: (1 - out * out,),        activation=True, torch="Tanh")
-sigmoid = _define("sigmoid", _sigmoid,     lambda x, out: (out * (1 - out),),      symbol="σ", activation=True,
-                  torch="Sigmoid")
-relu = _define("relu", lambda x: 0.0 if x <= 0 else x, lambda x, out: (0.0,) if x <= 0 else (1.0,),
+tanh = _define("tanh",    math.tanh,       lambda x, out: (1 - out * out,),        _finite, activation=True,
+               torch="Tanh")
+sigmoid = _define("sigmoid", _sigmoid,     lambda x, out: (out * (1 - out),),      _finite, symbol="σ",
+                  activation=True, torch="Sigmoid")
+relu = _define("relu", lambda x: 0.0 if x <= 0 else x, lambda x, out: (0.0,) if x <= 0 else (1.0,), _finite,
                kinks=(0.0,), symbol="ReLU", activation=True, torch="ReLU",
                code=Code("0.0 if {0} <= 0 else {0}", ("(0.0 if {0} <= 0 else 1.0)",)))
 # angles: numpy's names, so np.sin on an object array of Values calls Value.sin
@@ -139,7 +152,7 @@ arcsin = _define("arcsin", math.asin,      lambda x, out: (_one_over_sqrt_one_mi
                  _in_unit_interval("arcsin"))
 arccos = _define("arccos", math.acos,      lambda x, out: (-_one_over_sqrt_one_minus_square(x),),
                  _in_unit_interval("arccos"))
-arctan = _define("arctan", math.atan,      lambda x, out: (1 / (1 + x * x),))
+arctan = _define("arctan", math.atan,      lambda x, out: (1 / (1 + x * x),),      _finite)
 arctan2 = _define("arctan2", math.atan2,   lambda y, x, out: (x / (x * x + y * y), -y / (x * x + y * y)),
                   _not_the_origin, arity=2, kinks=_distance_to_the_negative_x_axis)
 # Python's float modulo: x = (x // y)·y + x % y, so ∂/∂x = 1 and ∂/∂y = −(x // y)

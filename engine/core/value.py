@@ -79,12 +79,22 @@ class Constant(Value):
     target, the ½ in ½(ŷ − y)².
 
     Ops turn every plain number they meet into a `Constant`; make one yourself to
-    name it (`Constant(1.0, "y")`). It is a leaf that the backward pass gives no
-    gradient: nobody reads the slope of a loss with respect to the number 2, and
-    an infinite one (√ at 0) would otherwise stop the pass.
+    name it (`Constant(1.0, "y")`). It is a leaf that keeps no gradient: its `.grad`
+    is always 0, and what the backward pass adds to it is dropped. Nobody reads the
+    slope of a loss with respect to the number 2, and an infinite one (√ at 0) must
+    not stop the pass.
     """
 
     __slots__ = ()
+
+    @property
+    def grad(self) -> float:
+        """Always 0: a number of the formula has no gradient."""
+        return 0.0
+
+    @grad.setter
+    def grad(self, value) -> None:
+        pass  # dropped: the walk writes every parent's gradient the same way, a constant keeps none
 
 
 _LEAVES_THE_GRAPH = (

@@ -8,8 +8,8 @@
        contribution = local_grad × upstream
        parent.grad += contribution
 
-   A `Constant` (a number of the formula, like the 2 in 2·x) is skipped: it keeps
-   no gradient.
+   A `Constant` (a number of the formula, like the 2 in 2·x) keeps no gradient:
+   what is added to it is dropped (value.py), and stepping through shows no step into it.
 
 `backward()` runs this walk; `backward_steps()` runs the same walk, reporting each
 edge as a `BackwardStep`. `backward(create_graph=True)` is the same walk on
@@ -121,35 +121,38 @@ def _chain_rule(root: Value, grad: float, record: bool) -> Iterator[BackwardStep
     for node in order:
         if node.parents:  # interior gradients are recomputed; leaves accumulate
             node.grad = 0.0
-    if type(root) is not Constant:
-        root.grad += grad
+    root.grad += grad
     index = 0
     for node in reversed(order):
         upstream = node.grad
         if not node.parents or (upstream == 0.0 and not record):
             continue  # a leaf passes nothing on; from a zero gradient every share is 0 (shown when stepping)
-        for position, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-            if type(parent) is Constant:
-                continue  # a number of the formula keeps no gradient
+        position = -1
+        for parent, local in zip(node.parents, node.local_grads):
             contribution = local * upstream
             before = parent.grad
             after = before + contribution
             if after - after != 0.0:  # nan or ±inf (a cheap test, no call): the policy decides
-                contribution, after = _by_the_policy(node, parent, position, local, upstream, before)
-            parent.grad = after
+                contribution, after = _by_the_policy(node, parent, local, upstream, before)
+            parent.grad = after  # (a Constant drops it)
             if record:
-                yield BackwardStep(index, node, parent, position, local, upstream, contribution, before, after)
-                index += 1
+                position += 1
+                if type(parent) is not Constant:
+                    yield BackwardStep(index, node, parent, position, local, upstream, contribution, before, after)
+                    index += 1
 
 
-def _by_the_policy(node: Value, parent: Value, position: int, local: float, upstream: float,
+def _by_the_policy(node: Value, parent: Value, local: float, upstream: float,
                    before: float) -> tuple[float, float]:
     """The contribution and new gradient when the plain sum is not finite.
 
     0 × anything is 0 (a zero gradient passes nothing back, and a zero slope
-    passes back nothing, even of an infinite gradient). A nan, or an infinite
-    gradient on a leaf (where the answer is read), is an error naming the edge.
+    passes back nothing, even of an infinite gradient). A constant takes whatever
+    comes (and drops it). A nan, or an infinite gradient on a leaf (where the answer
+    is read), is an error naming the edge.
     """
+    if type(parent) is Constant:
+        return 0.0, 0.0
     if isinstance(before, Value):
         raise TypeError(
             f"backward: {_node_name(parent)} holds a gradient that is a Value (from backward(create_graph=True)); "
@@ -159,6 +162,8 @@ def _by_the_policy(node: Value, parent: Value, position: int, local: float, upst
     after = before + contribution
     problem = "nan" if after != after else "±inf" if not parent.parents and after - after != 0.0 else ""
     if problem:
+        position = next(k for k, (p, g) in enumerate(zip(node.parents, node.local_grads))
+                        if p is parent and (g == local or g != g))
         raise (ValueError if problem == "nan" else OverflowError)(
             f"backward: a gradient became {problem} on the edge from {_node_name(node)} to its input "
             f"{position} ({_node_name(parent)}): {before!r} + {local!r} × {upstream!r}; "
@@ -190,8 +195,7 @@ def _chain_rule_on_values(root: Value, grad) -> None:
     for node in order:
         if node.parents:  # interior gradients are recomputed; leaves accumulate
             node.grad = 0.0
-    if type(root) is not Constant:
-        root.grad = _plus(root.grad, seed)
+    root.grad = _plus(root.grad, seed)
     for node in reversed(order):
         upstream = node.grad
         if not node.parents or _is_the_number(upstream, 0.0):
