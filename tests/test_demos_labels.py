@@ -31,6 +31,9 @@ ARTICLE_004 = {
     "Z1 entry": r"W_1^{[1]T}X^{(1)} + z_1^{[1]}",
     "J": r"J = - Y \log(A) - (1-Y ) \log(1-A)",
     "sample index": r"W^{[1] (1)}",
+    "sample's parameters": "这里指第一层第一个训练样本的参数",
+    "Z1": r"Z^{[1]} = W^{[1]}X +B^{[1]}",
+    "dZL": r"\frac{dJ}{dZ^{[L]}} = A^{[L]} - Y",
     "forward loop": r"Z^{[l]} = W^{[l]}X +B^{[l]}",
 }
 
@@ -62,7 +65,7 @@ def section(text: str, heading: str) -> str:
 def row_numbers(text: str, what: str) -> tuple[str, list[float], list[float]]:
     """A printed comparison row: its source and its expected and engine numbers."""
     lines = text.splitlines()
-    i = next(k for k, line in enumerate(lines) if line.lstrip(" ✓✗").startswith(what))
+    i = next(k for k, line in enumerate(lines) if re.match(r"\s*[✓✗] ", line) and line.lstrip(" ✓✗").startswith(what))
     source, expected, engine_ = None, [], []
     single = re.search(r"(article|closed form|numeric)\s+(\S+)\s+engine\s+(\S+)$", squeezed(lines[i] + " " + (
         lines[i + 1] if i + 1 < len(lines) and not lines[i + 1].lstrip().startswith(("✓", "✗")) else "")))
