@@ -2,6 +2,7 @@
 
 import numpy as np
 
+import engine
 import nn
 import viz
 from engine import Value, add_all
@@ -33,14 +34,27 @@ def article_gradients(W1: np.ndarray, W2: np.ndarray) -> tuple[np.ndarray, np.nd
     return d_W1, d_W2, float(np.sum((yn - output) ** 2))
 
 
+#: What the picture of the graph says the network computes.
+CAPTION = ("sample n: xn:Z = σ(xn·W1), its 3 hidden units; xn:Y0 = σ(xn:Z·W2), its output; "
+           "loss = Σn (yn − xn:Y0)²; no bias (article 003)")
+
+
 def engine_loss(W1, W2):
-    """Σ over the four samples of (y − Ŷ)², built from Values."""
-    outputs = []
-    for n, x in enumerate(X):  # labels say which sample: x2:Z0 is hidden unit 0's output for sample 2
+    """Σ over the four samples of (y − Y)², built from Values (the article's Y is
+    the output, y the truth); every node named. The targets y0 … y3 are
+    constants of the graph: see `targets`."""
+    terms = []
+    for n, (x, y) in enumerate(zip(X, Y)):  # labels say which sample: x2:Z0 is hidden unit 0's output for sample 2
         hidden = activate(vecmat(x, W1, label=f"x{n}:XW1_"), "sigmoid", label=f"x{n}:Z")
-        outputs.append(activate(vecmat(hidden, W2, label=f"x{n}:ZW2_"), "sigmoid", label=f"x{n}:Y")[0])
-    return named(add_all(named(Value(y, f"y{n}") - out, f"y{n}−Y") ** 2
-                         for n, (y, out) in enumerate(zip(Y, outputs))), "loss")
+        output = activate(vecmat(hidden, W2, label=f"x{n}:ZW2_"), "sigmoid", label=f"x{n}:Y")[0]
+        difference = named(Value(y, f"y{n}") - output, f"y{n}−{output.label}")
+        terms.append(named(difference ** 2, f"({difference.label})²"))
+    return named(add_all(terms), "loss")
+
+
+def targets(loss: Value) -> list[Value]:
+    """The truths y0 … y3 in `loss`'s graph: data, nothing to learn."""
+    return [v for v in engine.topological_order(loss) if not v.parents and v.label in {f"y{n}" for n in range(len(Y))}]
 
 
 def run(s) -> None:
@@ -52,11 +66,11 @@ def run(s) -> None:
     s.note("the article's weights come from np.random.rand (uniform in [0, 1)); ours are "
            "uniform in [0, 1) from the seed; no bias, as in the article")
     loss = engine_loss(W1, W2)
-    s.main_graph = loss
+    s.main_graph, s.main_constants = loss, targets(loss)
     s.main_parameters = parameters = flat([W1, W2])
     s.say(f"forward at the start: loss = Σ(y − Y)² = {loss.data:.6f}")
     s.backward(loss)
-    s.render(loss, "graph.png")
+    s.render(loss, "graph.png", caption=CAPTION)
 
     s.heading("formulas 5 and 6 (the article's numpy) against the engine, at the start")
     d_W1, d_W2, article_loss = article_gradients(np.array(data(W1)), np.array(data(W2)))
@@ -86,7 +100,7 @@ def run(s) -> None:
     s.compare("W2 after training", W2_np, data(W2), source="article", rtol=1e-8)
     loss = engine_loss(W1, W2)  # the trained net, built anew: its nodes hold the trained numbers
     s.fresh_backward(loss)
-    s.main_graph = loss
+    s.main_graph, s.main_constants = loss, targets(loss)
     s.say(f"  final loss: {engine_curve[-1]:.6f} (from {engine_curve[0]:.6f})")
     s.expect("the loss went down", engine_curve[-1] < engine_curve[0])
     s.plot(lambda path: viz.plot_loss(engine_curve, path, title="article 003: the 2-3-1 network, lr 0.1"),
