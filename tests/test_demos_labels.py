@@ -86,17 +86,21 @@ def row_numbers(text: str, what: str) -> tuple[str, list[float], list[float]]:
 
 @pytest.fixture
 def drawn(monkeypatch):
-    """Every graph a demo hands to viz (render, frames, page), with its options; nothing drawn."""
+    """Every graph a demo hands to viz (render, frames, page), with its options,
+    described at that moment (a demo trains on after drawing: its nodes go stale);
+    and for a picture its Graphviz source. Nothing is drawn."""
     graphs = []
 
     def render(root, path, **options):
-        graphs.append((root, str(path), options))
+        source = viz.draw_dot(root, **options).source if str(path).endswith(".png") else ""
+        graphs.append((described(root, options), str(path), options, source))
         return path
 
     monkeypatch.setattr(viz, "render", render)
     monkeypatch.setattr(viz, "backward_frames", lambda root, folder, **options: render(root, folder, **options)
                         and [])
-    monkeypatch.setattr(viz, "stepper_html", render)
+    monkeypatch.setattr(viz, "stepper_html", lambda root, path, **options: render(
+        root, path, **{k: v for k, v in options.items() if k in ("parameters", "constants")}))
     return graphs
 
 
@@ -257,12 +261,11 @@ def test_l_layer_names_the_articles_slips_quoting_it():
 def test_l_layer_draws_targets_and_m_as_constants_and_names_every_node(drawn, tmp_path):
     status, text = run(["l_layer", "--out", str(tmp_path), "--html", str(tmp_path / "page.html")])
     assert status == 0, text
-    shown = {path.rsplit("/", 1)[-1]: (root, options) for root, path, options in drawn}
+    shown = {path.rsplit("/", 1)[-1]: d for d, path, _, _ in drawn}
     assert {"two_layer.png", "l_layer.png", "page.html"} <= set(shown)
-    for name, (root, options) in shown.items():
-        assert_readable(described(root, options), re.compile(r"y\d*"), name)
-    root, options = shown["page.html"]
-    d = described(root, options)
+    for name, d in shown.items():
+        assert_readable(d, re.compile(r"y\d*"), name)
+    d = shown["page.html"]
     m = [n for n in d.order if n.label == "m"]
     assert len(m) == 1 and d.roles[m[0]] == "constant" and m[0].data == 4
     assert not [s for s in d.steps if s.parent is m[0]]
@@ -274,11 +277,11 @@ def test_l_layer_draws_targets_and_m_as_constants_and_names_every_node(drawn, tm
 def test_tiny_net_draws_targets_as_constants_and_neurons_without_a_bias(drawn, tmp_path):
     status, text = run(["tiny_net", "--steps", "5", "--out", str(tmp_path), "--html", str(tmp_path / "page.html")])
     assert status == 0, text
-    shown = {path.rsplit("/", 1)[-1]: (root, options) for root, path, options in drawn}
-    for name, (root, options) in shown.items():
-        assert_readable(described(root, options), re.compile(r"y\d"), name)
-    root, options = shown["graph.png"]
-    source = viz.draw_dot(root, **options).source
+    shown = {path.rsplit("/", 1)[-1]: (d, options, source) for d, path, options, source in drawn}
+    assert {"graph.png", "page.html"} <= set(shown)
+    for name, (d, _, _) in shown.items():
+        assert_readable(d, re.compile(r"y\d"), name)
+    _, options, source = shown["graph.png"]
     assert source.count("= σ(Σw·x)") == 16 and "+b" not in source  # 12 hidden, 4 output neurons
     assert "no bias" in options.get("caption", "")
 
@@ -322,8 +325,8 @@ def test_window_ner_prints_the_update_gradient_beside_the_8_steps():
 def test_window_ner_draws_the_margin_as_a_constant(drawn, tmp_path):
     status, text = run(["window_ner", "--out", str(tmp_path), "--html", str(tmp_path / "page.html")])
     assert status == 0, text
-    for root, path, options in drawn:
-        d = described(root, options)
+    assert {path.rsplit("/", 1)[-1] for _, path, _, _ in drawn} == {"margin.png", "page.html"}
+    for d, path, _, _ in drawn:
         margin = [n for n in d.order if n.label == "d" and not n.parents]
         assert len(margin) == 1 and d.roles[margin[0]] == "constant", path
 
