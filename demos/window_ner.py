@@ -6,7 +6,8 @@ import engine
 import nn
 from engine import Value, dot
 
-from .checks import number
+from .checks import NUMERIC, number
+from .session import GRADCHECK_EPS
 from .layers import activate, data, flat, grads, matrix, matvec, named, uniform, vector
 
 ARTICLE = "001"
@@ -33,13 +34,24 @@ def margin_loss(s: Value, s_c: Value) -> Value:
     return named(named(named(d - s, "d−s") + s_c, "d−s+s_c").relu(), "J")
 
 
-def run(s) -> None:
-    rng = s.rng
+def build(rng):
+    """The word vectors (by word), W, b and U, drawn from `rng` in this order."""
     vocabulary = sorted(set(WINDOW + CORRUPT))
     vectors = {word: vector([rng.uniform(-1, 1) for _ in range(DIM)], f"{word}.") for word in vocabulary}
     W = matrix(uniform(rng, HIDDEN, DIM * len(WINDOW), -0.5, 0.5), "W")
     b = vector([rng.uniform(-0.5, 0.5) for _ in range(HIDDEN)], "b")
     U = vector([rng.uniform(-1, 1) for _ in range(HIDDEN)], "U")
+    return vectors, W, b, U
+
+
+def margins(J: Value) -> list[Value]:
+    """The margin d = 1 in `J`'s graph: a constant of the loss, nothing to learn."""
+    return [v for v in engine.topological_order(J) if not v.parents and v.label == "d"]
+
+
+def run(s) -> None:
+    vectors, W, b, U = build(s.rng)
+    vocabulary = sorted(vectors)
     s.say(f'true window "{" ".join(WINDOW)}" (§1.3),')
     s.say(f'corrupt window "{" ".join(CORRUPT)}" (§1.4)')
     s.say(f"{len(WINDOW)} words × {DIM} dims = {DIM * len(WINDOW)} inputs, W {HIDDEN}×{DIM * len(WINDOW)}, "
@@ -50,7 +62,7 @@ def run(s) -> None:
     score_true, z, a = score(WINDOW, vectors, W, b, U)
     score_corrupt, z_c, a_c = score(CORRUPT, vectors, W, b, U)
     J = margin_loss(score_true, score_corrupt)
-    s.main_graph = J
+    s.main_graph, s.main_constants = J, margins(J)
     s.main_parameters = flat([W, b, U])
     s.say(f"s = {score_true.data:.4f}, s_c = {score_corrupt.data:.4f}, J = max(0, 1 − s + s_c) = {J.data:.4f}")
     translator_questions(s)
@@ -92,6 +104,7 @@ def run(s) -> None:
     s.pause("gradients checked")
 
     error_sharing(s, score_true, W, U, z, a, x)
+    update_gradient(s, J, W, (W_np, b_np, U_np), x, x_c)
     s.pause("error sharing done")
 
     s.heading("gradient check (§2.1): central differences for every parameter")
@@ -118,7 +131,8 @@ def draw_margin(s, a, a_c, U) -> None:
     s_true, s_c = named(dot(U, hidden), "s"), named(dot(U, hidden_c), "s_c")
     J = margin_loss(s_true, s_c)
     s.fresh_backward(J)
-    s.render(J, "margin.png", parameters=U, caption="s = Uᵀa, s_c = Uᵀa_c, J = max(0, 1 − s + s_c)")
+    s.render(J, "margin.png", parameters=U, constants=margins(J),
+             caption="s = Uᵀa, s_c = Uᵀa_c, J = max(0, d − s + s_c), the margin d = 1")
     s.say("  picture margin.png: the scores and the margin, from the hidden activations")
 
 
@@ -170,6 +184,35 @@ def error_sharing(s, score_true, W, U, z, a, x) -> None:
     s.compare("step 8: ∂s/∂W₁₄⁽¹⁾ = δ₁⁽²⁾·a₄⁽¹⁾", delta1 * a14, W[0][3].grad, source="article")
     s.say("  the same number as the derivative: sharing the error out along the weights")
     s.say("  and taking derivatives are one computation, seen two ways (§1.5).")
+
+
+def update_gradient(s, J: Value, W, numbers, x, x_c) -> None:
+    """What SGD moves W₁₄⁽¹⁾ by: ∂J/∂W₁₄⁽¹⁾, not the 8 steps' ∂s/∂W₁₄⁽¹⁾ (W₁₄⁽¹⁾ feeds s_c too)."""
+    W_np, b_np, U_np = numbers
+    f = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    a_np, a_c_np = f(W_np @ x + b_np), f(W_np @ x_c + b_np)
+    ds = U_np[0] * a_np[0] * (1 - a_np[0]) * x[3]          # step 8: δ₁⁽²⁾·a₄⁽¹⁾
+    ds_c = U_np[0] * a_c_np[0] * (1 - a_c_np[0]) * x_c[3]  # the same 8 steps on s_c
+    active = 1 - U_np @ a_np + U_np @ a_c_np > 0
+    dJ = -ds + ds_c if active else 0.0
+    s.say(f"  the 8 steps give ∂s/∂W₁₄⁽¹⁾ = {number(ds, 6)}, the SCORE's gradient, not the")
+    s.say("  update. J = max(0, 1 − s + s_c), and W₁₄⁽¹⁾ also feeds s_c: in the corrupt")
+    s.say(f"  window a₄⁽¹⁾ is x_c[3] = {number(x_c[3], 6)}, and the same 8 steps on s_c give")
+    s.say(f"  ∂s_c/∂W₁₄⁽¹⁾ = {number(ds_c, 6)}. SGD moves W₁₄⁽¹⁾ by −lr·∂J/∂W₁₄⁽¹⁾, with")
+    s.say(f"    ∂J/∂W₁₄⁽¹⁾ = −∂s/∂W₁₄⁽¹⁾ + ∂s_c/∂W₁₄⁽¹⁾ = {number(dJ, 6)}"
+          + ("" if active else "  (J = 0 here: nothing moves)"))
+    s.fresh_backward(J)
+    s.compare("∂J/∂W₁₄⁽¹⁾ = −∂s/∂W₁₄⁽¹⁾ + ∂s_c/∂W₁₄⁽¹⁾", dJ, W[0][3].grad)
+
+    def J_np(W_np):
+        return max(0.0, 1 - U_np @ f(W_np @ x + b_np) + U_np @ f(W_np @ x_c + b_np))
+
+    h = GRADCHECK_EPS * max(1.0, abs(W_np[0, 3]))
+    up, down = W_np.copy(), W_np.copy()
+    up[0, 3] += h
+    down[0, 3] -= h
+    s.compare("∂J/∂W₁₄⁽¹⁾ by central differences of J", (J_np(up) - J_np(down)) / (2 * h), W[0][3].grad,
+              source=NUMERIC, rtol=1e-6, atol=1e-9)
 
 
 def no_error(s, vectors, W, b, U) -> None:

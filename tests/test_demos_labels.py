@@ -67,8 +67,8 @@ def row_numbers(text: str, what: str) -> tuple[str, list[float], list[float]]:
     lines = text.splitlines()
     i = next(k for k, line in enumerate(lines) if re.match(r"\s*[✓✗] ", line) and line.lstrip(" ✓✗").startswith(what))
     source, expected, engine_ = None, [], []
-    single = re.search(r"(article|closed form|numeric)\s+(\S+)\s+engine\s+(\S+)$", squeezed(lines[i] + " " + (
-        lines[i + 1] if i + 1 < len(lines) and not lines[i + 1].lstrip().startswith(("✓", "✗")) else "")))
+    one = r"(article|closed form|numeric)\s+(\S+)\s+engine\s+(\S+)$"  # a single number, on one line or two
+    single = re.search(one, lines[i]) or (i + 1 < len(lines) and re.fullmatch(r"\s+" + one, lines[i + 1]))
     if single:
         return single.group(1), [float(single.group(2))], [float(single.group(3))]
     for line in lines[i + 1:]:
