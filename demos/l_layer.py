@@ -18,7 +18,7 @@ M = 4
 
 #: What the article writes, exactly (its LaTeX), where the demo quotes it.
 SAYS = {
-    "J": r"J = - Y \log(A) - (1-Y ) \log(1-A)",                 # § 多样本逻辑回归: J for m samples
+    "J": r"J =   - Y  \log(A) - (1-Y )  \log(1-A)",                 # § 多样本逻辑回归: J for m samples
     "dZ2": r"\frac{dJ}{dZ^{[2]}} = A^{[2]} - Y",                # § 2layer神经网络
     "dZL": r"\frac{dJ}{dZ^{[L]}} = A^{[L]} - Y",                # § L层神经网络
     "dZ1": r"\frac{dJ}{dZ^{[2]}}W^{[2]T}g'(Z^{[1]})",           # § 2layer: the end of its dJ/dZ^[1]

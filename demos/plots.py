@@ -89,24 +89,26 @@ def two_loss_curves(fixed: Sequence[float], fixed_lr: float, article: Sequence[f
 
 def two_loss_curves_figure(fixed: Sequence[float], fixed_lr: float, article: Sequence[float], article_lr: float,
                            target_norm: float):
-    """Article 002's network trained two ways: with the backward seed fixed (left,
-    log scale: it reaches the target) and with the article's seed 2p (right,
-    against the article's epochs: it bottoms out and returns to Σt²)."""
+    """Article 002's network trained two ways: its backward pass started from
+    the loss's gradient 2(p − target) (left, log scale: it reaches the target)
+    and from the article's starting gradient 2p (right, against the article's
+    epochs: it bottoms out and returns to Σt²)."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(10, 4.2), layout="constrained")
     left, right = fig.subplots(1, 2)
     left.semilogy(range(len(fixed)), fixed, color="tab:green")
-    left.set(title=f"seed fixed, 2(p − target): lr {fixed_lr:g}", xlabel="step", ylabel="C = Σ(p − target)²")
+    left.set(title=f"starting gradient 2(p − target): lr {fixed_lr:g}", xlabel="step",
+             ylabel="C = Σ(p − target)²")
     left.grid(alpha=0.3, which="both")
     stride = article_lr / 1e-7
     epochs = [k * stride for k in range(1, len(article) + 1)]
-    right.loglog(epochs, article, color="tab:red", label="the article's loop (seed 2p)")
+    right.loglog(epochs, article, color="tab:red", label="the article's loop (starting gradient 2p)")
     right.axhline(target_norm, color="black", linestyle="--", linewidth=1, label=f"Σt² = {target_norm:.2f}")
     right.axvline(500_000, color="gray", linestyle=":", linewidth=1, label="the article stops (500 000)")
     lowest = min(range(len(article)), key=article.__getitem__)
     right.plot([epochs[lowest]], [article[lowest]], "o", color="tab:red")
-    right.set(title="the article's code: seed 2p, lr 1e-7",
+    right.set(title="the article's code: starting gradient 2p, lr 1e-7",
               xlabel=f"epochs at lr 1e-7 (a point per {stride:,.0f})", ylabel="C")
     right.grid(alpha=0.3, which="both")
     right.legend(fontsize=8)

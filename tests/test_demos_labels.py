@@ -21,15 +21,16 @@ from tests.test_demos_graphs import columns
 ARTICLE_002 = {
     "count": "end - 2 + end - 3 + end - 4 + … + end-0",
     "BP": "用和前向传播相同的计算量计算出所有w的梯度",
-    "last p": "[0.3417333 0.39486274 0.57580922 0.46745137]",
-    "p before": "[0.3510625 0.40112821 0.58337076 0.47380298]",
+    "last p": "[0.3417333  0.39486274 0.57580922 0.46745137]",
+    "p before": "[0.3510625  0.40112821 0.58337076 0.47380298]",
+    "start": "p_B = 2*p_F",
 }
 ARTICLE_004 = {
     "dZ2": r"\frac{dJ}{dZ^{[2]}} = A^{[2]} - Y",
     "dZ1": r"\frac{dJ}{dZ^{[2]}}W^{[2]T}g'(Z^{[1]})",
     "dZl": r"\frac{dJ}{dZ^{[l+1]}}W^{[l+1]T}g'(Z^{[l]})",
     "Z1 entry": r"W_1^{[1]T}X^{(1)} + z_1^{[1]}",
-    "J": r"J = - Y \log(A) - (1-Y ) \log(1-A)",
+    "J": r"J =   - Y  \log(A) - (1-Y )  \log(1-A)",
     "sample index": r"W^{[1] (1)}",
     "sample's parameters": "这里指第一层第一个训练样本的参数",
     "Z1": r"Z^{[1]} = W^{[1]}X +B^{[1]}",
@@ -341,7 +342,9 @@ def test_linear_chain_calls_the_backward_start_the_starting_gradient_and_reads_t
     assert not re.search(r"seed 2p|seed fixed|seeds? the backward|article's seed", flat)
     assert "starting gradient 2p" in flat and "starting gradient 2(p − target)" in flat
     said = quotes(text)
-    assert ARTICLE_002["last p"] in said and ARTICLE_002["p before"] in said
+    article = {squeezed(q) for q in ARTICLE_002.values()}
+    assert {squeezed(ARTICLE_002[k]) for k in ("last p", "p before", "start")} <= set(said) <= article
+    assert f"“{ARTICLE_002['last p']}”" in text  # as it printed it, numpy's spacing and all
     assert "✓ its printout: p₀ = 0.3417 < 0.5 and p₁ = 0.3949 < 0.7, both still falling" in flat
 
 
