@@ -18,6 +18,7 @@ M = 4
 
 #: What the article writes, exactly (its LaTeX), where the demo quotes it.
 SAYS = {
+    "dw": r"\frac{1}{m}X(A-Y)^T",                              # § 多样本逻辑回归: the end of its dJ/dw
     "J": r"J =   - Y  \log(A) - (1-Y )  \log(1-A)",                 # § 多样本逻辑回归: J for m samples
     "dZ2": r"\frac{dJ}{dZ^{[2]}} = A^{[2]} - Y",                # § 2layer神经网络
     "dZL": r"\frac{dJ}{dZ^{[L]}} = A^{[L]} - Y",                # § L层神经网络
@@ -133,9 +134,9 @@ def run(s) -> None:
     s.say("every layer (the article's § 2layer神经网络 and § L层神经网络); the engine's")
     s.say("numbers are the .grad of the Z^[l], W^[l] and b^[l] nodes")
     s.note(f"the article writes {quote('dZ2')} and {quote('dZL')}: the gradient of the "
-           "sum of the m losses. Our J is their mean (as its own dJ/dw = (1/m)·X(A − Y)ᵀ takes "
-           "it), so our dZ carry a 1/m: each dZ^[L] row is ours, the article's A − Y (m times "
-           "ours) beside it")
+           f"sum of the m losses. Our J is their mean, as its own dJ/dw, {quote('dw')}, takes it: "
+           "so our dZ carry a 1/m; each dZ^[L] row is ours, the article's A − Y (m times ours) "
+           "beside it")
 
     s.heading("the article's 2-layer net (§ 2layer神经网络): dZ², dW², db², dZ¹, dW¹, db¹")
     two = check_layers(s, TWO_LAYER, "two_layer.png")
@@ -180,7 +181,7 @@ def notation(s, net: dict) -> None:
     Z1 = W[0] @ X + b[0]
     s.compare("Z^[1] = W^[1]X + b^[1], b meant where it writes z", Z1, data(net["Zs"][0]))
     s.note(f"its J for m samples, {quote('J')}, has neither Σ nor 1/m: it is a row of m losses, one "
-           "per sample; the J that its dJ/dw = (1/m)·X(A − Y)ᵀ belongs to is their mean")
+           f"per sample; the J that its dJ/dw = {quote('dw')} belongs to is their mean")
     A2 = A[-1]
     row = -Y * np.log(A2) - (1 - Y) * np.log(1 - A2)
     s.compare("the article's J, a row of m losses", row, [loss.data for loss in net["losses"]], source="article")

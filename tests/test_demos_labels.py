@@ -30,6 +30,7 @@ ARTICLE_004 = {
     "dZ1": r"\frac{dJ}{dZ^{[2]}}W^{[2]T}g'(Z^{[1]})",
     "dZl": r"\frac{dJ}{dZ^{[l+1]}}W^{[l+1]T}g'(Z^{[l]})",
     "Z1 entry": r"W_1^{[1]T}X^{(1)} + z_1^{[1]}",
+    "dw": r"\frac{1}{m}X(A-Y)^T",
     "J": r"J =   - Y  \log(A) - (1-Y )  \log(1-A)",
     "sample index": r"W^{[1] (1)}",
     "sample's parameters": "这里指第一层第一个训练样本的参数",
@@ -245,7 +246,7 @@ def test_l_layer_names_the_articles_slips_quoting_it():
     status, text = run(["l_layer", "--no-render"])
     assert status == 0, text
     said = quotes(text)
-    for what in ("dZ2", "dZ1", "dZl", "Z1 entry", "J", "sample index", "forward loop"):
+    for what in ("dZ2", "dZL", "dw", "dZ1", "dZl", "Z1 entry", "Z1", "J", "sample index", "forward loop"):
         assert squeezed(ARTICLE_004[what]) in said, what
     assert set(said) <= {squeezed(q) for q in ARTICLE_004.values()}, "a quote the article does not hold"
     flat = squeezed(text)
