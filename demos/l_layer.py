@@ -4,6 +4,7 @@ import numpy as np
 
 from engine import Value, add_all, topological_order
 
+from .checks import FORMULA
 from .layers import data, flat, grads, matrix, matvec, named, uniform, vector
 
 ARTICLE = "004"
@@ -108,7 +109,7 @@ def check_layers(s, sizes, picture: str) -> dict:
     # the article's form is the gradient of the sum of the losses: a pass of Σ_i J_i
     s.fresh_backward(named(add_all(losses), "Σ_i J_i"))
     s.compare(f"the article's dZ^[{L}] = A^[{L}] − Y, of Σ_i J_i", A[L] - np.array(Y), grads(Zs[L - 1]),
-              source="article")
+              source=FORMULA)
     s.fresh_backward(J)
     for l in range(L, 0, -1):
         s.compare(f"dW^[{l}] = dZ^[{l}]·A^[{l - 1}]ᵀ", dZ @ A[l - 1].T, grads(Ws[l - 1]))
@@ -184,7 +185,7 @@ def notation(s, net: dict) -> None:
            f"per sample; the J that its dJ/dw = {quote('dw')} belongs to is their mean")
     A2 = A[-1]
     row = -Y * np.log(A2) - (1 - Y) * np.log(1 - A2)
-    s.compare("the article's J, a row of m losses", row, [loss.data for loss in net["losses"]], source="article")
+    s.compare("the article's J, a row of m losses", row, [loss.data for loss in net["losses"]], source=FORMULA)
     s.compare("J = (1/m)·Σ_i J_i, the mean (ours)", row.mean(), net["J"])
     s.note(f"of {quote('sample index')} it says {quote('of sample 1')} (the parameters of "
            "layer 1 for the first training sample); but every sample goes through the same W^[1]. A "

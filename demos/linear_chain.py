@@ -6,6 +6,7 @@ import engine
 import nn
 from engine import Value, add_all
 
+from .checks import FORMULA
 from .layers import data, flat, grads, matrix, named, uniform, vecmat
 from .plots import two_loss_curves
 
@@ -105,7 +106,7 @@ def run(s) -> None:
     sum_of_squares = named(add_all(p_j * p_j for p_j in layers[2]), "Σp²")  # the same p nodes, a second loss
     s.fresh_backward(sum_of_squares)
     wrong = article_gradients(x, layers, weights, 2 * p)
-    s.compare("starting gradient 2p (the article's): ∂(Σp²)/∂W3", wrong[2], grads(weights[2]), source="article")
+    s.compare("starting gradient 2p (the article's): ∂(Σp²)/∂W3", wrong[2], grads(weights[2]), source=FORMULA)
     s.say("  the engine's gradient of Σp² is what the article's code computes")
     s.pause("gradients checked")
 

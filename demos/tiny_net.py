@@ -7,6 +7,7 @@ import nn
 import viz
 from engine import Value, add_all
 
+from .checks import FORMULA
 from .layers import activate, data, flat, grads, matrix, named, uniform, vecmat
 
 ARTICLE = "003"
@@ -74,11 +75,11 @@ def run(s) -> None:
 
     s.heading("formulas 5 and 6 (the article's numpy) against the engine, at the start")
     d_W1, d_W2, article_loss = article_gradients(np.array(data(W1)), np.array(data(W2)))
-    s.compare("loss = Σ(y − Y)²", article_loss, loss, source="article")
+    s.compare("loss = Σ(y − Y)²", article_loss, loss, source=FORMULA)
     s.say("  formula 5: dW2 = Zᵀ·(2(Y − y) ⊙ σ′(Z·W2))")
-    s.compare("dW2 (formula 5)", d_W2, grads(W2), source="article")
+    s.compare("dW2 (formula 5)", d_W2, grads(W2), source=FORMULA)
     s.say("  formula 6: dW1 = Xᵀ·((2(Y − y) ⊙ σ′(Z·W2))·W2ᵀ ⊙ σ′(X·W1))")
-    s.compare("dW1 (formula 6)", d_W1, grads(W1), source="article")
+    s.compare("dW1 (formula 6)", d_W1, grads(W1), source=FORMULA)
     s.pause("gradients checked")
 
     iterations = s.training_steps(ITERATIONS)
@@ -95,9 +96,9 @@ def run(s) -> None:
         d_W1, d_W2, article_loss = article_gradients(W1_np, W2_np)
         article_curve.append(article_loss)
         W1_np, W2_np = W1_np - LR * d_W1, W2_np - LR * d_W2
-    s.compare("loss at every iteration", article_curve, engine_curve, source="article", rtol=1e-8)
-    s.compare("W1 after training", W1_np, data(W1), source="article", rtol=1e-8)
-    s.compare("W2 after training", W2_np, data(W2), source="article", rtol=1e-8)
+    s.compare("loss at every iteration", article_curve, engine_curve, source=FORMULA, rtol=1e-8)
+    s.compare("W1 after training", W1_np, data(W1), source=FORMULA, rtol=1e-8)
+    s.compare("W2 after training", W2_np, data(W2), source=FORMULA, rtol=1e-8)
     loss = engine_loss(W1, W2)  # the trained net, built anew: its nodes hold the trained numbers
     s.fresh_backward(loss)
     s.main_graph, s.main_constants = loss, targets(loss)

@@ -6,7 +6,7 @@ import engine
 import nn
 from engine import Value, dot
 
-from .checks import NUMERIC, number
+from .checks import FORMULA, NUMERIC, number
 from .session import GRADCHECK_EPS
 from .layers import activate, data, flat, grads, matrix, matvec, named, uniform, vector
 
@@ -76,7 +76,7 @@ def run(s) -> None:
     a_np, a_c_np = f(W_np @ x + b_np), f(W_np @ x_c + b_np)
     s_np, s_c_np = U_np @ a_np, U_np @ a_c_np
     active = 1 - s_np + s_c_np > 0
-    s.compare("J = max(0, 1 − s + s_c)", max(0.0, 1 - s_np + s_c_np), J, source="article")
+    s.compare("J = max(0, 1 − s + s_c)", max(0.0, 1 - s_np + s_c_np), J, source=FORMULA)
     s.expect("the margin is violated, so J > 0 and gradients flow", active, f"s − s_c = {s_np - s_c_np:.4f} < 1")
     dJ_ds, dJ_ds_c = (-1.0, 1.0) if active else (0.0, 0.0)
     s.say("  δ below always means the notes' δ⁽²⁾ = ∂s/∂z⁽²⁾ = f′(z) ⊙ U, the error signal")
@@ -84,12 +84,12 @@ def run(s) -> None:
     s.say("  J = 1 − s + s_c, so ∂J/∂z = −δ and ∂J/∂z_c = +δ_c:")
     delta = U_np * a_np * (1 - a_np)
     delta_c = U_np * a_c_np * (1 - a_c_np)
-    s.compare("∂J/∂z = −δ", dJ_ds * delta, grads(z), source="article")
-    s.compare("∂J/∂z_c = +δ_c", dJ_ds_c * delta_c, grads(z_c), source="article")
-    s.compare("∂J/∂U = −a + a_c", dJ_ds * a_np + dJ_ds_c * a_c_np, grads(U), source="article")
+    s.compare("∂J/∂z = −δ", dJ_ds * delta, grads(z), source=FORMULA)
+    s.compare("∂J/∂z_c = +δ_c", dJ_ds_c * delta_c, grads(z_c), source=FORMULA)
+    s.compare("∂J/∂U = −a + a_c", dJ_ds * a_np + dJ_ds_c * a_c_np, grads(U), source=FORMULA)
     dJ_dW = dJ_ds * np.outer(delta, x) + dJ_ds_c * np.outer(delta_c, x_c)
-    s.compare("∂J/∂W = −δ·xᵀ + δ_c·x_cᵀ (§1.6)", dJ_dW, grads(W), source="article")
-    s.compare("∂J/∂b = −δ + δ_c (§1.5: input 1)", dJ_ds * delta + dJ_ds_c * delta_c, grads(b), source="article")
+    s.compare("∂J/∂W = −δ·xᵀ + δ_c·x_cᵀ (§1.6)", dJ_dW, grads(W), source=FORMULA)
+    s.compare("∂J/∂b = −δ + δ_c (§1.5: input 1)", dJ_ds * delta + dJ_ds_c * delta_c, grads(b), source=FORMULA)
     # ∂s/∂x = Wᵀδ; a word's vector collects the gradient of every slot it sits in, in both windows
     dx, dx_c = dJ_ds * (W_np.T @ delta), dJ_ds_c * (W_np.T @ delta_c)
     collected = {word: np.zeros(DIM) for word in vocabulary}
@@ -178,10 +178,10 @@ def error_sharing(s, score_true, W, U, z, a, x) -> None:
     for what, shown, edge in rows:
         s.say(f"  {what:<34}{shown:>12}  {edge}")
     s.say("  (1-based as in the notes: W₁₄⁽¹⁾ is W[0,3], a₄⁽¹⁾ is x[3], unit 1 is z0/a0)")
-    s.compare("step 3: local derivative = U₁", U1, to_a1.local_grad, source="article")
-    s.compare("step 5: local derivative = f′(z₁)", f_slope, to_z1.local_grad, source="article")
-    s.compare("step 7: local derivative = a₄⁽¹⁾", a14, to_w14.local_grad, source="article")
-    s.compare("step 8: ∂s/∂W₁₄⁽¹⁾ = δ₁⁽²⁾·a₄⁽¹⁾", delta1 * a14, W[0][3].grad, source="article")
+    s.compare("step 3: local derivative = U₁", U1, to_a1.local_grad, source=FORMULA)
+    s.compare("step 5: local derivative = f′(z₁)", f_slope, to_z1.local_grad, source=FORMULA)
+    s.compare("step 7: local derivative = a₄⁽¹⁾", a14, to_w14.local_grad, source=FORMULA)
+    s.compare("step 8: ∂s/∂W₁₄⁽¹⁾ = δ₁⁽²⁾·a₄⁽¹⁾", delta1 * a14, W[0][3].grad, source=FORMULA)
     s.say("  the same number as the derivative: sharing the error out along the weights")
     s.say("  and taking derivatives are one computation, seen two ways (§1.5).")
 
@@ -232,7 +232,7 @@ def no_error(s, vectors, W, b, U) -> None:
     J = margin_loss(s_true, s_c)
     s.say(f"  after {step - 1} step{'s' * (step != 2)} of SGD (lr {NO_ERROR_LR:g}): "
           f"s = {s_true.data:.4f}, s_c = {s_c.data:.4f}, s − s_c = {s_true.data - s_c.data:.4f}")
-    s.compare("J = max(0, 1 − s + s_c)", max(0.0, 1 - s_true.data + s_c.data), J, source="article")
+    s.compare("J = max(0, 1 − s + s_c)", max(0.0, 1 - s_true.data + s_c.data), J, source=FORMULA)
     optimizer.zero_grad()
     J.backward()
     moved = [p for p in parameters if p.grad != 0.0]

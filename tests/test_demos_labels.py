@@ -69,12 +69,12 @@ def row_numbers(text: str, what: str) -> tuple[str, list[float], list[float]]:
     lines = text.splitlines()
     i = next(k for k, line in enumerate(lines) if re.match(r"\s*[✓✗] ", line) and line.lstrip(" ✓✗").startswith(what))
     source, expected, engine_ = None, [], []
-    one = r"(article|closed form|numeric)\s+(\S+)\s+engine\s+(\S+)$"  # a single number, on one line or two
+    one = r"(article's formula|article|closed form|numeric)\s+(\S+)\s+engine\s+(\S+)$"  # a single number, on one line or two
     single = re.search(one, lines[i]) or (i + 1 < len(lines) and re.fullmatch(r"\s+" + one, lines[i + 1]))
     if single:
         return single.group(1), [float(single.group(2))], [float(single.group(3))]
     for line in lines[i + 1:]:
-        m = re.match(r"\s{6}(article|closed form|numeric|engine)\s+(.*)$", line)
+        m = re.match(r"\s{6}(article's formula|article|closed form|numeric|engine)\s+(.*)$", line)
         if not m:
             break
         numbers = [float(x) for x in m.group(2).split()]
@@ -237,7 +237,7 @@ def test_l_layer_labels_its_dZ_as_ours_with_the_articles_form_beside_it():
         assert source == "closed form"
         assert "ours" in part.split(f"dZ^[{L}] = (A^[{L}] − Y)/m", 1)[1].splitlines()[0]
         source, article, engine_article = row_numbers(part, f"the article's dZ^[{L}] = A^[{L}] − Y")
-        assert source == "article"
+        assert source == "article's formula"
         assert len(article) == 4 and np.allclose(article, 4 * np.array(ours), rtol=1e-6)  # m = 4 times ours
         assert np.allclose(engine_article, article, rtol=1e-6)
 
@@ -254,7 +254,7 @@ def test_l_layer_names_the_articles_slips_quoting_it():
     assert "✓ dZ^[3]·W^[3]ᵀ has no matching shapes (1×4 times 2×1)" in flat
     assert re.search(r"✓ Z\^\[1\] = W\^\[1\]X \+ b\^\[1\], b meant where it writes z", flat)
     source, article, engine_ = row_numbers(text, "the article's J, a row of m losses")
-    assert source == "article" and len(article) == 4 and np.allclose(article, engine_)
+    assert source == "article's formula" and len(article) == 4 and np.allclose(article, engine_)
     source, mean, engine_mean = row_numbers(text, "J = (1/m)·Σ_i J_i")
     assert source == "closed form" and math.isclose(mean[0], sum(article) / 4, rel_tol=1e-6)
     assert "✓ every W^[1] entry is one node, used by all m = 4 samples" in flat
@@ -382,3 +382,39 @@ def test_the_new_lines_fit_80_columns(name):
     status, text = run([name, "--no-render"])
     assert status == 0, text
     assert not [line for line in text.splitlines() if columns(line) > 80]
+
+
+# ---- where each number comes from ----------------------------------------------------
+
+#: The demos that reproduce an article and run in seconds (moons and to_pytorch reproduce none).
+ARTICLE_DEMOS = ["chain_rule", "reverse_network", "delta_rule", "logistic", "symmetry", "l_layer",
+                 "tiny_net", "linear_chain", "forward_vs_reverse", "window_ner"]
+
+
+@pytest.mark.parametrize("name", ARTICLE_DEMOS)
+def test_a_column_says_article_only_for_a_number_the_article_prints(name):
+    """`article`: a number the article itself gives (only the cs224n notes' f = x·y
+    example gives any); `article's formula`: its formula worked out at our numbers."""
+    argv = [name, "--no-render"] + (["--steps", "200"] if name == "tiny_net" else [])
+    status, text = run(argv)
+    assert status == 0, text
+    sources = re.findall(r"^\s{6}(article's formula|article)\s{2,}\S", text, re.M)
+    sources += re.findall(r"\s(article's formula|article)\s+\S+\s+engine\s+\S+$", text, re.M)
+    sources += re.findall(r"largest \|(article's formula|article) − engine\|", text)
+    if name == "chain_rule":
+        assert set(sources) == {"article"}, sources  # −12, −3 and 4: the notes' own numbers
+    else:
+        assert "article" not in sources, f"{name} labels a worked-out number 'article'"
+    if name not in ("chain_rule", "symmetry", "forward_vs_reverse"):  # no formula of the article worked out
+        assert "article's formula" in sources
+
+
+def test_rows_of_the_articles_formula_line_up_with_the_engines():
+    from demos.checks import FORMULA, Checks
+
+    out = io.StringIO()
+    Checks(out).compare("a row", [[0.5, -0.25, 1.0, 2.0]], [[0.5, -0.25, 1.0, 2.0]], source=FORMULA)
+    lines = out.getvalue().splitlines()
+    assert lines[1].startswith("      article's formula") and lines[2].startswith("      engine")
+    assert [m.start() for m in re.finditer(r"\S+", lines[1])][2:] == [m.start() for m in re.finditer(r"\S+", lines[2])][1:]
+    assert all(columns(line) <= 80 for line in lines)
