@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from engine import Value, topological_order
+from engine import Value
 
 from .checks import FORMULA
-from .layers import activate, data, flat, grads, matrix, named, uniform, vecmat, vector
+from .layers import activate, data, flat, grads, leaves_named, matrix, named, uniform, vecmat, vector
 
 ARTICLE = "000"
 SEED = 0
@@ -50,7 +50,7 @@ def run(s) -> None:
     s.main_graph = loss
     s.main_parameters = flat([Ws, bs])
     # y (the label) and the ½ of ½(ŷ − y)² are data, not something to learn: no gradient steps
-    s.main_constants = [v for v in topological_order(loss) if not v.parents and v.label in ("y", "½")]
+    s.main_constants = leaves_named(loss, ["y", "½"])
     s.say(f"the article's three layers: 1 input ({SIZES[0]}), 2 hidden ({SIZES[1]}), 3 output ({SIZES[2]})")
     s.say(f"one sample x = ({', '.join(f'{v.data:g}' for v in x)}) = a^(1), label y = {y:g}; g = sigmoid")
     s.say("labels: w1[i,j] is w_ij^(1) (layer 1's node i to layer 2's node j),")

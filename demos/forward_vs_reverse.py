@@ -5,7 +5,7 @@ import math
 import engine
 from engine import Value, add_all
 
-from .layers import flat, matrix, named, uniform, vecmat
+from .layers import flat, leaves_named, matrix, named, uniform, vecmat
 from .plots import cost_plot
 
 ARTICLE = "002"
@@ -14,6 +14,7 @@ SEED = 5
 WIDTH = 4                     # article 002's layers are 4 wide
 DEPTHS = range(1, 7)          # weight layers: 1 … 6
 TARGET = [0.5, 0.7, 0.3, 0.1]
+TARGET_LABELS = [f"target[{j}]" for j in range(len(TARGET))]
 
 
 #: The article's words: its count of forward mode's work, layer by layer (思考).
@@ -24,7 +25,7 @@ ARTICLE_BP = "用和前向传播相同的计算量计算出所有w的梯度"
 
 def network(rng, depth: int):
     """Article 002's linear, bias-free network, `depth` weight layers deep, and its
-    loss; the targets are constants (labelled leaves: see `targets`)."""
+    loss; every node named, the targets labelled leaves (constants of the graph)."""
     x = [rng.random() for _ in range(WIDTH)]
     layers = [matrix(uniform(rng, WIDTH, WIDTH), f"W{k + 1}_") for k in range(depth)]
     out = x
@@ -32,14 +33,10 @@ def network(rng, depth: int):
         out = vecmat(out, W, label="p" if k == depth else f"h{k}_")
     terms = []
     for j, (p, t) in enumerate(zip(out, TARGET)):
-        difference = named(p - Value(t, f"target[{j}]"), f"{p.label}−target[{j}]")
+        difference = named(p - Value(t, TARGET_LABELS[j]), f"{p.label}−{TARGET_LABELS[j]}")
         terms.append(named(difference ** 2, f"({difference.label})²"))
     return layers, named(add_all(terms), "C")
 
-
-def targets(loss: Value) -> list[Value]:
-    """The target leaves of `loss`'s graph: constants, not something to learn."""
-    return [v for v in engine.topological_order(loss) if not v.parents and v.label.startswith("target[")]
 
 
 def forward_mode(root: Value, wrt: Value) -> tuple[float, int]:
@@ -94,7 +91,7 @@ def run(s) -> None:
         agree.append(all(math.isclose(d, w.grad, rel_tol=1e-9, abs_tol=1e-12) for (d, _), w in zip(forward, weights)))
         rows.append((depth, len(weights), reverse, forward_total, whole_graph))
         if depth == 1:
-            s.main_graph, s.main_parameters, s.main_constants = loss, weights, targets(loss)
+            s.main_graph, s.main_parameters, s.main_constants = loss, weights, leaves_named(loss, TARGET_LABELS)
 
     s.heading("the work, edge by edge")
     s.say(f"  {'layers':>6} {'weights':>8} {'reverse':>8} {'forward':>8} {'ratio':>6} {'forward, whole graph':>21}")

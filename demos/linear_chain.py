@@ -2,18 +2,18 @@
 
 import numpy as np
 
-import engine
 import nn
 from engine import Value, add_all
 
 from .checks import FORMULA
-from .layers import data, flat, grads, matrix, named, uniform, vecmat
+from .layers import data, flat, grads, leaves_named, matrix, named, uniform, vecmat
 from .plots import two_loss_curves
 
 ARTICLE = "002"
 SEED = 2
 
 TARGET = [0.5, 0.7, 0.3, 0.1]
+TARGET_LABELS = [f"target[{j}]" for j in range(len(TARGET))]
 WIDTH = 4
 #: The article trains with lr = 1e-7 for 500 000 epochs; the same descent with a
 #: step this size reaches the target in a few hundred steps.
@@ -42,20 +42,16 @@ def printed(what: str) -> list[float]:
 
 def forward(x, weights):
     """y = x·W1, z = y·W2, p = z·W3 (no bias, no activation: the article's code);
-    C = Σ(p − target)², every node named, the targets constants (see `targets`)."""
+    C = Σ(p − target)², every node named, the targets labelled leaves (constants)."""
     y = vecmat(x, weights[0], label="y")
     z = vecmat(y, weights[1], label="z")
     p = vecmat(z, weights[2], label="p")
     terms = []
     for j, (p_j, t) in enumerate(zip(p, TARGET)):
-        difference = named(p_j - Value(t, f"target[{j}]"), f"{p_j.label}−target[{j}]")
+        difference = named(p_j - Value(t, TARGET_LABELS[j]), f"{p_j.label}−{TARGET_LABELS[j]}")
         terms.append(named(difference ** 2, f"({difference.label})²"))
     return (y, z, p), named(add_all(terms), "C")
 
-
-def targets(loss: Value) -> list[Value]:
-    """The target leaves of `loss`'s graph: constants, not something to learn."""
-    return [v for v in engine.topological_order(loss) if not v.parents and v.label.startswith("target[")]
 
 
 def article_gradients(x, layers, weights, start):
@@ -125,7 +121,7 @@ def run(s) -> None:
     for k, (W, W_np) in enumerate(zip(weights, mine), start=1):
         s.compare(f"W{k} after training (numpy, 2(p − target))", W_np, data(W), rtol=1e-8)
     layers, loss = forward(x, weights)  # the trained net, built anew: every node holds current numbers
-    s.main_graph, s.main_constants = loss, targets(loss)
+    s.main_graph, s.main_constants = loss, leaves_named(loss, TARGET_LABELS)
     p = np.array(data(layers[2]))
     s.say(f"  p = {fmt(p)},  C = {loss.data:.1e} (from {engine_curve[0]:.4g})")
     if steps >= STEPS:

@@ -2,19 +2,19 @@
 
 import numpy as np
 
-import engine
 import nn
 import viz
 from engine import Value, add_all
 
 from .checks import FORMULA
-from .layers import activate, data, flat, grads, matrix, named, uniform, vecmat
+from .layers import activate, data, flat, grads, leaves_named, matrix, named, uniform, vecmat
 
 ARTICLE = "003"
 SEED = 3
 
 X = [[1, 0], [0, 1], [1, 0], [1, 1]]
 Y = [0, 1, 0, 1]
+TRUTHS = [f"y{n}" for n in range(len(Y))]  #: the truths' labels: constants of the graph
 LR, ITERATIONS = 0.1, 1000
 
 
@@ -42,20 +42,16 @@ CAPTION = ("sample n: xn:Z = σ(xn·W1), its 3 hidden units; xn:Y0 = σ(xn:Z·W2
 
 def engine_loss(W1, W2):
     """Σ over the four samples of (y − Y)², built from Values (the article's Y is
-    the output, y the truth); every node named. The targets y0 … y3 are
-    constants of the graph: see `targets`."""
+    the output, y the truth); every node named, the truths y0 … y3 labelled
+    leaves (constants of the graph)."""
     terms = []
     for n, (x, y) in enumerate(zip(X, Y)):  # labels say which sample: x2:Z0 is hidden unit 0's output for sample 2
         hidden = activate(vecmat(x, W1, label=f"x{n}:XW1_"), "sigmoid", label=f"x{n}:Z")
         output = activate(vecmat(hidden, W2, label=f"x{n}:ZW2_"), "sigmoid", label=f"x{n}:Y")[0]
-        difference = named(Value(y, f"y{n}") - output, f"y{n}−{output.label}")
+        difference = named(Value(y, TRUTHS[n]) - output, f"{TRUTHS[n]}−{output.label}")
         terms.append(named(difference ** 2, f"({difference.label})²"))
     return named(add_all(terms), "loss")
 
-
-def targets(loss: Value) -> list[Value]:
-    """The truths y0 … y3 in `loss`'s graph: data, nothing to learn."""
-    return [v for v in engine.topological_order(loss) if not v.parents and v.label in {f"y{n}" for n in range(len(Y))}]
 
 
 def run(s) -> None:
@@ -67,7 +63,7 @@ def run(s) -> None:
     s.note("the article's weights come from np.random.rand (uniform in [0, 1)); ours are "
            "uniform in [0, 1) from the seed; no bias, as in the article")
     loss = engine_loss(W1, W2)
-    s.main_graph, s.main_constants = loss, targets(loss)
+    s.main_graph, s.main_constants = loss, leaves_named(loss, TRUTHS)
     s.main_parameters = parameters = flat([W1, W2])
     s.say(f"forward at the start: loss = Σ(y − Y)² = {loss.data:.6f}")
     s.backward(loss)
@@ -101,7 +97,7 @@ def run(s) -> None:
     s.compare("W2 after training", W2_np, data(W2), source=FORMULA, rtol=1e-8)
     loss = engine_loss(W1, W2)  # the trained net, built anew: its nodes hold the trained numbers
     s.fresh_backward(loss)
-    s.main_graph, s.main_constants = loss, targets(loss)
+    s.main_graph, s.main_constants = loss, leaves_named(loss, TRUTHS)
     s.say(f"  final loss: {engine_curve[-1]:.6f} (from {engine_curve[0]:.6f})")
     s.expect("the loss went down", engine_curve[-1] < engine_curve[0])
     s.plot(lambda path: viz.plot_loss(engine_curve, path, title="article 003: the 2-3-1 network, lr 0.1"),

@@ -7,8 +7,8 @@ import nn
 from engine import Value, dot
 
 from .checks import FORMULA, NUMERIC, number
+from .layers import activate, data, flat, grads, leaves_named, matrix, matvec, named, uniform, vector
 from .session import GRADCHECK_EPS
-from .layers import activate, data, flat, grads, matrix, matvec, named, uniform, vector
 
 ARTICLE = "001"
 SEED = 1
@@ -44,11 +44,6 @@ def build(rng):
     return vectors, W, b, U
 
 
-def margins(J: Value) -> list[Value]:
-    """The margin d = 1 in `J`'s graph: a constant of the loss, nothing to learn."""
-    return [v for v in engine.topological_order(J) if not v.parents and v.label == "d"]
-
-
 def run(s) -> None:
     vectors, W, b, U = build(s.rng)
     vocabulary = sorted(vectors)
@@ -62,7 +57,7 @@ def run(s) -> None:
     score_true, z, a = score(WINDOW, vectors, W, b, U)
     score_corrupt, z_c, a_c = score(CORRUPT, vectors, W, b, U)
     J = margin_loss(score_true, score_corrupt)
-    s.main_graph, s.main_constants = J, margins(J)
+    s.main_graph, s.main_constants = J, leaves_named(J, ["d"])
     s.main_parameters = flat([W, b, U])
     s.say(f"s = {score_true.data:.4f}, s_c = {score_corrupt.data:.4f}, J = max(0, 1 − s + s_c) = {J.data:.4f}")
     translator_questions(s)
@@ -131,7 +126,7 @@ def draw_margin(s, a, a_c, U) -> None:
     s_true, s_c = named(dot(U, hidden), "s"), named(dot(U, hidden_c), "s_c")
     J = margin_loss(s_true, s_c)
     s.fresh_backward(J)
-    s.render(J, "margin.png", parameters=U, constants=margins(J),
+    s.render(J, "margin.png", parameters=U, constants=leaves_named(J, ["d"]),
              caption="s = Uᵀa, s_c = Uᵀa_c, J = max(0, d − s + s_c), the margin d = 1")
     s.say("  picture margin.png: the scores and the margin, from the hidden activations")
 
