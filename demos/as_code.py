@@ -30,10 +30,14 @@ def run(s) -> None:
 
     s.heading("each backward step beside its line of code")
     steps = list(backward_steps(o))  # a fresh pass: the numbers of each step
-    for step, line in zip(steps, step_code(o, leaves)):
+    lines = step_code(o, leaves)
+
+    def show(k: int) -> None:
+        step = steps[k - 1]
         product = f"{number(step.local_grad)} × {number(step.upstream)} = {number(step.contribution)}"
-        s.say(f"  {step.index + 1}. {line:<33} {product}")
-        s.pause(f"step {step.index + 1}/{len(steps)}")
+        s.say(f"  {k}. {lines[k - 1]:<33} {product}")
+
+    s.step_pages(len(steps), show)
 
     s.render(o, "graph.png")  # the graph, with the gradients of that pass
 

@@ -1,11 +1,13 @@
 """The expected number beside the engine's: one printed row per derived quantity.
 
 Every demo works a derivation out twice: once independently of the backward
-pass, once by it. The independent number is one of three kinds, and the row
+pass, once by it. The independent number is one of four kinds, and the row
 says which, so "article" is never claimed for a number the article does not
 give:
 
-- `ARTICLE`: the article's own formula or number (its equation, its code);
+- `ARTICLE`: a number the article itself gives (the notes' f = x·y = −12);
+- `FORMULA`: the article's own formula (its equation, its code) worked out at
+  the demo's numbers: the formula is the article's, the number is not in it;
 - `CLOSED`: a closed form worked out here (by hand, or in numpy), not the article's;
 - `NUMERIC`: central differences, (f(x + ε) − f(x − ε)) / 2ε.
 
@@ -26,7 +28,7 @@ from typing import TextIO
 #: and the engine add the same terms in a different order, nothing more.
 RTOL, ATOL = 1e-9, 1e-12
 
-ARTICLE, CLOSED, NUMERIC = "article", "closed form", "numeric"
+ARTICLE, FORMULA, CLOSED, NUMERIC = "article", "article's formula", "closed form", "numeric"
 
 #: Rows with at most this many entries print every entry.
 FULL = 8
@@ -100,8 +102,8 @@ class Checks:
                 atol: float = ATOL) -> bool:
         """Print `what`: the expected value(s) beside the engine's, ticked or crossed.
 
-        `source` says where the expected number comes from (`ARTICLE`, `CLOSED`
-        or `NUMERIC`). Every entry must agree for a tick.
+        `source` says where the expected number comes from (`ARTICLE`, `FORMULA`,
+        `CLOSED` or `NUMERIC`). Every entry must agree for a tick.
         """
         a, e = flatten(expected), flatten(engine)
         ok = len(a) == len(e) and all(agree(x, y, rtol, atol) for x, y in zip(a, e))
@@ -128,7 +130,7 @@ class Checks:
         if len(row.expected) != len(row.engine):
             return [head, f"      {row.source} has {len(row.expected)} numbers, engine {len(row.engine)}"]
         if len(row.expected) == 1:
-            right = f"{row.source:>11} {number(row.expected[0]):>16}  engine {number(row.engine[0]):>16}"
+            right = f"{row.source:>{max(11, len(row.source) + 2)}} {number(row.expected[0]):>16}  engine {number(row.engine[0]):>16}"
             if columns(head) + 1 + len(right) <= WIDTH:
                 return [head + " " * (WIDTH - len(right) - columns(head)) + right]
             compact = f"{row.source} {number(row.expected[0])}  engine {number(row.engine[0])}"
@@ -144,7 +146,7 @@ class Checks:
 
     def summary(self) -> str:
         bad = self.failed
-        against = sum(1 for row in self.rows if row.source == ARTICLE)
+        against = sum(1 for row in self.rows if row.source in (ARTICLE, FORMULA))
         if not bad:
             tail = f" ({against} against the article's own formulas)" if against else ""
             return f"{self.tick} all {len(self.rows)} checks pass{tail}"
@@ -162,11 +164,12 @@ def _in_full(row: Row) -> list[str]:
     """Every entry, the expected numbers above the engine's, a matrix row (or
     four entries) per line."""
     per_line = row.shape[1] if len(row.shape) == 2 and 1 < row.shape[1] <= 4 else 4
+    width = max(11, len(row.source))  # the source and the engine's numbers start in one column
     lines = []
     for start in range(0, len(row.expected), per_line):
         for name, numbers in ((row.source, row.expected), ("engine", row.engine)):
             cells = "".join(f"{number(x, 7):>14}" for x in numbers[start:start + per_line])
-            lines.append(f"      {name:<11}{cells}")
+            lines.append(f"      {name:<{width}}{cells}")
     return lines
 
 

@@ -35,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
         description="Run a worked example from the reference articles; without NAME, list them.",
     )
     p.add_argument("name", nargs="?", help="a demo's name, or 'tour' (what `make demo` runs)")
-    p.add_argument("--step", action="store_true", help="pause for Enter at each backward step (q quits)")
+    p.add_argument("--step", action="store_true", help="pause for Enter at each backward step (b goes back, q quits)")
     p.add_argument("--out", type=Path, metavar="DIR", help="where pictures go (default out/NAME)")
     p.add_argument("--no-render", action="store_true", help="skip pictures (e.g. without Graphviz)")
     p.add_argument("--seed", type=int, metavar="N", help="random seed (default: the demo's own)")

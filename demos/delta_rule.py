@@ -2,9 +2,10 @@
 
 import numpy as np
 
-from engine import Value, topological_order
+from engine import Value
 
-from .layers import activate, data, flat, grads, matrix, named, uniform, vecmat, vector
+from .checks import FORMULA
+from .layers import activate, data, flat, grads, leaves_named, matrix, named, uniform, vecmat, vector
 
 ARTICLE = "000"
 SEED = 0
@@ -49,7 +50,7 @@ def run(s) -> None:
     s.main_graph = loss
     s.main_parameters = flat([Ws, bs])
     # y (the label) and the ½ of ½(ŷ − y)² are data, not something to learn: no gradient steps
-    s.main_constants = [v for v in topological_order(loss) if not v.parents and v.label in ("y", "½")]
+    s.main_constants = leaves_named(loss, ["y", "½"])
     s.say(f"the article's three layers: 1 input ({SIZES[0]}), 2 hidden ({SIZES[1]}), 3 output ({SIZES[2]})")
     s.say(f"one sample x = ({', '.join(f'{v.data:g}' for v in x)}) = a^(1), label y = {y:g}; g = sigmoid")
     s.say("labels: w1[i,j] is w_ij^(1) (layer 1's node i to layer 2's node j),")
@@ -73,18 +74,18 @@ def run(s) -> None:
     s.heading("δ_j = ∂L/∂z_j (above eq. 11): at the output (ŷ − y)·g′(z), then eqs. 12, 13")
     s.say("  (the engine has no δ of its own: its δ_j is simply z_j.grad)")
     top = len(SIZES)
-    s.compare(f"δ^({top}) = (ŷ − y)·g′(z^({top}))", deltas[-1], grads(zs[-1]), source="article")
+    s.compare(f"δ^({top}) = (ŷ − y)·g′(z^({top}))", deltas[-1], grads(zs[-1]), source=FORMULA)
     for l in range(top - 1, 1, -1):
         s.compare(f"eq. 12: ∂L/∂a_j^({l}) = Σ_i δ_i^({l + 1})·w_ji", W_np[l - 1] @ deltas[l - 1],
-                  grads(activations[l - 1]), source="article")
+                  grads(activations[l - 1]), source=FORMULA)
         s.compare(f"eq. 13: δ_j^({l}) = (Σ_i δ_i^({l + 1})·w_ji)·g′(z_j)", deltas[l - 2], grads(zs[l - 2]),
-                  source="article")
+                  source=FORMULA)
         s.pause(f"layer {l} done")
 
     s.heading("eq. 11: ∂L/∂w_ij^(l) = δ_j^(l+1)·a_i^(l), and ∂L/∂b_j^(l+1) = δ_j^(l+1)")
     for l, (W, b) in enumerate(zip(Ws, bs), start=1):
         s.compare(f"∂L/∂w^({l}) = a^({l})·δ^({l + 1})ᵀ", np.outer(a_np[l - 1], deltas[l - 1]), grads(W),
-                  source="article")
+                  source=FORMULA)
         s.compare(f"∂L/∂b^({l + 1}) = δ^({l + 1})", deltas[l - 1], grads(b))
     s.render(loss, "graph.png")
     s.pause("delta rule done")

@@ -59,7 +59,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--wrt", metavar="NAME,...", help="only the gradients with respect to these names")
     p.add_argument("--out", type=Path, metavar="DIR", help="draw the graph and one frame per backward step here")
     p.add_argument("--html", type=Path, metavar="FILE", help="write the step-through page here")
-    p.add_argument("--step", action="store_true", help="pause for Enter at each backward step (q quits)")
+    p.add_argument("--step", action="store_true", help="pause for Enter at each backward step (b goes back, q quits)")
     return p
 
 

@@ -5,7 +5,7 @@ import math
 import engine
 from engine import Value, add_all
 
-from .layers import flat, matrix, named, uniform, vecmat
+from .layers import flat, leaves_named, matrix, named, uniform, vecmat
 from .plots import cost_plot
 
 ARTICLE = "002"
@@ -14,17 +14,29 @@ SEED = 5
 WIDTH = 4                     # article 002's layers are 4 wide
 DEPTHS = range(1, 7)          # weight layers: 1 … 6
 TARGET = [0.5, 0.7, 0.3, 0.1]
+TARGET_LABELS = [f"target[{j}]" for j in range(len(TARGET))]
+
+
+#: The article's words: its count of forward mode's work, layer by layer (思考).
+ARTICLE_COUNT = "end - 2 + end - 3 + end - 4 + … + end-0"
+#: ... and of backpropagation's: every w's gradient for the cost of one forward pass.
+ARTICLE_BP = "用和前向传播相同的计算量计算出所有w的梯度"
 
 
 def network(rng, depth: int):
-    """Article 002's linear, bias-free network, `depth` weight layers deep, and its loss."""
+    """Article 002's linear, bias-free network, `depth` weight layers deep, and its
+    loss; every node named, the targets labelled leaves (constants of the graph)."""
     x = [rng.random() for _ in range(WIDTH)]
     layers = [matrix(uniform(rng, WIDTH, WIDTH), f"W{k + 1}_") for k in range(depth)]
     out = x
-    for W in layers:
-        out = vecmat(out, W)
-    loss = named(add_all((p - Value(t, f"target[{j}]")) ** 2 for j, (p, t) in enumerate(zip(out, TARGET))), "C")
-    return layers, loss
+    for k, W in enumerate(layers, start=1):
+        out = vecmat(out, W, label="p" if k == depth else f"h{k}_")
+    terms = []
+    for j, (p, t) in enumerate(zip(out, TARGET)):
+        difference = named(p - Value(t, TARGET_LABELS[j]), f"{p.label}−{TARGET_LABELS[j]}")
+        terms.append(named(difference ** 2, f"({difference.label})²"))
+    return layers, named(add_all(terms), "C")
+
 
 
 def forward_mode(root: Value, wrt: Value) -> tuple[float, int]:
@@ -66,7 +78,7 @@ def run(s) -> None:
     s.say("(the article's linear, bias-free layers, one input vector)")
     s.say("reverse: one backward pass gives every weight's gradient, each edge once;")
     s.say("forward: one tangent pass per weight, each visiting the edges below that weight.")
-    s.note("the article argues in whole layers, without a count; the edge counts, the widths "
+    s.note("the article counts in whole layers (its sum, below); the edge counts, the widths "
            "and the depths are ours")
     rows, agree = [], []
     for depth in DEPTHS:
@@ -79,7 +91,7 @@ def run(s) -> None:
         agree.append(all(math.isclose(d, w.grad, rel_tol=1e-9, abs_tol=1e-12) for (d, _), w in zip(forward, weights)))
         rows.append((depth, len(weights), reverse, forward_total, whole_graph))
         if depth == 1:
-            s.main_graph, s.main_parameters = loss, weights
+            s.main_graph, s.main_parameters, s.main_constants = loss, weights, leaves_named(loss, TARGET_LABELS)
 
     s.heading("the work, edge by edge")
     s.say(f"  {'layers':>6} {'weights':>8} {'reverse':>8} {'forward':>8} {'ratio':>6} {'forward, whole graph':>21}")
@@ -97,19 +109,6 @@ def run(s) -> None:
           f"reverse mode: {'yes' if all(agree) else 'NO'}")
     s.say("  (both multiply the same recorded local derivatives, in a different order:")
     s.say("  an explanation, not a check)")
-    s.pause("table done")
-
-    s.heading("the article's sum: layers passed to get every layer's gradients")
-    s.say("  forward (从前到后): layer 1's weights need layers 2…end, layer 2's 3…end, …:")
-    s.say("    (end − 2) + (end − 3) + (end − 4) + … + (end − end) = (end − 1)(end − 2)/2")
-    s.say("  reverse (BP): one pass back through the layers: end − 1")
-    s.note("the article writes the sum's last term as \"end − 0\"; counting as it does, the last "
-           "layer's term is end − end = 0")
-    s.say(f"  {'end':>5} {'article sum':>12} {'reverse':>8}   (end = L + 1 layers of nodes)")
-    for depth in DEPTHS:
-        end = depth + 1
-        article_sum = sum(end - k for k in range(2, end + 1))
-        s.say(f"  {end:>5} {article_sum:>12} {end - 1:>8}")
     forward_counts = [row[3] for row in rows]
     reverse_counts = [row[2] for row in rows]
     first = [b - a for a, b in zip(reverse_counts, reverse_counts[1:])]
@@ -120,6 +119,47 @@ def run(s) -> None:
              f"second difference {second[0]}")
     s.say("  one reverse pass costs about what one forward pass does; forward mode pays it")
     s.say("  once per weight, so its total grows with depth × weights: quadratically.")
+    s.pause("table done")
+
+    article_count(s, rows)
     s.plot(lambda path: cost_plot(rows, path), "cost.png")
     s.fresh_backward(s.main_graph)
     s.render(s.main_graph, "graph.png")
+
+
+def article_count(s, rows) -> None:
+    """The article's own count, in layers, and what it leaves out: a pass per weight."""
+    s.heading("the article's count: layers passed to get every layer's gradients")
+    s.say("  forward (从前到后): layer 1's weights need layers 2…end, layer 2's 3…end, …;")
+    s.say(f"  the article adds these up: “{ARTICLE_COUNT}”,")
+    s.say("    (end − 2) + (end − 3) + … + (end − end) = (end − 1)(end − 2)/2")
+    s.note("it writes the last term as \"end-0\"; counted as it counts the others, the last "
+           "layer's term is end − end = 0")
+    s.say(f"  reverse (BP): “{ARTICLE_BP}”")
+    s.say("  (every w's gradient for the cost of one forward pass): end − 1 layers")
+    s.say("  both columns count in layers, as the article does; end = L + 1 layers of nodes")
+    s.say(f"  {'end':>5} {'article sum':>12} {'reverse':>8}")
+    worse = []
+    for depth in DEPTHS:
+        end = depth + 1
+        article_sum = sum(end - k for k in range(2, end + 1))
+        remark = ""
+        if article_sum < end - 1:
+            remark = "reverse looks worse"
+        elif article_sum == end - 1:
+            remark = "no better" + (": the article's x→y→z→p" if end == 4 else "")
+        if remark:
+            worse.append(end)
+        s.say(f"  {end:>5} {article_sum:>12} {end - 1:>8}   {remark}".rstrip())
+    s.expect("by this count reverse mode is worse or no better up to end = 4",
+             worse == [2, 3, 4], f"end = {', '.join(map(str, worse))}")
+    by_depth = {row[0]: row for row in rows}
+    _, n_weights, reverse, forward, _ = by_depth[3]  # x→y→z→p: 3 weight layers
+    s.say("  so by the article's own count, reverse mode does not pay for nets of up")
+    s.say("  to 4 layers, its own x→y→z→p among them. The count leaves out one forward")
+    s.say(f"  pass per weight: each of a layer's {WIDTH} × {WIDTH} = {WIDTH * WIDTH} weights needs a forward pass")
+    s.say("  of its own, where one reverse pass serves them all. Counted that way, edge")
+    s.say(f"  by edge (the first table), x→y→z→p ({n_weights} weights) takes {forward} edges forward")
+    s.say(f"  against {reverse} reverse: {forward / reverse:.1f} times as many.")
+    s.expect("counted per weight, reverse visits fewer edges at every depth",
+             all(row[2] < row[3] for row in rows), f"L = {DEPTHS[0]} … {DEPTHS[-1]}")

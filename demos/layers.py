@@ -9,15 +9,22 @@ gradient can be compared entry by entry.
 from __future__ import annotations
 
 import random
-from typing import Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
-from engine import Value, dot
+from engine import Value, dot, topological_order
 
 
 def named(value: Value, label: str) -> Value:
     """Give an intermediate value a name (for pictures and step captions); returns it."""
     value.label = label
     return value
+
+
+def leaves_named(root: Value, labels: Iterable[str]) -> list[Value]:
+    """The leaves of `root`'s graph labelled with one of `labels`: the targets or
+    a margin a demo hands to viz as constants (data, nothing to learn)."""
+    wanted = set(labels)
+    return [v for v in topological_order(root) if not v.parents and v.label in wanted]
 
 
 def vector(numbers: Sequence[float], label: str) -> list[Value]:

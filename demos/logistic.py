@@ -6,6 +6,7 @@ import nn
 import viz
 from engine import Value, add_all, dot, topological_order
 
+from .checks import FORMULA
 from .layers import data, grads, named, vector
 
 ARTICLE = "004"
@@ -47,10 +48,10 @@ def one_sample(s, w, b) -> None:
     s.say(f"  the pieces: {PIECES_1}")
     s.say(f"              {PIECES_2}")
     s.backward(J)
-    s.compare("dJ/da = −y/a + (1 − y)/(1 − a)", -y / a.data + (1 - y) / (1 - a.data), a.grad, source="article")
-    s.compare("dJ/dz = a − y", a.data - y, z.grad, source="article")
-    s.compare("dJ/dw = x·(a − y)", [xi * (a.data - y) for xi in x], grads(w), source="article")
-    s.compare("dJ/db = a − y", a.data - y, b.grad, source="article")
+    s.compare("dJ/da = −y/a + (1 − y)/(1 − a)", -y / a.data + (1 - y) / (1 - a.data), a.grad, source=FORMULA)
+    s.compare("dJ/dz = a − y", a.data - y, z.grad, source=FORMULA)
+    s.compare("dJ/dw = x·(a − y)", [xi * (a.data - y) for xi in x], grads(w), source=FORMULA)
+    s.compare("dJ/db = a − y", a.data - y, b.grad, source=FORMULA)
     s.render(J, "one_sample.png")
     return x, y
 
@@ -66,8 +67,8 @@ def m_samples(s, w, b) -> None:
     s.backward(J)  # zeroes first: w and b still hold one_sample's gradients
     A = np.array([data(activations)])
     m = M_SAMPLES
-    s.compare("dJ/dw = (1/m)·X(A − Y)ᵀ", (X @ (A - Y).T / m).ravel(), grads(w), source="article")
-    s.compare("dJ/db = (1/m)·Σ(A − Y)", np.sum(A - Y) / m, b.grad, source="article")
+    s.compare("dJ/dw = (1/m)·X(A − Y)ᵀ", (X @ (A - Y).T / m).ravel(), grads(w), source=FORMULA)
+    s.compare("dJ/db = (1/m)·Σ(A − Y)", np.sum(A - Y) / m, b.grad, source=FORMULA)
     s.compare("dJ/dz_i = (a_i − y_i)/m", ((A - Y) / m).ravel(), [z.grad for z in zs])
     s.note("the article writes dJ/dZ = A − Y; with J the mean over m samples each z_i's gradient "
            "carries the 1/m as well, which is where the 1/m in dJ/dw comes from.")
@@ -106,7 +107,7 @@ def zero_init(s, X, Y) -> None:
     J = loss()
     s.compare("J at w = 0, b = 0: every a = ½, J = log 2", float(np.log(2)), J)
     s.fresh_backward(J)
-    s.compare("dJ/dw at 0 = (1/m)·X(½ − Y)ᵀ", (X @ (0.5 - Y).T / m).ravel(), grads(w), source="article")
+    s.compare("dJ/dw at 0 = (1/m)·X(½ − Y)ᵀ", (X @ (0.5 - Y).T / m).ravel(), grads(w), source=FORMULA)
     optimizer = nn.SGD([*w, b], lr=ZERO_LR)
     curve = []
     for _ in range(steps):

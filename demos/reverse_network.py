@@ -5,6 +5,7 @@ import math
 import engine
 from engine import Value, add_all
 
+from .checks import FORMULA
 from .layers import named
 
 ARTICLE = "002"
@@ -73,8 +74,8 @@ def case_output_layer(s, number) -> None:
 
     s.heading("the forward pass gives ∂z/∂w: the input on that edge")
     s.say("  the engine's forward mode (engine.forward_grad) carries dw₁/dw₁ = 1 forwards:")
-    s.compare("∂z/∂w₁ = x₁", x1.data, engine.forward_grad(z, w1), source="article")
-    s.compare("∂z/∂w₂ = x₂", x2.data, engine.forward_grad(z, w2), source="article")
+    s.compare("∂z/∂w₁ = x₁", x1.data, engine.forward_grad(z, w1), source=FORMULA)
+    s.compare("∂z/∂w₂ = x₂", x2.data, engine.forward_grad(z, w2), source=FORMULA)
     s.say("  (the product node w₁·x₁ recorded x₁ as its local derivative in the forward")
     s.say("  pass)")
 
@@ -82,14 +83,14 @@ def case_output_layer(s, number) -> None:
     dC_dz1 = sigma_slope(z1.data) * (-t1 / y1.data + (1 - t1) / (1 - y1.data))
     dC_dz2 = sigma_slope(z2.data) * (-t2 / y2.data + (1 - t2) / (1 - y2.data))
     s.say("  output layer: ∂C/∂z′ = σ′(z′)·∂C/∂y₁ with ∂C/∂y₁ = −t₁/y₁ + (1 − t₁)/(1 − y₁)")
-    s.compare("∂C/∂z′ = σ′(z′)·∂C/∂y₁", dC_dz1, z1.grad, source="article")
-    s.compare("∂C/∂z″ = σ′(z″)·∂C/∂y₂", dC_dz2, z2.grad, source="article")
+    s.compare("∂C/∂z′ = σ′(z′)·∂C/∂y₁", dC_dz1, z1.grad, source=FORMULA)
+    s.compare("∂C/∂z″ = σ′(z″)·∂C/∂y₂", dC_dz2, z2.grad, source=FORMULA)
     s.say(f"  σ′(z) = σ(z)(1 − σ(z)) = {sigma_slope(z.data):.6f}: fixed by the forward pass,")
     s.say("  a constant gain in the reverse network")
     dC_dz = sigma_slope(z.data) * (w3.data * dC_dz1 + w4.data * dC_dz2)
-    s.compare("∂C/∂z = σ′(z)(w₃·∂C/∂z′ + w₄·∂C/∂z″)", dC_dz, z.grad, source="article")
-    s.compare("∂C/∂w₁ = x₁ × ∂C/∂z", x1.data * dC_dz, w1.grad, source="article")
-    s.compare("∂C/∂w₂ = x₂ × ∂C/∂z", x2.data * dC_dz, w2.grad, source="article")
+    s.compare("∂C/∂z = σ′(z)(w₃·∂C/∂z′ + w₄·∂C/∂z″)", dC_dz, z.grad, source=FORMULA)
+    s.compare("∂C/∂w₁ = x₁ × ∂C/∂z", x1.data * dC_dz, w1.grad, source=FORMULA)
+    s.compare("∂C/∂w₂ = x₂ × ∂C/∂z", x2.data * dC_dz, w2.grad, source=FORMULA)
     backward_number = f"{dC_dz:.6f}" if dC_dz >= 0 else f"({dC_dz:.6f})"  # as the step captions write it
     s.say(f"  ∂C/∂w₁ = {x1.data:g} × {backward_number} = {x1.data * dC_dz:.6f}: forward number × backward number")
     s.render(C, "graph.png")
@@ -132,10 +133,10 @@ def case_recursive(s, number) -> None:
     s.compare("output layer: ∂C/∂z_b = y₂ − t₂", dC_dzb, zb.grad)
     dC_dz1 = sigma_slope(z1.data) * (w[5].data * dC_dza + w[7].data * dC_dzb)
     dC_dz2 = sigma_slope(z2.data) * (w[6].data * dC_dza + w[8].data * dC_dzb)
-    s.compare("∂C/∂z′ = σ′(z′)(w₅·∂C/∂z_a + w₇·∂C/∂z_b)", dC_dz1, z1.grad, source="article")
-    s.compare("∂C/∂z″ = σ′(z″)(w₆·∂C/∂z_a + w₈·∂C/∂z_b)", dC_dz2, z2.grad, source="article")
+    s.compare("∂C/∂z′ = σ′(z′)(w₅·∂C/∂z_a + w₇·∂C/∂z_b)", dC_dz1, z1.grad, source=FORMULA)
+    s.compare("∂C/∂z″ = σ′(z″)(w₆·∂C/∂z_a + w₈·∂C/∂z_b)", dC_dz2, z2.grad, source=FORMULA)
     dC_dz = sigma_slope(z.data) * (w[3].data * dC_dz1 + w[4].data * dC_dz2)
-    s.compare("∂C/∂z = σ′(z)(w₃·∂C/∂z′ + w₄·∂C/∂z″)", dC_dz, z.grad, source="article")
-    s.compare("∂C/∂w₁ = x₁ × ∂C/∂z", x1.data * dC_dz, w[1].grad, source="article")
+    s.compare("∂C/∂z = σ′(z)(w₃·∂C/∂z′ + w₄·∂C/∂z″)", dC_dz, z.grad, source=FORMULA)
+    s.compare("∂C/∂w₁ = x₁ × ∂C/∂z", x1.data * dC_dz, w[1].grad, source=FORMULA)
     s.say("  the same step, one layer further back each time, until the output layer: the")
     s.say("  recursion the article describes, computed from the output backwards once")

@@ -43,6 +43,10 @@ PRINTED_STEPS = 40
 GRADCHECK_EPS = 1e-6
 
 
+#: What typed at a pause between steps goes back one step.
+BACK_KEYS = ("b", "back", "p")
+
+
 class Quit(Exception):
     """The student typed q at a pause: stop the demo here."""
 
@@ -149,21 +153,46 @@ class Session:
 
     # ---- stepping ----------------------------------------------------------
 
-    def pause(self, where: str = "") -> None:
+    def pause(self, where: str = "", back: bool = False) -> bool:
         """With --step, wait for Enter (q then Enter quits). Without, do nothing.
 
-        End of input (a closed stdin) stops the pausing and runs on to the end.
+        With `back` (a pause between the steps of a pass), b then Enter (or p,
+        back) asks to see the step before again: the answer is True. Where
+        there is nothing to go back to, b is answered with a line and the pause
+        waits again. End of input (a closed stdin) stops the pausing and runs
+        on to the end.
         """
-        if not self.options.step:
-            return
-        self.out.write(f"  [{where + ': ' if where else ''}Enter: next, q: quit] ")
-        self.out.flush()
-        answer = self.stdin.readline()
-        if answer == "":  # nobody is typing any more: finish without pausing
-            self.options.step = False
-            self.say()
-        elif answer.strip().lower() in ("q", "quit"):
-            raise Quit()
+        while self.options.step:
+            keys = "Enter: next, b: back, q: quit" if back else "Enter: next, q: quit"
+            self.out.write(f"  [{where + ': ' if where else ''}{keys}] ")
+            self.out.flush()
+            answer = self.stdin.readline()
+            if answer == "":  # nobody is typing any more: finish without pausing
+                self.options.step = False
+                self.say()
+                return False
+            typed = answer.strip().lower()
+            if typed in ("q", "quit"):
+                raise Quit()
+            if typed not in BACK_KEYS:
+                return False
+            if back:
+                return True
+            self.say("  (no step to go back to here)")
+        return False
+
+    def step_pages(self, count: int, show: Callable[[int], None]) -> None:
+        """Show items 1 … count with `show(k)`, pausing after each (with --step);
+        b at a pause shows the item before again (at the first, the first)."""
+        k = 1
+        while k <= count:
+            show(k)
+            if self.pause(f"step {k}/{count}", back=True):
+                if k == 1:
+                    self.say("  (step 1 is the first)")
+                k = max(1, k - 1)
+            else:
+                k += 1
 
     def step_through(self, root: Value) -> None:
         """The backward pass of `root`, printed (and with --step paused) step by
@@ -192,12 +221,14 @@ class Session:
         frames = self._frame_files.get(id(root), [])
         if self.options.step and frames:
             self.say(f"a picture of each step is in {frames[0].parent}{os.sep}")
-        for k, step in enumerate(steps, start=1):
-            self.out.write("\n".join(_caption_lines(k, step.caption)) + "\n")
+
+        def show(k: int) -> None:
+            self.out.write("\n".join(_caption_lines(k, steps[k - 1].caption)) + "\n")
             if self.options.step and k < len(frames):
                 # frame_000 is the graph before the pass; frame k is drawn after step k
                 self.say(f"       picture: {frames[k].name}")
-            self.pause(f"step {k}/{len(steps)}")
+
+        self.step_pages(len(steps), show)
 
     def fresh_backward(self, root: Value) -> None:
         """One backward pass of `root` from zero gradients, printing nothing: the

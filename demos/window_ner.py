@@ -6,8 +6,9 @@ import engine
 import nn
 from engine import Value, dot
 
-from .checks import number
-from .layers import activate, data, flat, grads, matrix, matvec, named, uniform, vector
+from .checks import FORMULA, NUMERIC, number
+from .layers import activate, data, flat, grads, leaves_named, matrix, matvec, named, uniform, vector
+from .session import GRADCHECK_EPS
 
 ARTICLE = "001"
 SEED = 1
@@ -33,13 +34,19 @@ def margin_loss(s: Value, s_c: Value) -> Value:
     return named(named(named(d - s, "d−s") + s_c, "d−s+s_c").relu(), "J")
 
 
-def run(s) -> None:
-    rng = s.rng
+def build(rng):
+    """The word vectors (by word), W, b and U, drawn from `rng` in this order."""
     vocabulary = sorted(set(WINDOW + CORRUPT))
     vectors = {word: vector([rng.uniform(-1, 1) for _ in range(DIM)], f"{word}.") for word in vocabulary}
     W = matrix(uniform(rng, HIDDEN, DIM * len(WINDOW), -0.5, 0.5), "W")
     b = vector([rng.uniform(-0.5, 0.5) for _ in range(HIDDEN)], "b")
     U = vector([rng.uniform(-1, 1) for _ in range(HIDDEN)], "U")
+    return vectors, W, b, U
+
+
+def run(s) -> None:
+    vectors, W, b, U = build(s.rng)
+    vocabulary = sorted(vectors)
     s.say(f'true window "{" ".join(WINDOW)}" (§1.3),')
     s.say(f'corrupt window "{" ".join(CORRUPT)}" (§1.4)')
     s.say(f"{len(WINDOW)} words × {DIM} dims = {DIM * len(WINDOW)} inputs, W {HIDDEN}×{DIM * len(WINDOW)}, "
@@ -50,7 +57,7 @@ def run(s) -> None:
     score_true, z, a = score(WINDOW, vectors, W, b, U)
     score_corrupt, z_c, a_c = score(CORRUPT, vectors, W, b, U)
     J = margin_loss(score_true, score_corrupt)
-    s.main_graph = J
+    s.main_graph, s.main_constants = J, leaves_named(J, ["d"])
     s.main_parameters = flat([W, b, U])
     s.say(f"s = {score_true.data:.4f}, s_c = {score_corrupt.data:.4f}, J = max(0, 1 − s + s_c) = {J.data:.4f}")
     translator_questions(s)
@@ -64,7 +71,7 @@ def run(s) -> None:
     a_np, a_c_np = f(W_np @ x + b_np), f(W_np @ x_c + b_np)
     s_np, s_c_np = U_np @ a_np, U_np @ a_c_np
     active = 1 - s_np + s_c_np > 0
-    s.compare("J = max(0, 1 − s + s_c)", max(0.0, 1 - s_np + s_c_np), J, source="article")
+    s.compare("J = max(0, 1 − s + s_c)", max(0.0, 1 - s_np + s_c_np), J, source=FORMULA)
     s.expect("the margin is violated, so J > 0 and gradients flow", active, f"s − s_c = {s_np - s_c_np:.4f} < 1")
     dJ_ds, dJ_ds_c = (-1.0, 1.0) if active else (0.0, 0.0)
     s.say("  δ below always means the notes' δ⁽²⁾ = ∂s/∂z⁽²⁾ = f′(z) ⊙ U, the error signal")
@@ -72,12 +79,12 @@ def run(s) -> None:
     s.say("  J = 1 − s + s_c, so ∂J/∂z = −δ and ∂J/∂z_c = +δ_c:")
     delta = U_np * a_np * (1 - a_np)
     delta_c = U_np * a_c_np * (1 - a_c_np)
-    s.compare("∂J/∂z = −δ", dJ_ds * delta, grads(z), source="article")
-    s.compare("∂J/∂z_c = +δ_c", dJ_ds_c * delta_c, grads(z_c), source="article")
-    s.compare("∂J/∂U = −a + a_c", dJ_ds * a_np + dJ_ds_c * a_c_np, grads(U), source="article")
+    s.compare("∂J/∂z = −δ", dJ_ds * delta, grads(z), source=FORMULA)
+    s.compare("∂J/∂z_c = +δ_c", dJ_ds_c * delta_c, grads(z_c), source=FORMULA)
+    s.compare("∂J/∂U = −a + a_c", dJ_ds * a_np + dJ_ds_c * a_c_np, grads(U), source=FORMULA)
     dJ_dW = dJ_ds * np.outer(delta, x) + dJ_ds_c * np.outer(delta_c, x_c)
-    s.compare("∂J/∂W = −δ·xᵀ + δ_c·x_cᵀ (§1.6)", dJ_dW, grads(W), source="article")
-    s.compare("∂J/∂b = −δ + δ_c (§1.5: input 1)", dJ_ds * delta + dJ_ds_c * delta_c, grads(b), source="article")
+    s.compare("∂J/∂W = −δ·xᵀ + δ_c·x_cᵀ (§1.6)", dJ_dW, grads(W), source=FORMULA)
+    s.compare("∂J/∂b = −δ + δ_c (§1.5: input 1)", dJ_ds * delta + dJ_ds_c * delta_c, grads(b), source=FORMULA)
     # ∂s/∂x = Wᵀδ; a word's vector collects the gradient of every slot it sits in, in both windows
     dx, dx_c = dJ_ds * (W_np.T @ delta), dJ_ds_c * (W_np.T @ delta_c)
     collected = {word: np.zeros(DIM) for word in vocabulary}
@@ -92,6 +99,7 @@ def run(s) -> None:
     s.pause("gradients checked")
 
     error_sharing(s, score_true, W, U, z, a, x)
+    update_gradient(s, J, W, (W_np, b_np, U_np), x, x_c)
     s.pause("error sharing done")
 
     s.heading("gradient check (§2.1): central differences for every parameter")
@@ -118,7 +126,8 @@ def draw_margin(s, a, a_c, U) -> None:
     s_true, s_c = named(dot(U, hidden), "s"), named(dot(U, hidden_c), "s_c")
     J = margin_loss(s_true, s_c)
     s.fresh_backward(J)
-    s.render(J, "margin.png", parameters=U, caption="s = Uᵀa, s_c = Uᵀa_c, J = max(0, 1 − s + s_c)")
+    s.render(J, "margin.png", parameters=U, constants=leaves_named(J, ["d"]),
+             caption="s = Uᵀa, s_c = Uᵀa_c, J = max(0, d − s + s_c), the margin d = 1")
     s.say("  picture margin.png: the scores and the margin, from the hidden activations")
 
 
@@ -164,12 +173,41 @@ def error_sharing(s, score_true, W, U, z, a, x) -> None:
     for what, shown, edge in rows:
         s.say(f"  {what:<34}{shown:>12}  {edge}")
     s.say("  (1-based as in the notes: W₁₄⁽¹⁾ is W[0,3], a₄⁽¹⁾ is x[3], unit 1 is z0/a0)")
-    s.compare("step 3: local derivative = U₁", U1, to_a1.local_grad, source="article")
-    s.compare("step 5: local derivative = f′(z₁)", f_slope, to_z1.local_grad, source="article")
-    s.compare("step 7: local derivative = a₄⁽¹⁾", a14, to_w14.local_grad, source="article")
-    s.compare("step 8: ∂s/∂W₁₄⁽¹⁾ = δ₁⁽²⁾·a₄⁽¹⁾", delta1 * a14, W[0][3].grad, source="article")
+    s.compare("step 3: local derivative = U₁", U1, to_a1.local_grad, source=FORMULA)
+    s.compare("step 5: local derivative = f′(z₁)", f_slope, to_z1.local_grad, source=FORMULA)
+    s.compare("step 7: local derivative = a₄⁽¹⁾", a14, to_w14.local_grad, source=FORMULA)
+    s.compare("step 8: ∂s/∂W₁₄⁽¹⁾ = δ₁⁽²⁾·a₄⁽¹⁾", delta1 * a14, W[0][3].grad, source=FORMULA)
     s.say("  the same number as the derivative: sharing the error out along the weights")
     s.say("  and taking derivatives are one computation, seen two ways (§1.5).")
+
+
+def update_gradient(s, J: Value, W, numbers, x, x_c) -> None:
+    """What SGD moves W₁₄⁽¹⁾ by: ∂J/∂W₁₄⁽¹⁾, not the 8 steps' ∂s/∂W₁₄⁽¹⁾ (W₁₄⁽¹⁾ feeds s_c too)."""
+    W_np, b_np, U_np = numbers
+    f = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    a_np, a_c_np = f(W_np @ x + b_np), f(W_np @ x_c + b_np)
+    ds = U_np[0] * a_np[0] * (1 - a_np[0]) * x[3]          # step 8: δ₁⁽²⁾·a₄⁽¹⁾
+    ds_c = U_np[0] * a_c_np[0] * (1 - a_c_np[0]) * x_c[3]  # the same 8 steps on s_c
+    active = 1 - U_np @ a_np + U_np @ a_c_np > 0
+    dJ = -ds + ds_c if active else 0.0
+    s.say(f"  the 8 steps give ∂s/∂W₁₄⁽¹⁾ = {number(ds, 6)}, the SCORE's gradient, not the")
+    s.say("  update. J = max(0, 1 − s + s_c), and W₁₄⁽¹⁾ also feeds s_c: in the corrupt")
+    s.say(f"  window a₄⁽¹⁾ is x_c[3] = {number(x_c[3], 6)}, and the same 8 steps on s_c give")
+    s.say(f"  ∂s_c/∂W₁₄⁽¹⁾ = {number(ds_c, 6)}. SGD moves W₁₄⁽¹⁾ by −lr·∂J/∂W₁₄⁽¹⁾, with")
+    s.say(f"    ∂J/∂W₁₄⁽¹⁾ = −∂s/∂W₁₄⁽¹⁾ + ∂s_c/∂W₁₄⁽¹⁾ = {number(dJ, 6)}"
+          + ("" if active else "  (J = 0 here: nothing moves)"))
+    s.fresh_backward(J)
+    s.compare("∂J/∂W₁₄⁽¹⁾ = −∂s/∂W₁₄⁽¹⁾ + ∂s_c/∂W₁₄⁽¹⁾", dJ, W[0][3].grad)
+
+    def J_np(W_np):
+        return max(0.0, 1 - U_np @ f(W_np @ x + b_np) + U_np @ f(W_np @ x_c + b_np))
+
+    h = GRADCHECK_EPS * max(1.0, abs(W_np[0, 3]))
+    up, down = W_np.copy(), W_np.copy()
+    up[0, 3] += h
+    down[0, 3] -= h
+    s.compare("∂J/∂W₁₄⁽¹⁾ by central differences of J", (J_np(up) - J_np(down)) / (2 * h), W[0][3].grad,
+              source=NUMERIC, rtol=1e-6, atol=1e-9)
 
 
 def no_error(s, vectors, W, b, U) -> None:
@@ -189,7 +227,7 @@ def no_error(s, vectors, W, b, U) -> None:
     J = margin_loss(s_true, s_c)
     s.say(f"  after {step - 1} step{'s' * (step != 2)} of SGD (lr {NO_ERROR_LR:g}): "
           f"s = {s_true.data:.4f}, s_c = {s_c.data:.4f}, s − s_c = {s_true.data - s_c.data:.4f}")
-    s.compare("J = max(0, 1 − s + s_c)", max(0.0, 1 - s_true.data + s_c.data), J, source="article")
+    s.compare("J = max(0, 1 − s + s_c)", max(0.0, 1 - s_true.data + s_c.data), J, source=FORMULA)
     optimizer.zero_grad()
     J.backward()
     moved = [p for p in parameters if p.grad != 0.0]

@@ -148,7 +148,7 @@ def test_the_naive_walk_counts_shared_paths_again():
 def test_step_pauses_at_every_backward_step():
     status, text = run(["chain_rule", "--step", "--no-render"], stdin="\n\n")
     assert status == 0
-    assert text.count("Enter: next, q: quit") == 2
+    assert text.count("Enter: next, b: back, q: quit") == 2
     assert "[step 1/2:" in text and "[step 2/2:" in text
     assert "checks pass" in text
 
@@ -156,7 +156,7 @@ def test_step_pauses_at_every_backward_step():
 def test_q_quits_at_the_pause():
     status, text = run(["neuron", "--step", "--no-render"], stdin="\n\nq\n")
     assert status == 0
-    assert text.count("Enter: next, q: quit") == 3
+    assert text.count("Enter: next, b: back, q: quit") == 3
     assert "    3. " in text and "    4. " not in text
     assert "quit." in text and "checks pass" not in text
 
@@ -164,8 +164,47 @@ def test_q_quits_at_the_pause():
 def test_end_of_input_stops_pausing_and_runs_to_the_end():
     status, text = run(["neuron", "--step", "--no-render"], stdin="\n")
     assert status == 0
-    assert text.count("Enter: next, q: quit") == 2
+    assert text.count("Enter: next, b: back, q: quit") == 2
     assert "    9. " in text and "checks pass" in text
+
+
+def test_b_goes_back_a_step_and_shows_it_again():
+    # step 1, Enter -> step 2, b -> step 1 again, Enter -> step 2, Enter -> done
+    status, text = run(["chain_rule", "--step", "--no-render"], stdin="\nb\n\n\n")
+    assert status == 0, text
+    typed = text.replace("quit] ", "quit]\n")  # in a terminal the Enter typed ends the line
+    shown = [line.split(".", 1)[0].strip() for line in typed.splitlines() if re.match(r"    [12]\. ", line)]
+    assert shown == ["1", "2", "1", "2"]
+    assert text.count("[step 1/2: Enter: next, b: back, q: quit]") == 2
+    assert text.count("[step 2/2: Enter: next, b: back, q: quit]") == 2
+    assert "checks pass" in text
+
+
+@pytest.mark.parametrize("key", ["b", "p", "back", "B"])
+def test_back_at_the_first_step_shows_it_again_and_says_so(key):
+    status, text = run(["neuron", "--step", "--no-render"], stdin=f"{key}\nq\n")
+    assert status == 0, text
+    typed = text.replace("quit] ", "quit]\n")
+    assert [line[:7] for line in typed.splitlines() if re.match(r"    \d\. ", line)] == ["    1. ", "    1. "]
+    assert "(step 1 is the first)" in text
+    assert "quit." in text
+
+
+def test_back_where_there_is_no_step_to_go_back_to_says_so_and_waits_again():
+    # delta_rule pauses after its forward pass, before any backward step
+    status, text = run(["delta_rule", "--step", "--no-render"], stdin="b\nq\n")
+    assert status == 0, text
+    assert text.count("[forward done: Enter: next, q: quit]") == 2
+    assert "(no step to go back to here)" in text
+    assert "quit." in text
+
+
+def test_the_step_prompts_fit_80_columns_with_the_back_key():
+    status, text = run(["neuron", "--step", "--no-render"], stdin="\n" * 40)
+    assert status == 0, text
+    typed = text.replace("quit] ", "quit]\n")  # in a terminal the Enter typed ends the line
+    assert "b: back" in text
+    assert all(columns(line) <= 80 for line in typed.splitlines())
 
 
 def test_step_pauses_between_sections_of_a_big_demo():

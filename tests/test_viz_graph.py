@@ -283,6 +283,29 @@ def test_a_big_network_is_drawn_a_neuron_to_a_box(tmp_path, dot_program):
         assert max(image.size) <= viz.graph.PNG_MAX_INCHES * viz.graph.PNG_DPI
 
 
+def test_a_neuron_without_a_bias_is_drawn_without_one():
+    """Article 003's neurons have no bias: the box says σ(Σw·x), the note speaks of
+    weights only; a neuron with a bias in the same picture still says Σw·x+b."""
+    from engine import dot
+
+    x = [Value(1.0, "x0"), Value(0.5, "x1")]
+    ws = [[Value(0.1 * (i + j + 1), f"W[{i},{j}]") for j in range(2)] for i in range(3)]
+    hidden = [dot(w, x).sigmoid() for w in ws]  # no bias
+    for j, h in enumerate(hidden):
+        h.label = f"Z{j}"
+    params = [w for row in ws for w in row]
+    source = viz.draw_dot(add_all(hidden), parameters=params, collapse=True).source
+    assert source.count("= σ(Σw·x)") == 3
+    assert "+b" not in source
+    assert "a neuron box is Σw·x and its activation, with the weights only it uses" in source
+    v, c = [Value(0.3, "v0"), Value(-0.2, "v1"), Value(0.4, "v2")], Value(0.05, "c")
+    biased = dot(v, hidden, c).tanh()
+    biased.label = "out"
+    source = viz.draw_dot(biased, parameters=params + v + [c], collapse=True).source
+    assert source.count("= σ(Σw·x)") == 3 and source.count("= tanh(Σw·x+b)") == 1
+    assert "a neuron box is Σw·x or Σw·x+b and its activation, with the weights (and bias) only it uses" in source
+
+
 def test_the_edge_guard_counts_edges_too():
     x = Value(1.0, "x")
     with pytest.raises(ValueError, match="edges"):

@@ -58,6 +58,20 @@ def test_decision_boundary_colours_each_side_by_the_sign_of_the_score(tmp_path, 
         assert {spot: rgb.getpixel((int(w * spot[0]), int(h * spot[1]))) for spot in where} == where
 
 
+@pytest.mark.parametrize("labels, legend", [
+    ([-1, 1, -1, 1], {"y = −1", "y = +1"}),       # the moons' labels: say what they are
+    ([0, 1, 0, 1], {"y = 0", "y = 1"}),
+    ([0.0, 1.0, 0.0, 1.0], {"y = 0", "y = 1"}),
+    ([-2, 0.5, 3, -1], {"y ≤ 0", "y > 0"}),         # more than two values: the sign decides
+])
+def test_the_legend_names_the_labels_the_points_carry(tmp_path, labels, legend):
+    X = [[0, 0], [1, 0], [0, 1], [1, 1]]
+    path = viz.plot_decision_boundary(lambda p: p[0] - 0.5, X, labels, tmp_path / "b.svg", grid=5)
+    words = svg_words(path)
+    assert legend <= words
+    assert not {"y ≤ 0", "y > 0", "y = −1", "y = +1", "y = 0", "y = 1"} - legend & words
+
+
 def test_decision_boundary_calls_the_model_once_per_grid_point_and_labels_axes(tmp_path):
     calls = []
 

@@ -272,7 +272,7 @@ def collapsed_picture(
     grads: Optional[Mapping[Value, float]] = None, caption: str = "", number_width: int = 0,
 ) -> graphviz.Digraph:
     """The graph with every neuron drawn as one box (see `neurons`): its name,
-    what it computes (`σ(Σw·x+b)`), its output's data and grad, and how many
+    what it computes (`σ(Σw·x+b)`; `σ(Σw·x)` without a bias), its output's data and grad, and how many
     parameters it holds. Everything else is drawn as in `picture`."""
     d = description
     head_of = neurons(d)
@@ -282,8 +282,11 @@ def collapsed_picture(
     grads = {node: node.grad for node in d.order} if grads is None else grads
     number = _padded(d.number, number_width)
     kept = len({head_of.get(node, node) for node in d.order})
-    note = (f"a neuron box is Σw·x+b and its activation, with the weights and bias only it uses "
-            f"({len(d.order)} values drawn as {kept} boxes)")
+    sums = {d.op_text(_neuron_sum(head, members)) for head, members in _members(head_of).items()}
+    what = {frozenset({"Σw·x+b"}): "Σw·x+b and its activation, with the weights and bias",
+            frozenset({"Σw·x"}): "Σw·x and its activation, with the weights"}.get(
+        frozenset(sums), "Σw·x or Σw·x+b and its activation, with the weights (and bias)")
+    note = f"a neuron box is {what} only it uses ({len(d.order)} values drawn as {kept} boxes)"
     shown_roles = [d.roles[n] for n in d.order if n not in head_of or head_of[n] is n] + ["neuron"]
     style = _graph_style(rankdir, d, shown_roles)
     style["label"] = (f'<<TABLE BORDER="0" CELLSPACING="0"><TR><TD>{style["label"][1:-1]}</TD></TR>'
@@ -384,7 +387,8 @@ def _box(name: str, rows: list, role: str, lit: bool) -> str:
 def _neuron_box(d: Description, head: Value, members: list[Value], rows: list, role: str) -> str:
     """A collapsed neuron: `a2_0 = σ(Σw·x+b)`, what it holds, and its output's numbers on one row."""
     params = [m for m in members if d.roles[m] == "parameter"]
-    inner = head.op.symbol if isinstance(head.op, Dot) else f"{d.op_text(head)}({head.parents[0].op.symbol})"
+    total = _neuron_sum(head, members)
+    inner = d.op_text(head) if total is head else f"{d.op_text(head)}({d.op_text(total)})"
     labels = [p.label for p in params if p.label]
     prefix = os.path.commonprefix(labels).rstrip(".wb[_") if len(labels) == len(params) and labels else ""
     holds = f"{escape(visible(prefix, 40))} · " if len(prefix) > 1 else ""
@@ -400,6 +404,20 @@ def _neuron_box(d: Description, head: Value, members: list[Value], rows: list, r
         + (f'<BR/><FONT POINT-SIZE="11" COLOR="#555555">{holds}{len(params)} parameters</FONT>' if params else "")
         + f'</TD></TR><TR>{numbers}</TR></TABLE>>'
     )
+
+
+def _members(head_of: dict[Value, Value]) -> dict[Value, list[Value]]:
+    """Each neuron's head, with every node drawn in its box."""
+    members: dict[Value, list[Value]] = {}
+    for member, head in head_of.items():
+        members.setdefault(head, []).append(member)
+    return members
+
+
+def _neuron_sum(head: Value, members: list[Value]) -> Value:
+    """A neuron's dot node (its op_text says `Σw·x+b`, or `Σw·x` without a bias):
+    the head itself, or the member the head's activation was made from."""
+    return next((p for p in head.parents if p.parents and p in members), head)
 
 
 def _constant_text(d: Description, node: Value) -> str:

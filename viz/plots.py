@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Sequence, Union
 
 from engine import Value
+from engine.names import number
 
 from .atomic import check_target, write_atomically
 
@@ -47,7 +48,8 @@ def plot_decision_boundary(
 
     `model([x1, x2])` returns a score (a `Value`, a number, or a one-element
     list of either); its sign is the class. `X` holds 2-feature points and `y`
-    their labels: y > 0 is the positive class ({-1, 1} and {0, 1} both work).
+    their labels: y > 0 is the positive class ({-1, 1} and {0, 1} both work, and
+    the legend then names them: y = −1 and y = +1, y = 0 and y = 1).
     The model is evaluated on a `grid` x `grid` lattice, so keep `grid` modest.
     """
     _check_path(path)  # before the model runs on the whole grid
@@ -68,13 +70,24 @@ def plot_decision_boundary(
     sides = [min(min(flat), 0.0) - 1.0, 0.0, max(max(flat), 0.0) + 1.0]  # below 0 | above 0
     ax.contourf(xs, ys, scores, levels=sides, colors=["#d4e4ff", "#ffe1b8"])
     ax.contour(xs, ys, scores, levels=[0.0], colors="#333333", linewidths=1.5)
+    names = _class_names(labels)
     for positive, colour in ((False, NEGATIVE), (True, POSITIVE)):
         chosen = [p for p, label in zip(points, labels) if (label > 0) == positive]
         ax.scatter([p[0] for p in chosen], [p[1] for p in chosen], c=colour, edgecolors="black", s=36,
-                   label=f"y {'>' if positive else '≤'} 0", zorder=3)
+                   label=names[positive], zorder=3)
     ax.set(xlabel="x₁", ylabel="x₂", title=title)
     ax.legend(loc="upper right", framealpha=0.9)
     return _save(fig, path)
+
+
+def _class_names(labels: Sequence[float]) -> tuple[str, str]:
+    """The legend's names of the two classes (≤ 0, > 0): what the labels are when
+    they take one value each side (`y = −1`, `y = +1`; `y = 0`, `y = 1`), else the sign."""
+    values = sorted(set(labels))
+    if len(values) != 2 or not values[0] <= 0 < values[1]:
+        return "y ≤ 0", "y > 0"
+    low, high = (number(v).replace("-", "−") for v in values)
+    return f"y = {low}", f"y = {'+' if values[0] < 0 else ''}{high}"
 
 
 def _check_path(path: PathLike) -> None:
