@@ -201,6 +201,12 @@ def test_the_saved_notebook_untrusted_shows_pictures_and_text(jupyterlab, chromi
             assert "still picture" not in stepper["text"]
             inside = page.frame_locator(".jp-OutputArea iframe")
             inside.locator("#status").wait_for()
+            # The drawing fills the page's view: the page ran before JupyterLab had laid out
+            # its output (the view 0 px wide), and must size the drawing once it has a width.
+            drawing = inside.locator("svg[role=img]")
+            page.wait_for_timeout(300)
+            assert drawing.evaluate("(svg) => svg.getBoundingClientRect().width") \
+                == pytest.approx(drawing.evaluate("(svg) => svg.parentElement.clientWidth"), abs=2)
             for _ in range(7):
                 inside.locator("#next").click()
             assert inside.locator("#status").text_content() == "Backward pass: step 7 of 9"
