@@ -165,7 +165,9 @@ def test_stepper_walks_the_frames(dot_program):
         s.goto(5)
     bundle = s.goto(3)._repr_mimebundle_()
     assert "step 3/4" in bundle["text/plain"]
-    assert bundle["text/html"].startswith("<iframe srcdoc=") and "stepgrad-data" in bundle["text/html"]
+    page = bundle["text/html"]  # the page, and right after it the still picture an untrusted notebook shows instead
+    assert '<div class="stepgrad-stepper"><iframe srcdoc=' in page and "stepgrad-data" in page
+    assert re.search(r'</iframe><div class="stepgrad-still"><img src="data:image/svg\+xml;base64,', page)
     assert ET.fromstring(s.svg()).tag == f"{SVG}svg"
 
 

@@ -222,12 +222,40 @@ def describe(root: Value, parameters: Iterable[Value] = (), max_nodes: Optional[
     if not isinstance(root, Value):
         raise TypeError(f"viz needs a Value, got {type(root).__name__}")
     params = _parameters(parameters)
+    marked = _parameters(constants)
     check_size(root, max_nodes)
     order = topological_order(root)
-    roles = node_roles(order, params, constants)
+    roles = node_roles(order, params, marked)
+    _remember(params, marked)
     names = node_names(order, params)
     shown = number if number_format is None else (lambda x: format(x, number_format))
     return Description(root, order, names, roles, element_ids(order), {n: i for i, n in enumerate(order)}, shown)
+
+
+#: The leaves declared parameters or constants (`parameters=`, `constants=` of any
+#: picture, film, page or Stepper) in this process, the latest declaration winning.
+#: A notebook's Value card reads them (`declared_roles`): `o` shown on its own is
+#: coloured as the pictures of its graph were. Leaves only (a leaf holds no graph),
+#: and at most DECLARED_LIMIT of them: past that, the older half is forgotten.
+DECLARED_LIMIT = 100_000
+_declared: dict[Value, str] = {}
+
+
+def _remember(parameters: set[Value], constants: set[Value]) -> None:
+    for role, nodes in (("parameter", parameters), ("constant", constants)):
+        for node in nodes:
+            if not node.parents:
+                _declared.pop(node, None)  # re-inserted: the latest declaration is the newest entry
+                _declared[node] = role
+    if len(_declared) > DECLARED_LIMIT:
+        kept = list(_declared.items())[-(DECLARED_LIMIT // 2):]
+        _declared.clear()
+        _declared.update(kept)
+
+
+def declared_roles(order: Iterable[Value]) -> dict[Value, str]:
+    """The role ("parameter" or "constant") last declared for each leaf of `order` that has one."""
+    return {node: _declared[node] for node in order if node in _declared}
 
 
 def _parameters(parameters: Iterable[Value]) -> set[Value]:

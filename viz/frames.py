@@ -30,7 +30,7 @@ from engine import Value
 
 from .atomic import write_atomically
 from .description import Description, Step, describe
-from .graph import GraphvizNotFound, check_style, graph_bytes, picture
+from .graph import check_style, graph_bytes, picture
 
 FRAME_FORMATS = ("png", "svg", "pdf")
 GIF_SECONDS_PER_FRAME = 1.5
@@ -322,8 +322,9 @@ class Stepper:
     (3, 4.0, 0.0)
 
     In Jupyter, a Stepper shows the step-through page (buttons, slider, keys;
-    it works without a live kernel too); `.widget()` gives ipywidgets controls
-    driving the Graphviz frames instead. `draw_opts` are `draw_dot`'s.
+    it works without a live kernel too, in a trusted notebook; an untrusted one
+    shows a still picture of the current frame); `.widget()` gives ipywidgets
+    controls driving the Graphviz frames instead. `draw_opts` are `draw_dot`'s.
     """
 
     def __init__(self, root: Value, **draw_opts):
@@ -370,49 +371,18 @@ class Stepper:
         """The current frame as SVG text."""
         return graph_bytes(self.graph(), "svg").decode("utf-8")
 
-    def _repr_html_(self) -> str:
-        """The step-through page, embedded: steps in the browser, no kernel needed."""
-        from .html import embedded_page
-
-        return embedded_page(self.recording.description, start=self.k)
-
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        # Without Graphviz a notebook still shows where we are, as text.
-        # The page, not a still picture: a front end showing the richest type would pick the SVG.
-        bundle = {"text/plain": repr(self)}
-        try:
-            bundle["text/html"] = self._repr_html_()
-        except GraphvizNotFound:
-            pass
-        return bundle
+        # The step-through page, with a still picture for a notebook that hides it (viz/notebook.py).
+        from .notebook import stepper_bundle
+
+        return stepper_bundle(self)
 
     def widget(self):
         """ipywidgets controls (First, Prev, Next, Last, a slider) over the Graphviz frames,
         for a live kernel. Needs ipywidgets."""
-        import ipywidgets as widgets
+        from .notebook import stepper_widget
 
-        picture = widgets.HTML()
-        caption = widgets.HTML()
-        slider = widgets.IntSlider(value=self.k, min=0, max=len(self) - 1, description="step",
-                                   continuous_update=False)
-
-        def show(change=None) -> None:
-            import html as _html
-
-            self.goto(slider.value)
-            caption.value = f"<pre style='white-space:pre-wrap'>{_html.escape(self.caption)}</pre>"
-            picture.value = self.svg()
-
-        buttons = []
-        for text, target in [("« First", lambda: 0), ("◀ Prev", lambda: max(slider.value - 1, 0)),
-                             ("Next ▶", lambda: min(slider.value + 1, len(self) - 1)),
-                             ("Last »", lambda: len(self) - 1)]:
-            button = widgets.Button(description=text)
-            button.on_click(lambda _, target=target: setattr(slider, "value", target()))
-            buttons.append(button)
-        slider.observe(show, names="value")
-        show()
-        return widgets.VBox([widgets.HBox([*buttons, slider]), caption, picture])
+        return stepper_widget(self)
 
     def __repr__(self) -> str:
         return f"<Stepper frame {self.k}/{len(self) - 1}: {self.caption}>"

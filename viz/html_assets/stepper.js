@@ -298,5 +298,13 @@
   sizeView();
   fitWhole();
   window.addEventListener("resize", () => { sizeView(); fitWhole(); show(place[mode]); });
+  // In a notebook the page can run before its view is laid out (width 0, so a drawing
+  // 1 px wide), and the window never resizes after: size the drawing when the view does.
+  let viewWidth = view.clientWidth;
+  new ResizeObserver(() => {
+    if (view.clientWidth === viewWidth) return;
+    viewWidth = view.clientWidth;
+    sizeView(); fitWhole(); show(place[mode]);
+  }).observe(view);
   show(place[mode]);
 })();
