@@ -161,6 +161,7 @@
   }
 
   // --- showing a step -----------------------------------------------------------------
+  let lastShown = null;  // the step whose close-up is shown
   let marked = [];  // every element given a class by the step shown now
   function mark(el, ...names) { el.classList.add(...names); marked.push(el); }
 
@@ -188,6 +189,7 @@
         ? `The values this step uses (of ${data.nodes.length})` : "Every value after this step";
     }
     const last = current[current.length - 1] || null;
+    lastShown = last;
     showCloseUp(last, current);
     if (byId("follow").checked) follow(last, current);
   }
@@ -245,6 +247,7 @@
   // --- zoom and pan: a window onto the graph --------------------------------------
   const view = document.querySelector(".graph-view");
   const svg = view.querySelector("svg");
+  const graphRoot = svg.querySelector("g.graph") || svg;  // Graphviz's group, placed by a transform
   const natural = svg.viewBox.baseVal;
   const full = { x: natural.x, y: natural.y, w: natural.width, h: natural.height };
   let box = { ...full };
@@ -252,10 +255,12 @@
   // How many screen pixels a point of the drawing must take for its labels to
   // be readable: labels 10% larger than the page's own text (24 px on a
   // 1920-px screen, more in projector mode; the page's text grows with the screen).
-  function readable() {
+  let readableScale = 1;
+  function measureReadable() {
     const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
-    return 1.1 * rem / LABEL_POINTS;
+    readableScale = 1.1 * rem / LABEL_POINTS;
   }
+  function readable() { return readableScale; }
 
   // The view is a fixed window (.graph-view); the drawing inside it is moved
   // and scaled by a CSS transform. (Changing the SVG's viewBox instead made the
@@ -269,11 +274,17 @@
     const room = window.innerHeight - top - 16;
     const height = room >= 320 ? room : Math.max(240, window.innerHeight * 0.7);
     view.style.height = `${Math.round(height)}px`;
+    measureView();
   }
-  // The window's size on screen, in pixels (never 0, so no division by it).
-  function screen() {
-    return { w: Math.max(1, view.clientWidth), h: Math.max(1, view.clientHeight) };
+  // The window's size on screen, in pixels (never 0, so no division by it):
+  // measured when sizeView sets it, not at each step (reading it makes the
+  // browser lay the page out, which took 17 ms a step on the moons page).
+  const viewSize = { w: 1, h: 1 };
+  function measureView() {
+    viewSize.w = Math.max(1, view.clientWidth);
+    viewSize.h = Math.max(1, view.clientHeight);
   }
+  function screen() { return viewSize; }
   function setBox(next) {
     if (![next.x, next.y, next.w, next.h].every(Number.isFinite)) return;
     const aspect = screen().w / screen().h;
@@ -306,18 +317,40 @@
     const rect = view.getBoundingClientRect();
     return { x: box.x + (clientX - rect.left) / scale(), y: box.y + (clientY - rect.top) / scale() };
   }
+  // Where each node and edge of the drawing is, in the drawing's units: measured
+  // once (its shape never changes, only its colours and numbers, padded to one
+  // width), so following a step needs no layout of the page to find it.
+  const where = new Map();
+  const placed = (() => {
+    const m = graphRoot.transform && graphRoot.transform.baseVal.consolidate();
+    return m ? m.matrix : { a: 1, d: 1, e: 0, f: 0 };
+  })();
+  function measureDrawing() {
+    svg.querySelectorAll("g.node, g.edge").forEach((el) => {
+      const r = el.getBBox();
+      where.set(el, { raw: r, x: r.x * placed.a + placed.e, y: r.y * placed.d + placed.f,
+        w: r.width * placed.a, h: r.height * placed.d });
+    });
+  }
+  function boundsOf(el) {
+    if (!where.has(el)) {
+      const r = el.getBBox();
+      where.set(el, { raw: r, x: r.x * placed.a + placed.e, y: r.y * placed.d + placed.f,
+        w: r.width * placed.a, h: r.height * placed.d });
+    }
+    return where.get(el);
+  }
   // The drawing-space rectangle around some elements (null if none is drawn).
   function around(elements) {
     let left = Infinity, top = Infinity, right = -Infinity, bottom = -Infinity;
     for (const el of elements) {
-      const r = el.getBoundingClientRect();
-      if (!r.width && !r.height) continue;
-      left = Math.min(left, r.left); top = Math.min(top, r.top);
-      right = Math.max(right, r.right); bottom = Math.max(bottom, r.bottom);
+      const r = boundsOf(el);
+      if (!r.w && !r.h) continue;
+      left = Math.min(left, r.x); top = Math.min(top, r.y);
+      right = Math.max(right, r.x + r.w); bottom = Math.max(bottom, r.y + r.h);
     }
     if (left === Infinity) return null;
-    const a = toDrawing(left, top), b = toDrawing(right, bottom);
-    return { x: a.x, y: a.y, w: b.x - a.x, h: b.y - a.y };
+    return { x: left, y: top, w: right - left, h: bottom - top };
   }
   // Keep the step in sight at a readable size, moving only when needed: `must`
   // (the value that changes) always, then each group of `more` (the op, the
@@ -368,12 +401,11 @@
   const closeup = byId("closeup");
   const closeSvg = byId("closeup-svg");
   const NS = "http://www.w3.org/2000/svg";
-  const graphRoot = svg.querySelector("g.graph") || svg;
   function copyOf(el) {
     const copy = el.cloneNode(true);
     copy.removeAttribute("id");
     copy.querySelectorAll("[id]").forEach((inner) => inner.removeAttribute("id"));
-    const b = el.getBBox();
+    const b = boundsOf(el).raw;
     const holder = document.createElementNS(NS, "g");
     holder.appendChild(copy);
     return { holder, w: b.width, h: b.height, x: b.x, y: b.y };
@@ -383,15 +415,25 @@
     item.cx = x + item.w / 2; item.cy = y + item.h / 2; item.left = x; item.right = x + item.w;
     item.top = y; item.bottom = y + item.h;
   }
-  function line(a, b, lit, back) {
+  function line(points, lit, back) {
     const path = document.createElementNS(NS, "path");
-    path.setAttribute("d", `M ${a.x} ${a.y} L ${b.x} ${b.y}`);
+    path.setAttribute("d", points.map((p, n) => `${n ? "L" : "M"} ${p.x} ${p.y}`).join(" "));
     path.setAttribute("class", lit ? "closeup-edge lit" : "closeup-edge");
     if (back) path.setAttribute("marker-start", "url(#gradient-arrow)");
     else path.setAttribute("marker-end", "url(#closeup-arrow)");
     return path;
   }
   let closeupOn = false;
+  // The close-up's room on screen, measured when the layout changes (not each step):
+  // its width, and beside the graph its height down to the bottom of the screen
+  // (the page at its top); above the graph (a phone) it is scrolled to like the page.
+  const room = { w: 1, h: Infinity };
+  function measureCloseUp() {
+    room.w = Math.max(1, closeup.clientWidth);
+    const beside = getComputedStyle(closeup.parentElement).display === "grid";
+    const top = closeSvg.getBoundingClientRect().top + window.scrollY;
+    room.h = beside ? Math.max(1, window.innerHeight - top - 24) : Infinity;
+  }
   function showCloseUp(last) {
     closeup.hidden = !closeupOn;
     if (!closeupOn) return;
@@ -416,12 +458,13 @@
     const copies = inputs.filter(Boolean).map(copyOf);
     const opCopy = op ? copyOf(op) : null;
     const resultCopy = result ? copyOf(result) : null;
-    const gap = 36;
-    // Side by side (inputs, op, result) where the close-up is wide, one under
-    // another where it is narrow (a phone).
-    const wide = closeup.parentElement.clientWidth > 900;
+    const gap = 28;
+    // Side by side (inputs, op, result) where that fits readably, else one
+    // under another (a phone, a long name, projector mode).
     const inputW = Math.max(0, ...copies.map((c) => c.w));
-    let x = 0, y = 0, width = 0, height = 0;
+    const sideBySide = inputW + (opCopy ? opCopy.w + gap * 1.5 : 0) + (resultCopy ? resultCopy.w + gap * 1.5 : 0);
+    const wide = sideBySide + 24 <= room.w / readable();
+    let x = 0, y = 0, width = 0, height = 0, narrowEdges = false;
     if (wide) {
       const stackH = copies.reduce((s, c) => s + c.h, 0) + gap / 2 * Math.max(0, copies.length - 1);
       const midY = Math.max(stackH, opCopy ? opCopy.h : 0, resultCopy ? resultCopy.h : 0) / 2;
@@ -432,24 +475,45 @@
       if (resultCopy) { put(resultCopy, x, midY - resultCopy.h / 2); x += resultCopy.w; }
       width = x; height = 2 * midY;
     } else {
-      const colW = Math.max(inputW, opCopy ? opCopy.w : 0, resultCopy ? resultCopy.w : 0);
-      copies.forEach((c) => { put(c, (colW - c.w) / 2, y); y += c.h + gap / 2; });
-      if (copies.length) y += gap / 2;
-      if (opCopy) { put(opCopy, (colW - opCopy.w) / 2, y); y += opCopy.h + gap; }
-      if (resultCopy) { put(resultCopy, (colW - resultCopy.w) / 2, y); y += resultCopy.h; }
-      width = colW; height = y;
+      // One under another: the inputs in a row when they fit readably, else
+      // in a column with their edges going round on the left.
+      const across = room.w / readable() - 24;
+      const rowW = copies.reduce((s, c) => s + c.w, 0) + gap / 2 * Math.max(0, copies.length - 1);
+      const inRow = rowW <= across;
+      const colW = Math.max(inRow ? rowW : inputW, opCopy ? opCopy.w : 0, resultCopy ? resultCopy.w : 0);
+      const side = inRow || copies.length < 2 ? 0 : 14 + 10 * copies.length;  // room for the edges round the left
+      if (inRow) {
+        let left = (colW - rowW) / 2;
+        const rowH = Math.max(0, ...copies.map((c) => c.h));
+        copies.forEach((c) => { put(c, left, (rowH - c.h) / 2); left += c.w + gap / 2; });
+        y = copies.length ? rowH + gap : 0;
+      } else {
+        copies.forEach((c) => { put(c, side + (colW - c.w) / 2, y); y += c.h + gap / 2; });
+        if (copies.length) y += gap / 2;
+      }
+      if (opCopy) { put(opCopy, side + (colW - opCopy.w) / 2, y); y += opCopy.h + gap; }
+      if (resultCopy) { put(resultCopy, side + (colW - resultCopy.w) / 2, y); y += resultCopy.h; }
+      width = colW + side; height = y;
+      narrowEdges = !inRow && copies.length > 1;
     }
     const edges = [];
     if (opCopy) {
       copies.forEach((c, n) => {
-        const from = wide ? { x: c.right, y: c.cy } : { x: c.cx, y: c.bottom };
-        const to = wide ? { x: opCopy.left, y: opCopy.cy } : { x: opCopy.cx, y: opCopy.top };
-        edges.push(line(from, to, n === 0 && last !== null, backward && n === 0));
+        const lit = n === 0 && last !== null, back = backward && n === 0;
+        if (wide) {
+          edges.push(line([{ x: c.right, y: c.cy }, { x: opCopy.left, y: opCopy.cy }], lit, back));
+        } else if (narrowEdges) {  // round the left side: never across another box
+          const out = 6 + 10 * n;
+          edges.push(line([{ x: c.left, y: c.cy }, { x: out, y: c.cy }, { x: out, y: opCopy.cy },
+            { x: opCopy.left, y: opCopy.cy }], lit, back));
+        } else {
+          edges.push(line([{ x: c.cx, y: c.bottom }, { x: opCopy.cx, y: opCopy.top }], lit, back));
+        }
       });
       if (resultCopy) {
         const from = wide ? { x: opCopy.right, y: opCopy.cy } : { x: opCopy.cx, y: opCopy.bottom };
         const to = wide ? { x: resultCopy.left, y: resultCopy.cy } : { x: resultCopy.cx, y: resultCopy.top };
-        edges.push(line(from, to, last !== null, backward));
+        edges.push(line([from, to], last !== null, backward));
       }
     }
     const group = document.createElementNS(NS, "g");
@@ -458,10 +522,9 @@
     closeSvg.appendChild(closeDefs);
     closeSvg.appendChild(group);
     const pad = 12;
-    const room = Math.max(1, closeup.clientWidth);
-    // Readable, and larger when there is room (never wider than its place).
-    const s = Math.min(Math.max(readable(), Math.min(1.6 * readable(), room / (width + 2 * pad))),
-      room / (width + 2 * pad));
+    const fits = Math.min(room.w / (width + 2 * pad), room.h / (height + 2 * pad));
+    // Readable, and larger when there is room (never larger than its place).
+    const s = Math.min(Math.max(readable(), Math.min(1.6 * readable(), fits)), fits);
     closeSvg.setAttribute("viewBox", `${-pad} ${-pad} ${width + 2 * pad} ${height + 2 * pad}`);
     closeSvg.setAttribute("width", String(Math.round((width + 2 * pad) * s)));
     closeSvg.setAttribute("height", String(Math.round((height + 2 * pad) * s)));
@@ -589,12 +652,14 @@
 
   // Sizes depend on the screen and the text size: worked out again on a resize.
   function layout() {
+    measureReadable();
     closeup.hidden = true;
     sizeView();
     fitWhole();
     closeupOn = !wholeIsReadable();
     closeup.hidden = !closeupOn;
-    if (closeupOn) { sizeView(); fitWhole(); }
+    if (closeupOn) { sizeView(); fitWhole(); measureCloseUp(); }
+    captionHeight = byId("now").offsetHeight;
     show(place[mode]);
   }
 
@@ -605,6 +670,18 @@
   grainControls();
   document.body.dataset.mode = mode;
   resetState();
+  measureDrawing();
   window.addEventListener("resize", layout);
+  // A longer caption moves the view down: keep its bottom on the screen. (Told
+  // after the browser lays the page out, before it paints: no extra layout.)
+  let captionHeight = byId("now").offsetHeight;
+  new ResizeObserver(() => {
+    const height = byId("now").offsetHeight;
+    if (height === captionHeight) return;
+    captionHeight = height;
+    sizeView();
+    setBox(box);
+    if (closeupOn) { measureCloseUp(); showCloseUp(lastShown); }
+  }).observe(byId("now"));
   layout();
 })();
