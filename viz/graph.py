@@ -61,6 +61,9 @@ PNG_MAX_INCHES = 16
 COLLAPSE_ABOVE = 30
 #: The activations a neuron box takes in with its Σw·x+b.
 ACTIVATIONS = ("tanh", "σ", "sigmoid", "ReLU", "relu")
+#: Projector mode (pages, pictures, films): every font this many times larger. At
+#: 1920 px the page's caption is then 40 px tall, a picture's 46 px (18 pt × 1.6 at PNG_DPI).
+PROJECTOR_SCALE = 1.6
 #: Seconds `dot` may take before it is stopped: a layout that slow is unreadable anyway.
 DOT_TIMEOUT = 60.0
 

@@ -30,7 +30,7 @@ from engine.names import visible
 
 from .atomic import check_target, write_atomically
 from .description import MAX_NODES, Description, Step, describe, written
-from .graph import edge_parts, graph_bytes, neurons, picture
+from .graph import PROJECTOR_SCALE, edge_parts, graph_bytes, neurons, picture
 
 #: The passes a page can open on (both are always in the page).
 MODES = ("backward", "forward")
@@ -98,6 +98,7 @@ def page_from(description: Description, mode: str = "backward", *, title: Option
     data["mode"] = mode
     data["start"] = start
     data["projector"] = bool(projector)
+    data["projector_scale"] = PROJECTOR_SCALE
     # Drawn with every gradient at 0 and every number padded to one width, so
     # the page can write any step's numbers into the boxes without moving them.
     drawing = picture(description, grads=dict.fromkeys(description.order, 0.0), number_width=data["width"])

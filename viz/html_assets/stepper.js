@@ -425,14 +425,14 @@
   }
   let closeupOn = false;
   // The close-up's room on screen, measured when the layout changes (not each step):
-  // its width, and beside the graph its height down to the bottom of the screen
-  // (the page at its top); above the graph (a phone) it is scrolled to like the page.
+  // its width, and its height down to the bottom of the screen (the page at its
+  // top) unless it starts low on the screen (a phone), where it is scrolled to.
   const room = { w: 1, h: Infinity };
   function measureCloseUp() {
     room.w = Math.max(1, closeup.clientWidth);
-    const beside = getComputedStyle(closeup.parentElement).display === "grid";
     const top = closeSvg.getBoundingClientRect().top + window.scrollY;
-    room.h = beside ? Math.max(1, window.innerHeight - top - 24) : Infinity;
+    const below = window.innerHeight - top - 24;
+    room.h = below >= 0.4 * window.innerHeight ? below : Infinity;
   }
   function showCloseUp(last) {
     closeup.hidden = !closeupOn;
@@ -665,6 +665,8 @@
 
   byId("code").hidden = !data.code;
   document.body.classList.toggle("big", Boolean(data.big));
+  // One scale for page, pictures and films in projector mode (viz.graph.PROJECTOR_SCALE).
+  document.documentElement.style.setProperty("--projector", String(data.projector_scale || 1.6));
   if (data.projector) document.documentElement.classList.add("projector");
   byId("projector").setAttribute("aria-pressed", String(Boolean(data.projector)));
   grainControls();
