@@ -188,9 +188,10 @@ def test_a_step_takes_under_30_ms_on_the_moons_page(open_page, moons):
     with a frame painted between steps as between a student's clicks.
 
     The median of 100 steps, in three rounds: the best round counts, so that
-    other work on a loaded 2-core machine does not decide it. Measured on this
-    machine: before this change 34-38 ms (unloaded); now 6-8 ms unloaded and
-    14-21 ms at a load average of 8."""
+    other work on a loaded 2-core machine does not decide it. Measured here,
+    old page and new interleaved in one browser: at a load average of 9-11 the
+    old page's round medians were 99-271 ms and the new one's 19-32 ms; lightly
+    loaded, 34-38 ms before and 12-15 ms now."""
     _, path = moons
     page, _ = open_page(path, 1920, 1080)
     medians = []
