@@ -241,3 +241,18 @@ def test_a_slide_is_1920_by_1080_with_a_40_px_caption(tmp_path, dot_program):
     assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", data)) == 5  # frames 0-4
     with pytest.raises(ValueError, match=r"\.png or a \.pdf"):
         slide(long_named(), tmp_path / "step.jpg")
+
+
+def test_sheets_never_replace_a_file_stepgrad_did_not_write(tmp_path, dot_program):
+    root, _ = horner()
+    mine = tmp_path / "horner-2.png"
+    mine.write_bytes(b"a student's own file")
+    with pytest.raises(FileExistsError, match="horner-2.png exists and was not drawn by stepgrad"):
+        render(root, tmp_path / "horner.png")
+    assert mine.read_bytes() == b"a student's own file" and not (tmp_path / "horner.png").exists()
+    mine.unlink()
+    render(root, tmp_path / "horner.png")
+    first = sorted(p.name for p in tmp_path.iterdir())
+    assert len(first) >= 2
+    render(root, tmp_path / "horner.png")  # again: its own sheets are replaced, nothing else
+    assert sorted(p.name for p in tmp_path.iterdir()) == first

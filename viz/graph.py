@@ -62,7 +62,7 @@ COLLAPSE_ABOVE = 30
 #: The activations a neuron box takes in with its Σw·x+b.
 ACTIVATIONS = ("tanh", "σ", "sigmoid", "ReLU", "relu")
 #: Projector mode (pages, pictures, films): every font this many times larger. At
-#: 1920 px the page's caption is then 40 px tall, a picture's 46 px (18 pt × 1.6 at PNG_DPI).
+#: 1920 px the page's caption is then 40 px tall, a PNG's 58 px (18 pt × 1.6 at PNG_DPI).
 PROJECTOR_SCALE = 1.6
 #: The size of a box's labels, in points (Graphviz's default): 28 px at PNG_DPI.
 LABEL_POINTS = 14
@@ -567,9 +567,7 @@ def render(root: Value, path: Union[str, os.PathLike], **draw_opts) -> Path:
         return write_atomically(path, graph_bytes(graph, fmt))
     parts = pieces.piece_pictures(**_piece_options(root, draw_opts))
     dpi = pieces.common_dpi(parts)  # every piece at one scale
-    drawn = pieces.sheets([graph_bytes(part, "png", dpi=dpi) for part in parts])
-    for where, data in zip(pieces.sheet_paths(path, len(drawn)), drawn):
-        write_atomically(where, data)
+    pieces.write_sheets(path, pieces.sheets([graph_bytes(part, "png", dpi=dpi) for part in parts]))
     return path
 
 

@@ -37,6 +37,7 @@ MIN_LABEL_PX = 18
 #: The most pixels a sheet of pieces is tall (its width is the PNG cap, 2304).
 SHEET_HEIGHT = 2 * PNG_MAX_INCHES * PNG_DPI
 _GAP = 24  # pixels between pieces on a sheet
+STAMP = "stepgrad viz.pieces"  #: written into every sheet, so a later drawing knows it may replace it
 
 _SVG_SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
@@ -152,6 +153,7 @@ def sheets(pngs: list[bytes]) -> list[bytes]:
     """Pack PNG pieces left to right, top to bottom, onto white sheets of at most
     max_pixels() wide and SHEET_HEIGHT tall (a piece is never scaled or cut)."""
     from PIL import Image  # Pillow comes with matplotlib
+    from PIL.PngImagePlugin import PngInfo
 
     images = [Image.open(io.BytesIO(png)).convert("RGB") for png in pngs]
     width = max_pixels()
@@ -174,11 +176,45 @@ def sheets(pngs: list[bytes]) -> list[bytes]:
         for image, x, y in sheet:
             canvas.paste(image, (x, y))
         buffer = io.BytesIO()
-        canvas.save(buffer, format="PNG", dpi=(PNG_DPI, PNG_DPI))
+        stamp = PngInfo()
+        stamp.add_text("Software", STAMP)
+        canvas.save(buffer, format="PNG", dpi=(PNG_DPI, PNG_DPI), pnginfo=stamp)
         out.append(buffer.getvalue())
     return out
 
 
-def sheet_paths(path: Path, count: int) -> list[Path]:
-    """Where the sheets go: `path` itself, then NAME-2.png, NAME-3.png..."""
-    return [path] + [path.with_name(f"{path.stem}-{k}{path.suffix}") for k in range(2, count + 1)]
+def sheet_path(path: Path, k: int) -> Path:
+    """Where sheet k (1, 2, ...) goes: `path` itself, then NAME-2.png, NAME-3.png..."""
+    return path if k == 1 else path.with_name(f"{path.stem}-{k}{path.suffix}")
+
+
+def ours(path: Path) -> bool:
+    """Is `path` a sheet this module wrote (its PNG says so)?"""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            return image.info.get("Software") == STAMP
+    except (OSError, ValueError):
+        return False
+
+
+def write_sheets(path: Path, drawn: list[bytes]) -> None:
+    """Write the sheets: `path`, then NAME-2.png... A NAME-k.png that is there
+    already is replaced only if an earlier call wrote it (else a clear error,
+    before anything is written); sheets left over from an earlier, longer
+    drawing of the same name are removed. No other file is touched."""
+    from .atomic import write_atomically
+
+    extra = [sheet_path(path, k) for k in range(2, len(drawn) + 1)]
+    foreign = [str(p) for p in extra if p.exists() and not ours(p)]
+    if foreign:
+        raise FileExistsError(
+            f"the graph is drawn in {len(drawn)} sheets, {path.name} and {path.stem}-2{path.suffix}...; "
+            f"{', '.join(foreign[:3])} exists and was not drawn by stepgrad: move it, or choose another name")
+    for k, data in enumerate(drawn, start=1):
+        write_atomically(sheet_path(path, k), data)
+    k = len(drawn) + 1
+    while sheet_path(path, k).exists() and ours(sheet_path(path, k)):
+        sheet_path(path, k).unlink()
+        k += 1
