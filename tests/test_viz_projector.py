@@ -243,8 +243,9 @@ def test_a_slide_is_1920_by_1080_with_a_40_px_caption(tmp_path, dot_program):
         slide(long_named(), tmp_path / "step.jpg")
 
 
-def test_sheets_never_replace_a_file_stepgrad_did_not_write(tmp_path, dot_program):
-    root, _ = horner()
+def test_sheets_never_replace_a_file_stepgrad_did_not_write(tmp_path, dot_program, monkeypatch):
+    monkeypatch.setattr(pieces, "SHEET_HEIGHT", 600)  # a piece a sheet: several sheets from a short chain
+    root, _ = horner(degree=12)
     mine = tmp_path / "horner-2.png"
     mine.write_bytes(b"a student's own file")
     with pytest.raises(FileExistsError, match="horner-2.png exists and was not drawn by stepgrad"):
