@@ -14,12 +14,12 @@ VENV_STAMP := $(VENV)/.made
 DEMO_STAMP := $(VENV)/.installed-demo
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench docs install install-demo graphviz python-venv clean
+.PHONY: demo test bench docs install install-demo graphviz ffmpeg python-venv clean
 
 demo: install-demo graphviz
 	$(PY) -m demos tour
 
-test: install graphviz
+test: install graphviz ffmpeg
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install
@@ -113,6 +113,20 @@ graphviz:
 		exit 1; \
 	fi; \
 	command -v dot >/dev/null 2>&1 || { echo "Graphviz was installed but 'dot' is still not on PATH"; exit 1; }
+
+# The ffmpeg program writes MP4 films (backward_frames(..., mp4=True)); the tests
+# make one. Installed like Graphviz when we can; otherwise say how, and stop.
+ffmpeg:
+	@if command -v ffmpeg >/dev/null 2>&1; then exit 0; fi; \
+	$(call apt_install_or_fail,ffmpeg,ffmpeg) \
+		echo "stepgrad's tests make an MP4 film with the 'ffmpeg' program, and it is not installed."; \
+		echo "Install it, then run make again:"; \
+		echo "  Debian/Ubuntu:  sudo apt-get install ffmpeg"; \
+		echo "  macOS:          brew install ffmpeg"; \
+		echo "  Windows:        winget install ffmpeg   (then put its bin folder on PATH)"; \
+		exit 1; \
+	fi; \
+	command -v ffmpeg >/dev/null 2>&1 || { echo "ffmpeg was installed but 'ffmpeg' is still not on PATH"; exit 1; }
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

@@ -64,6 +64,14 @@ def dot_program():
     return shutil.which("dot")
 
 
+@pytest.fixture
+def ffmpeg_program():
+    """The ffmpeg program (MP4 films); skips (locally) when absent."""
+    if shutil.which("ffmpeg") is None:
+        _missing("ffmpeg is not installed (Debian: apt-get install ffmpeg)")
+    return shutil.which("ffmpeg")
+
+
 def _require(module: str, reason: str):
     try:
         return importlib.import_module(module)

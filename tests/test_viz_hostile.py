@@ -58,7 +58,7 @@ def test_hostile_labels_and_ops_stay_text(dot_program, label, op):
 #: The page's own elements and Graphviz's; a label must never add another.
 PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "h1", "section", "fieldset", "legend", "code",
              "label", "input", "div", "button", "span", "p", "figure", "figcaption", "table", "caption",
-             "thead", "tbody", "tr", "th", "script"} | SVG_TAGS
+             "thead", "tbody", "tr", "th", "script", "select", "option"} | SVG_TAGS
 
 
 class Tags(HTMLParser):

@@ -140,7 +140,7 @@ def test_next_k_times_shows_the_engines_gradients_offline(open_page, page_file):
     page.keyboard.press("ArrowRight")  # past the end: stays on the last step
     assert_shows_step(page, STEPS)
     # The current edge and its two nodes are lit in the picture: the last step is w1 <- v2 (x1·w1).
-    lit = page.evaluate("() => Array.from(document.querySelectorAll('svg .lit'), (el) => el.id).sort()")
+    lit = page.evaluate("() => Array.from(document.querySelectorAll('.graph-view svg .lit'), (el) => el.id).sort()")
     assert len(lit) == 5 and {"v1", "v2"} <= set(lit)  # v1 = w1, v2 = x1·w1, + its op and two edges
     assert_self_contained(requests, page_file)
     save_screenshot(page, "desktop")
@@ -232,11 +232,13 @@ def test_home_and_end_never_scroll_even_with_the_radio_focused(open_page, page_f
 
 
 def view_box(page):
-    return page.evaluate("() => document.querySelector('.graph svg').getAttribute('viewBox').split(' ').map(Number)")
+    """The part of the drawing in the graph's window: x, y, width, height, in the drawing's units."""
+    return page.evaluate("() => document.querySelector('.graph-view').dataset.box.split(' ').map(Number)")
 
 
 def test_zoom_and_pan_by_buttons_keys_wheel_and_drag(open_page, page_file):
     page, _ = open_page(page_file)
+    page.keyboard.press("0")  # the whole graph
     whole = view_box(page)
     page.click("#zoom-in")
     zoomed = view_box(page)
@@ -246,7 +248,7 @@ def test_zoom_and_pan_by_buttons_keys_wheel_and_drag(open_page, page_file):
     box = page.locator(".graph-view").bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.wheel(0, -300)  # wheel up: zoom in, around the pointer
-    page.wait_for_function(f"() => document.querySelector('.graph svg').viewBox.baseVal.width < {whole[2] * 0.9}")
+    page.wait_for_function(f"() => Number(document.querySelector('.graph-view').dataset.box.split(' ')[2]) < {whole[2] * 0.9}")
     before = view_box(page)
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] / 2 - 100, box["y"] + box["height"] / 2 - 50, steps=5)
@@ -283,14 +285,14 @@ def test_a_700_step_page_follows_its_current_edge(open_page, big_page, dot_progr
         page.locator("#slider").fill(str(k))
         view = page.locator(".graph-view").bounding_box()
         # The value whose gradient changes is on screen (and its op and edge, when they fit readably).
-        lit = page.evaluate("""() => Array.from(document.querySelectorAll('.graph .node.target'),
+        lit = page.evaluate("""() => Array.from(document.querySelectorAll('.graph-view .node.target'),
             (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })""")
         assert len(lit) == 1, f"step {k}: {len(lit)} targets"
         for left, top, right, bottom in lit:
             assert view["x"] - 1 <= left and right <= view["x"] + view["width"] + 1, (k, left, right, view)
             assert view["y"] - 1 <= top and bottom <= view["y"] + view["height"] + 1, (k, top, bottom, view)
         # and at a readable size: the target box's name is drawn at least 12 px tall
-        size = page.evaluate("""() => { const t = document.querySelector('.graph .node.target text');
+        size = page.evaluate("""() => { const t = document.querySelector('.graph-view .node.target text');
                                         return t ? t.getBoundingClientRect().height : 0; }""")
         assert size >= 12, f"step {k}: text {size:.1f} px tall"
         if k == steps // 2:

@@ -4,6 +4,8 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+from PIL import Image
+
 from viz.__main__ import main
 
 
@@ -18,7 +20,10 @@ def test_writes_every_kind_of_picture(tmp_path, dot_program, capsys):
     frames = sorted(p.name for p in (out / "frames").glob("frame_*.png"))
     assert len(frames) == 10  # the seed, then 9 chain-rule steps
     assert (out / "frames" / "backward.gif").exists() and (out / "stepper.html").exists()
-    assert printed[0] == str(out / "graph.png") and len(printed) == 2 + 10 + 2
+    with Image.open(out / "slide.png") as image:
+        assert image.size == (1920, 1080)
+    assert (out / "slides.pdf").read_bytes().startswith(b"%PDF")
+    assert printed[0] == str(out / "graph.png") and len(printed) == 2 + 10 + 4
 
 
 def test_a_bad_folder_is_one_line_and_exit_2(tmp_path):

@@ -3,7 +3,8 @@
 For micrograd's neuron, o = tanh(x1·w1 + x2·w2 + b), it writes to OUT_DIR
 (default out/viz): graph.png and graph.svg (after one backward pass),
 frames/ (a fresh backward pass, a frame per chain-rule step, and
-backward.gif) and stepper.html (the step-through page). A quick way to see
+backward.gif), slide.png (step 3 as a 16:9 slide for a projector), slides.pdf
+(every step, a slide a page) and stepper.html (the step-through page). A quick way to see
 what each renderer draws, and to check Graphviz works on this machine.
 Exit status 0 when all is written, 2 (with one line) when OUT_DIR cannot be.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from engine import Value
 
-from .frames import backward_frames, film_folder
+from .frames import backward_frames, backward_slides, film_folder, slide
 from .graph import GraphvizNotFound, render
 from .html import stepper_html
 
@@ -46,7 +47,9 @@ def main(argv: list[str]) -> int:
         o.backward()
         written = [render(o, out / "graph.png", parameters=params), render(o, out / "graph.svg", parameters=params)]
         written += backward_frames(o, out / "frames", gif=True, parameters=params)
-        written += [out / "frames" / "backward.gif", stepper_html(o, out / "stepper.html", parameters=params)]
+        written += [out / "frames" / "backward.gif", slide(o, out / "slide.png", step=3, parameters=params),
+                    backward_slides(o, out / "slides.pdf", parameters=params),
+                    stepper_html(o, out / "stepper.html", parameters=params)]
     except (OSError, GraphvizNotFound) as problem:
         print(f"python -m viz: cannot write the pictures: {problem}", file=sys.stderr)
         return 2

@@ -19,8 +19,10 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Optional, Union
 
@@ -28,15 +30,20 @@ import graphviz
 
 from engine import Value
 
-from .atomic import write_atomically
+from .atomic import check_target, write_atomically
 from .description import Description, Step, describe
-from .graph import check_style, graph_bytes, picture
+from .graph import (PNG_DPI, PNG_MAX_INCHES, PROJECTOR_SCALE, GraphvizNotFound, check_style, graph_bytes,
+                    picture)
 
 FRAME_FORMATS = ("png", "svg", "pdf")
-GIF_SECONDS_PER_FRAME = 1.5
+#: How long a GIF or MP4 shows each frame, by default (the last one three times as long).
+FRAME_MS = 1500
+#: A frame's caption is wrapped at this many characters, so a long one never makes
+#: the picture wider (which made Graphviz shrink that frame's graph: a film that jumped).
+CAPTION_CHARS = 72
 MANIFEST = ".stepgrad-film.json"  #: in a film's folder: the files backward_frames wrote there
 _OWN_OPTIONS = ("highlight", "grads", "caption", "number_width")  # set by each frame itself
-_DRAW_OPTIONS = ("rankdir", "show_data", "show_grad", "fmt", "max_nodes", "parameters", "constants")
+_DRAW_OPTIONS = ("rankdir", "show_data", "show_grad", "fmt", "max_nodes", "parameters", "constants", "projector")
 #: A film of a graph with more values than this shows each step's neighbourhood, not the whole graph.
 NEIGHBOURHOOD_ABOVE = 30
 #: The most steps a film draws by default (each frame is one Graphviz run): a longer
@@ -60,6 +67,7 @@ class BackwardRecording:
             raise TypeError(f"unknown drawing option(s): {', '.join(unknown)} "
                             f"(known: {', '.join(_DRAW_OPTIONS)})")
         self.style = {k: draw_opts[k] for k in ("rankdir", "show_data", "show_grad") if k in draw_opts}
+        self.style["font_scale"] = PROJECTOR_SCALE if draw_opts.get("projector") else 1.0
         check_style(self.style.get("rankdir", "LR"), draw_opts.get("fmt"))
         self.description: Description = describe(
             root, draw_opts.get("parameters", ()), draw_opts.get("max_nodes", 500), draw_opts.get("fmt"),
@@ -85,15 +93,22 @@ class BackwardRecording:
         """What frame k says: the seed, or step k's arithmetic."""
         return self.description.step_caption(k)
 
-    def graph(self, k: int) -> graphviz.Digraph:
+    def full_caption(self, k: int) -> str:
+        """Frame k's caption: the step's arithmetic, and on a big graph what is shown of it."""
+        caption = self.caption(k)
+        if len(self.order) > NEIGHBOURHOOD_ABOVE:
+            only = self.neighbourhood(self.steps[k - 1] if k else None)
+            caption += f"   [{len(only)} of {len(self.order)} values shown: this step's neighbourhood]"
+        return caption
+
+    def graph(self, k: int, captioned: bool = True) -> graphviz.Digraph:
         """Frame k as a Graphviz graph: the whole graph, or on a big graph (more than
-        `NEIGHBOURHOOD_ABOVE` values) the neighbourhood of step k, drawn readably."""
+        `NEIGHBOURHOOD_ABOVE` values) the neighbourhood of step k, drawn readably.
+        `captioned=False` leaves the caption out (a slide writes it itself)."""
         self.check_frame(k)
         step = self.steps[k - 1] if k else None
-        only, caption = None, self.caption(k)
-        if len(self.order) > NEIGHBOURHOOD_ABOVE:
-            only = self.neighbourhood(step)
-            caption += f"   [{len(only)} of {len(self.order)} values shown: this step's neighbourhood]"
+        only = self.neighbourhood(step) if len(self.order) > NEIGHBOURHOOD_ABOVE else None
+        caption = wrapped(self.full_caption(k)) if captioned else ""
         return picture(
             self.description, **self.style, grads=self.grads_after(k), caption=caption,
             edge=(step.node, step.position) if step else None, step=step, backward_arrows=True,
@@ -111,17 +126,26 @@ class BackwardRecording:
             raise IndexError(f"frame {k!r} does not exist: there are frames 0 to {len(self) - 1}")
 
 
+def wrapped(caption: str, width: int = CAPTION_CHARS) -> str:
+    """A caption in lines of at most `width` characters, broken between words."""
+    return "\n".join(textwrap.wrap(caption, width, break_long_words=True, break_on_hyphens=False)) or caption
+
+
 def backward_frames(
     root: Value, out_dir: Union[str, os.PathLike], fmt: str = "png", gif: bool = False,
-    max_frames: Optional[int] = MAX_FRAMES, **draw_opts
+    max_frames: Optional[int] = MAX_FRAMES, *, mp4: bool = False, frame_ms: int = FRAME_MS, **draw_opts
 ) -> list[Path]:
     """Draw a fresh backward pass of `root`: `frame_000.<fmt>` before the first
     step, then one frame per step, all the same size. Returns the frame paths.
 
     Each frame highlights the edge being applied and the numbers it reads, and
     is captioned with its arithmetic. With `gif=True` also writes
-    `backward.gif`, the frames as an animation. The gradients stored in the
-    graph are not changed.
+    `backward.gif`, and with `mp4=True` `backward.mp4` (needs the ffmpeg
+    program), the frames as a film showing each for `frame_ms` milliseconds.
+    Every frame is drawn at one scale (PNG: one resolution, at most 2304 px a
+    side), so the graph never jumps between frames. `projector=True` draws every
+    font `PROJECTOR_SCALE` times larger. The gradients stored in the graph are
+    not changed.
 
     `out_dir` is made if needed. It must be empty or hold an earlier film by
     this function (listed in its `.stepgrad-film.json`): the new film replaces
@@ -139,6 +163,10 @@ def backward_frames(
     if max_frames is not None and (isinstance(max_frames, bool) or not isinstance(max_frames, int)
                                    or max_frames < 1):
         raise ValueError(f"max_frames must be a positive int or None, got {max_frames!r}")
+    if isinstance(frame_ms, bool) or not isinstance(frame_ms, int) or not 20 <= frame_ms <= 60_000:
+        raise ValueError(f"frame_ms must be a whole number of milliseconds from 20 to 60000, got {frame_ms!r}")
+    if mp4:
+        ffmpeg_program()  # missing: fail now, with how to install it, not after drawing
     out_dir = film_folder(out_dir)  # before the pass: a bad folder fails in a second
     recording = BackwardRecording(root, **draw_opts)
     steps = len(recording) - 1
@@ -150,12 +178,15 @@ def backward_frames(
         sys.stderr.write(f"backward_frames: {note}\n")
     digits = max(3, len(str(drawn - 1)))
     names = [f"frame_{k:0{digits}d}.{fmt}" for k in range(drawn)]
-    pictures = [graph_bytes(recording.graph(k), fmt) for k in range(drawn)]
+    graphs = [recording.graph(k) for k in range(drawn)]
+    pictures = one_scale(graphs) if fmt == "png" else [graph_bytes(graph, fmt) for graph in graphs]
     files = dict(zip(names, same_canvas(pictures, fmt)))
-    if gif:
-        pngs = list(files.values()) if fmt == "png" else same_canvas(
-            [graph_bytes(recording.graph(k), "png") for k in range(drawn)], "png")
-        files["backward.gif"] = animated_gif(pngs)
+    if gif or mp4:
+        pngs = list(files.values()) if fmt == "png" else same_canvas(one_scale(graphs), "png")
+        if gif:
+            files["backward.gif"] = animated_gif(pngs, frame_ms)
+        if mp4:
+            files["backward.mp4"] = film_mp4(pngs, frame_ms)
     swap_in_film(out_dir, files, {"steps": steps, "frames": drawn, "cut": note} if note else None)
     return [out_dir / name for name in names]
 
@@ -292,8 +323,73 @@ def _svg_on_canvas(svg: bytes, width: float, height: float) -> bytes:
         svg, count=1)
 
 
-def animated_gif(pngs: list[bytes]) -> bytes:
-    """The PNG frames as one looping GIF, each on a white canvas as big as the largest."""
+def one_scale(graphs: list[graphviz.Digraph]) -> list[bytes]:
+    """PNG frames all drawn at one resolution: PNG_DPI, or less if the biggest
+    frame would be more than 2304 px a side (instead of each frame shrunk by
+    its own factor, which made the graph jump when one caption was longer)."""
+    pngs = [graph_bytes(graph, "png", dpi=PNG_DPI) for graph in graphs]
+    biggest = max(max(_png_size(png)) for png in pngs)
+    limit = PNG_MAX_INCHES * PNG_DPI
+    if biggest <= limit:
+        return pngs
+    dpi = PNG_DPI * limit / biggest
+    return [graph_bytes(graph, "png", dpi=dpi) for graph in graphs]
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    # The IHDR chunk: width and height, big-endian, at bytes 16-24 of every PNG.
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+FFMPEG_HELP = """writing an MP4 needs the program 'ffmpeg', which is not on PATH.
+Install it, then open a new terminal:
+  Debian/Ubuntu:  sudo apt-get install ffmpeg
+  macOS:          brew install ffmpeg
+  Windows:        winget install ffmpeg
+A GIF (gif=True) needs no extra program."""
+
+
+class FFmpegNotFound(RuntimeError):
+    """The ffmpeg program is missing; the message says how to install it."""
+
+    def __init__(self, message: str = FFMPEG_HELP):
+        super().__init__(message)
+
+
+def ffmpeg_program() -> str:
+    program = shutil.which("ffmpeg")
+    if program is None:
+        raise FFmpegNotFound()
+    return program
+
+
+def film_mp4(pngs: list[bytes], frame_ms: int = FRAME_MS) -> bytes:
+    """The PNG frames (one size) as an H.264 MP4 that plays anywhere: each frame
+    `frame_ms` long, the last three times as long, on white, at 25 frames a second."""
+    program = ffmpeg_program()
+    with tempfile.TemporaryDirectory(prefix="stepgrad-mp4-") as folder:
+        lines = []
+        for k, png in enumerate(pngs):
+            name = f"f{k:05d}.png"
+            Path(folder, name).write_bytes(png)
+            lines += [f"file '{name}'", f"duration {frame_ms * (3 if k == len(pngs) - 1 else 1) / 1000:.3f}"]
+        lines.append(f"file 'f{len(pngs) - 1:05d}.png'")  # the concat format's last duration needs this
+        Path(folder, "list.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out = Path(folder, "film.mp4")
+        done = subprocess.run(
+            [program, "-nostdin", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i", "list.txt",
+             "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2:color=white,fps=25", "-c:v", "libx264",
+             "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(out)],
+            cwd=folder, capture_output=True, timeout=600, check=False)
+        if done.returncode != 0 or not out.exists():
+            detail = done.stderr.decode("utf-8", "replace").strip()
+            raise RuntimeError(f"ffmpeg could not make the MP4: {detail}")
+        return out.read_bytes()
+
+
+def animated_gif(pngs: list[bytes], frame_ms: int = FRAME_MS) -> bytes:
+    """The PNG frames as one looping GIF, each on a white canvas as big as the
+    largest, each shown `frame_ms` milliseconds (the last three times as long)."""
     from PIL import Image  # Pillow comes with matplotlib; only GIFs need it
 
     images = [Image.open(io.BytesIO(png)).convert("RGB") for png in pngs]
@@ -303,10 +399,97 @@ def animated_gif(pngs: list[bytes]) -> bytes:
         canvas = Image.new("RGB", size, "white")
         canvas.paste(im, ((size[0] - im.width) // 2, 0))
         canvases.append(canvas)
-    durations = [int(GIF_SECONDS_PER_FRAME * 1000)] * len(canvases)
+    durations = [frame_ms] * len(canvases)
     durations[-1] *= 3  # rest on the final gradients before starting again
     out = io.BytesIO()
     canvases[0].save(out, format="GIF", save_all=True, append_images=canvases[1:], duration=durations, loop=0)
+    return out.getvalue()
+
+
+# --- slides: a step on a 16:9 page ------------------------------------------------------
+
+SLIDE_SIZE = (1920, 1080)
+#: A slide's caption, in pixels: at least the 40 px issue 25 asks of a projector at 1920 px.
+SLIDE_CAPTION_PX = 44
+_SLIDE_MARGIN = 48
+
+
+def slide(root: Value, path: Union[str, os.PathLike], step: int = 1, **draw_opts) -> Path:
+    """Write step `step` of a fresh backward pass (0: before the first) as one
+    16:9 slide, 1920 × 1080: its caption on top in SLIDE_CAPTION_PX-pixel
+    letters, the frame's graph under it, as large as fits. `path` ends in .png
+    or .pdf. `draw_opts` are `draw_dot`'s; `projector` is True unless given."""
+    path = Path(path)
+    fmt = _slide_format(path)
+    check_target(path)
+    recording = BackwardRecording(root, **{"projector": True, **draw_opts})
+    recording.check_frame(step)
+    image = _slide_image(recording, step)
+    return write_atomically(path, _slide_bytes([image], fmt))
+
+
+def backward_slides(root: Value, path: Union[str, os.PathLike], max_frames: Optional[int] = MAX_FRAMES,
+                    **draw_opts) -> Path:
+    """Every step of a fresh backward pass as 16:9 slides (1920 × 1080) in one
+    PDF, a page a step, frame 0 first (see `slide`; `max_frames` as in `backward_frames`)."""
+    path = Path(path)
+    if _slide_format(path) != "pdf":
+        raise ValueError(f"backward_slides writes one PDF of all the slides; end the name in .pdf, got {str(path)!r}")
+    check_target(path)
+    recording = BackwardRecording(root, **{"projector": True, **draw_opts})
+    count = len(recording) if max_frames is None else min(len(recording), max_frames + 1)
+    return write_atomically(path, _slide_bytes([_slide_image(recording, k) for k in range(count)], "pdf"))
+
+
+def _slide_format(path: Path) -> str:
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("png", "pdf"):
+        raise ValueError(f"a slide is a .png or a .pdf, got {str(path)!r}")
+    return fmt
+
+
+def _slide_font():
+    from matplotlib import get_data_path  # matplotlib ships the DejaVu fonts: no system font needed
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(Path(get_data_path(), "fonts", "ttf", "DejaVuSansMono.ttf")), SLIDE_CAPTION_PX)
+
+
+def _slide_image(recording: "BackwardRecording", k: int):
+    from PIL import Image, ImageDraw
+
+    width, height = SLIDE_SIZE
+    canvas = Image.new("RGB", SLIDE_SIZE, "white")
+    draw = ImageDraw.Draw(canvas)
+    font = _slide_font()
+    per_line = max(10, int((width - 2 * _SLIDE_MARGIN) // font.getlength("0")))
+    lines = textwrap.wrap(recording.full_caption(k), per_line, break_long_words=True, break_on_hyphens=False)
+    line_height = round(SLIDE_CAPTION_PX * 1.25)
+    y = _SLIDE_MARGIN // 2
+    for line in lines:
+        draw.text((_SLIDE_MARGIN, y), line, fill="#1b1b1b", font=font)
+        y += line_height
+    top = y + _SLIDE_MARGIN // 2
+    draw.line([(_SLIDE_MARGIN, top - 12), (width - _SLIDE_MARGIN, top - 12)], fill="#d62728", width=4)
+    room_w, room_h = width - 2 * _SLIDE_MARGIN, height - top - _SLIDE_MARGIN // 2
+    graph = recording.graph(k, captioned=False)
+    svg = graph_bytes(graph, "svg")
+    w, h = _svg_size(svg) or (room_w, room_h)
+    # as large as fits, but no larger than twice the projector's size (a tiny graph is not a poster)
+    dpi = 72 * min(room_w / w, room_h / h, 2 * PNG_DPI / 72)
+    picture_png = Image.open(io.BytesIO(graph_bytes(graph, "png", dpi=dpi))).convert("RGB")
+    if picture_png.width > room_w or picture_png.height > room_h:  # rounding: never past the slide's edge
+        picture_png.thumbnail((room_w, room_h))
+    canvas.paste(picture_png, ((width - picture_png.width) // 2, top + (room_h - picture_png.height) // 2))
+    return canvas
+
+
+def _slide_bytes(images: list, fmt: str) -> bytes:
+    out = io.BytesIO()
+    if fmt == "pdf":  # 1920 px at 96 dpi: a 20 × 11.25 inch page
+        images[0].save(out, format="PDF", save_all=True, append_images=images[1:], resolution=96.0)
+    else:
+        images[0].save(out, format="PNG")
     return out.getvalue()
 
 

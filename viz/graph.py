@@ -59,6 +59,11 @@ PNG_DPI = 144  # sharp when a projector or a slide scales the picture up
 PNG_MAX_INCHES = 16
 #: draw_dot collapses neurons (see `collapsed_picture`) in graphs of more values than this.
 COLLAPSE_ABOVE = 30
+#: Projector mode (pages, pictures, films): every font this many times larger. At
+#: 1920 px the page's caption is then 40 px tall, a PNG's 58 px (18 pt × 1.6 at PNG_DPI).
+PROJECTOR_SCALE = 1.6
+#: The size of a box's labels, in points (Graphviz's default): 28 px at PNG_DPI.
+LABEL_POINTS = 14
 #: Seconds `dot` may take before it is stopped: a layout that slow is unreadable anyway.
 DOT_TIMEOUT = 60.0
 
@@ -110,6 +115,7 @@ def draw_dot(
     caption: str = "",
     number_width: int = 0,
     collapse: Optional[bool] = None,
+    projector: bool = False,
 ) -> graphviz.Digraph:
     """The computation graph of `root` as a `graphviz.Digraph` (no Graphviz program needed).
 
@@ -137,8 +143,11 @@ def draw_dot(
       activation) as ONE box. None (the default) collapses graphs of more than
       `COLLAPSE_ABOVE` values, so a network's picture stays readable; a
       highlight always shows the full graph.
+    - `projector`: every font `PROJECTOR_SCALE` times larger (for the back row),
+      the same scale as the step-through page's projector mode and the films'.
     """
     check_style(rankdir, fmt)
+    scale = PROJECTOR_SCALE if projector else 1.0
     description = describe(root, parameters, max_nodes, number_format=fmt, constants=constants)
     edge = None
     if isinstance(highlight, Value):
@@ -150,10 +159,10 @@ def draw_dot(
         collapse = len(description.order) > COLLAPSE_ABOVE and highlight is None
     if collapse:
         return collapsed_picture(description, rankdir=rankdir, show_data=show_data, show_grad=show_grad,
-                                 grads=grads, caption=caption, number_width=number_width)
+                                 grads=grads, caption=caption, number_width=number_width, font_scale=scale)
     return picture(description, rankdir=rankdir, show_data=show_data, show_grad=show_grad,
                    grads=grads, caption=caption, number_width=number_width,
-                   lit_node=highlight if isinstance(highlight, Value) else None, edge=edge)
+                   lit_node=highlight if isinstance(highlight, Value) else None, edge=edge, font_scale=scale)
 
 
 def check_style(rankdir: str, fmt: Optional[str]) -> None:
@@ -191,6 +200,7 @@ def picture(
     grads: Optional[Mapping[Value, float]] = None, caption: str = "", number_width: int = 0,
     lit_node: Optional[Value] = None, edge: Optional[tuple[Value, int]] = None, step: Optional[Step] = None,
     backward_arrows: bool = False, graph_attr: Optional[dict] = None, only: Optional[set] = None,
+    font_scale: float = 1.0, context: Optional[Mapping[Value, str]] = None,
 ) -> graphviz.Digraph:
     """Draw a described graph: the renderer every picture, frame and page goes through.
 
@@ -198,7 +208,9 @@ def picture(
     shaded too (the node's gradient and the data its local derivative uses),
     and with `backward_arrows` the lit edge points back, the way the gradient flows.
     `only`: draw just these values (a neighbourhood of a big graph), with the
-    ops and edges between them.
+    ops and edges between them. `context`: values drawn as boxes without their
+    op (they are drawn whole elsewhere), each with its note (e.g. "from part 2").
+    `font_scale`: every font this many times larger (projector mode).
     """
     d = description
     ids = d.ids
@@ -211,11 +223,13 @@ def picture(
     grads = {node: node.grad for node in d.order} if grads is None else grads
     number = _padded(d.number, number_width)
     shown_roles = None if only is None else [d.roles[n] for n in only]
-    style = {**_graph_style(rankdir, d, shown_roles), **(graph_attr or {})}
-    graph = graphviz.Digraph(name="stepgrad", graph_attr=style, node_attr={"fontname": TEXT_FONT})
+    context = context or {}
+    style = {**_graph_style(rankdir, d, shown_roles, font_scale), **(graph_attr or {})}
+    graph = graphviz.Digraph(name="stepgrad", graph_attr=style, node_attr=_node_style(font_scale))
     # A caption goes on a borderless cluster around the whole graph: at the top,
     # and apart from the legend, which then looks the same in every picture.
-    body = graphviz.Digraph(name="cluster_caption", graph_attr=_caption_style(caption)) if caption else graph
+    body = graphviz.Digraph(name="cluster_caption", graph_attr=_caption_style(caption, font_scale)) \
+        if caption else graph
     for node in d.order:
         if only is not None and node not in only:
             continue
@@ -223,6 +237,8 @@ def picture(
         role = d.roles[node]
         if role == "constant":
             label = _constant_box(_constant_text(d, node), own["node"] in lit)
+        elif node in context:
+            label = _reference_box(d.names[node], context[node], role)
         else:
             rows = []
             if show_data:
@@ -232,8 +248,8 @@ def picture(
                 rows.append(("grad", number(grads[node]), mark))
             label = _box(d.names[node], rows, role, own["node"] in lit)
         body.node(own["node"], label=label, id=own["node"], shape="plain")
-        if node.parents and (only is None or any(p in only for p in node.parents)):
-            _draw_op(body, d, node, lit, backward_arrows, only)
+        if node.parents and node not in context and (only is None or any(p in only for p in node.parents)):
+            _draw_op(body, d, node, lit, backward_arrows, only, font_scale)
     if caption:
         graph.subgraph(body)
     return graph
@@ -270,6 +286,7 @@ def neurons(d: Description) -> dict[Value, Value]:
 def collapsed_picture(
     description: Description, *, rankdir: str = "LR", show_data: bool = True, show_grad: bool = True,
     grads: Optional[Mapping[Value, float]] = None, caption: str = "", number_width: int = 0,
+    font_scale: float = 1.0,
 ) -> graphviz.Digraph:
     """The graph with every neuron drawn as one box (see `neurons`): its name,
     what it computes (`σ(Σw·x+b)`; `σ(Σw·x)` without a bias), its output's data and grad, and how many
@@ -278,7 +295,7 @@ def collapsed_picture(
     head_of = neurons(d)
     if not head_of:
         return picture(d, rankdir=rankdir, show_data=show_data, show_grad=show_grad, grads=grads,
-                       caption=caption, number_width=number_width)
+                       caption=caption, number_width=number_width, font_scale=font_scale)
     grads = {node: node.grad for node in d.order} if grads is None else grads
     number = _padded(d.number, number_width)
     kept = len({head_of.get(node, node) for node in d.order})
@@ -288,11 +305,12 @@ def collapsed_picture(
         frozenset(sums), "Σw·x or Σw·x+b and its activation, with the weights (and bias)")
     note = f"a neuron box is {what} only it uses ({len(d.order)} values drawn as {kept} boxes)"
     shown_roles = [d.roles[n] for n in d.order if n not in head_of or head_of[n] is n] + ["neuron"]
-    style = _graph_style(rankdir, d, shown_roles)
+    style = _graph_style(rankdir, d, shown_roles, font_scale)
     style["label"] = (f'<<TABLE BORDER="0" CELLSPACING="0"><TR><TD>{style["label"][1:-1]}</TD></TR>'
-                      f'<TR><TD><FONT POINT-SIZE="13">{escape(note)}</FONT></TD></TR></TABLE>>')
-    graph = graphviz.Digraph(name="stepgrad", graph_attr=style, node_attr={"fontname": TEXT_FONT})
-    body = graphviz.Digraph(name="cluster_caption", graph_attr=_caption_style(caption)) if caption else graph
+                      f'<TR><TD><FONT POINT-SIZE="{13 * font_scale:g}">{escape(note)}</FONT></TD></TR></TABLE>>')
+    graph = graphviz.Digraph(name="stepgrad", graph_attr=style, node_attr=_node_style(font_scale))
+    body = graphviz.Digraph(name="cluster_caption", graph_attr=_caption_style(caption, font_scale)) \
+        if caption else graph
     params = {head: 0 for head in head_of.values()}
     for member, head in head_of.items():
         params[head] += d.roles[member] == "parameter"
@@ -310,7 +328,7 @@ def collapsed_picture(
             rows.append(("grad", number(grads[node]), ""))
         if head is not None:
             members = [m for m, h in head_of.items() if h is node]
-            label = _neuron_box(d, node, members, rows, role)
+            label = _neuron_box(d, node, members, rows, role, font_scale)
         elif role == "constant":
             label = _constant_box(_constant_text(d, node), False)
         else:
@@ -328,8 +346,8 @@ def collapsed_picture(
                     body.edge(d.ids[source]["node"], own["node"], **_edge_style(False))
             continue
         body.node(own["op"], label=f"<{escape(d.op_text(node))}>", id=own["op"], shape="ellipse", style="filled",
-                  fillcolor="#fdf6e3", color=LINE, penwidth="1.2", fontsize="15", margin="0.06,0.02",
-                  width="0.5", height="0.4")
+                  fillcolor="#fdf6e3", color=LINE, penwidth="1.2", fontsize=f"{15 * font_scale:g}",
+                  margin="0.06,0.02", width="0.5", height="0.4")
         for k, parent in enumerate(node.parents):
             body.edge(d.ids[head_of.get(parent, parent)]["node"], own["op"], id=own["ins"][k], **_edge_style(False))
         body.edge(own["op"], own["node"], id=own["out"], **_edge_style(False))
@@ -339,14 +357,14 @@ def collapsed_picture(
 
 
 def _draw_op(graph: graphviz.Digraph, d: Description, node: Value, lit: set, backward_arrows: bool,
-             only: Optional[set] = None) -> None:
+             only: Optional[set] = None, font_scale: float = 1.0) -> None:
     """The op circle of `node`, the edge into it from each parent, and the edge out."""
     own = d.ids[node]
     op_lit = own["op"] in lit
     graph.node(
         own["op"], label=f"<{escape(d.op_text(node))}>", id=own["op"], shape="ellipse", style="filled",
         fillcolor="#fdf6e3", color=HIGHLIGHT if op_lit else LINE, penwidth="3" if op_lit else "1.2",
-        fontsize="15", margin="0.06,0.02", width="0.5", height="0.4",
+        fontsize=f"{15 * font_scale:g}", margin="0.06,0.02", width="0.5", height="0.4",
     )
     for k, parent in enumerate(node.parents):
         if only is not None and parent not in only:
@@ -384,7 +402,17 @@ def _box(name: str, rows: list, role: str, lit: bool) -> str:
     )
 
 
-def _neuron_box(d: Description, head: Value, members: list[Value], rows: list, role: str) -> str:
+def _reference_box(name: str, note: str, role: str) -> str:
+    """A value drawn whole elsewhere: its name and where, on one line, in its role's colours."""
+    fill, border = ROLE_COLOURS[role]
+    return (
+        f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" BGCOLOR="{fill}" COLOR="{border}">'
+        f'<TR><TD><B>{escape(name)}</B> <FONT COLOR="#555555"><I>{escape(note)}</I></FONT></TD></TR></TABLE>>'
+    )
+
+
+def _neuron_box(d: Description, head: Value, members: list[Value], rows: list, role: str,
+                font_scale: float = 1.0) -> str:
     """A collapsed neuron: `a2_0 = σ(Σw·x+b)`, what it holds, and its output's numbers on one row."""
     params = [m for m in members if d.roles[m] == "parameter"]
     total = _neuron_sum(head, members)
@@ -401,7 +429,8 @@ def _neuron_box(d: Description, head: Value, members: list[Value], rows: list, r
         f'<<TABLE BORDER="3" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" BGCOLOR="{fill}" COLOR="{border}">'
         f'<TR><TD COLSPAN="{max(1, 2 * len(rows))}" ALIGN="CENTER"><B>{escape(d.names[head])}</B> = '
         f'{escape(inner)}'
-        + (f'<BR/><FONT POINT-SIZE="11" COLOR="#555555">{holds}{len(params)} parameters</FONT>' if params else "")
+        + (f'<BR/><FONT POINT-SIZE="{11 * font_scale:g}" COLOR="#555555">{holds}{len(params)} parameters</FONT>'
+           if params else "")
         + f'</TD></TR><TR>{numbers}</TR></TABLE>>'
     )
 
@@ -451,19 +480,31 @@ def legend(roles: Iterable[str] = ROLES) -> str:
     return f'<<TABLE BORDER="0" CELLSPACING="8"><TR>{swatches}</TR></TABLE>>'
 
 
-def _graph_style(rankdir: str, d: Description, roles: Optional[Iterable[str]] = None) -> dict:
+def _node_style(font_scale: float = 1.0) -> dict:
+    # A box's HTML label takes its default size from here: 14 pt, as Graphviz's own default.
+    return {"fontname": TEXT_FONT, "fontsize": f"{LABEL_POINTS * font_scale:g}"}
+
+
+def _graph_style(rankdir: str, d: Description, roles: Optional[Iterable[str]] = None,
+                 font_scale: float = 1.0) -> dict:
     return {
         "rankdir": rankdir, "bgcolor": "white", "pad": "0.3", "nodesep": "0.35", "ranksep": "0.45",
-        "fontname": TEXT_FONT, "fontsize": "14", "labelloc": "b", "labeljust": "c",
+        "fontname": TEXT_FONT, "fontsize": f"{LABEL_POINTS * font_scale:g}", "labelloc": "b", "labeljust": "c",
         "label": legend(d.roles.values() if roles is None else roles),
         # Bound the layout's effort: without these, `dot` spends minutes on a few hundred nodes.
         "mclimit": "0.5", "nslimit": "4", "nslimit1": "4", "searchsize": "30",
     }
 
 
-def _caption_style(caption: str) -> dict:
+#: The caption's size in points (× font_scale): 36 px at PNG_DPI, 58 px in projector mode.
+CAPTION_POINTS = 18
+
+
+def _caption_style(caption: str, font_scale: float = 1.0) -> dict:
+    lines = "<BR/>".join(escape(line) for line in caption.split("\n"))
     return {
-        "label": f'<<FONT POINT-SIZE="18">{escape(caption)}</FONT>>', "labelloc": "t", "labeljust": "c",
+        "label": f'<<FONT POINT-SIZE="{CAPTION_POINTS * font_scale:g}">{lines}</FONT>>', "labelloc": "t",
+        "labeljust": "c",
         "peripheries": "0", "fontname": TEXT_FONT, "margin": "12",
     }
 
@@ -471,10 +512,14 @@ def _caption_style(caption: str) -> dict:
 # --- turning the picture into a file ------------------------------------------------
 
 
-def graph_bytes(graph: graphviz.Digraph, fmt: str, timeout: float = DOT_TIMEOUT) -> bytes:
+def graph_bytes(graph: graphviz.Digraph, fmt: str, timeout: float = DOT_TIMEOUT,
+                dpi: Optional[float] = None) -> bytes:
     """Lay out `graph` with Graphviz `dot` and return the file's bytes ("png", "svg", "pdf"),
     or its DOT source for "dot". Raises `GraphvizNotFound` when `dot` is missing and
-    `GraphvizTimeout` when it runs longer than `timeout` seconds."""
+    `GraphvizTimeout` when it runs longer than `timeout` seconds.
+
+    A PNG is drawn at PNG_DPI and shrunk to at most PNG_MAX_INCHES a side; with
+    `dpi`, at exactly that resolution (the caller keeps it small enough)."""
     if fmt == "dot":
         return graph.source.encode("utf-8")
     program = shutil.which("dot")
@@ -483,8 +528,9 @@ def graph_bytes(graph: graphviz.Digraph, fmt: str, timeout: float = DOT_TIMEOUT)
     source = graph.source
     if fmt == "png":
         graph = graph.copy()
-        graph.graph_attr["dpi"] = str(PNG_DPI)
-        graph.graph_attr["size"] = f"{PNG_MAX_INCHES},{PNG_MAX_INCHES}"
+        graph.graph_attr["dpi"] = f"{dpi:.3f}" if dpi else str(PNG_DPI)
+        if not dpi:
+            graph.graph_attr["size"] = f"{PNG_MAX_INCHES},{PNG_MAX_INCHES}"
         source = graph.source
     try:
         done = subprocess.run([program, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
@@ -519,8 +565,36 @@ def render(root: Value, path: Union[str, os.PathLike], **draw_opts) -> Path:
 
     `draw_opts` are those of `draw_dot`. The file is written atomically: if
     anything fails, an older file at `path` is left as it was.
+
+    A PNG is at most 2304 px a side, and its labels are never shrunk below
+    `viz.pieces.MIN_LABEL_PX` to fit: a bigger graph (a long chain, a whole
+    network) is drawn in pieces on one sheet, or several (NAME-2.png, ...;
+    see viz/pieces.py). SVG and PDF are drawn whole: they scale without loss.
     """
     path = Path(path)
     fmt = format_of(path)
     check_target(path)  # before the work of drawing, not after
-    return write_atomically(path, graph_bytes(draw_dot(root, **draw_opts), fmt))
+    graph = draw_dot(root, **draw_opts)
+    if fmt != "png":
+        return write_atomically(path, graph_bytes(graph, fmt))
+    from . import pieces
+
+    if pieces.fits(graph):
+        return write_atomically(path, graph_bytes(graph, fmt))
+    parts = pieces.piece_pictures(**_piece_options(root, draw_opts))
+    dpi = pieces.common_dpi(parts)  # every piece at one scale
+    pieces.write_sheets(path, pieces.sheets([graph_bytes(part, "png", dpi=dpi) for part in parts]))
+    return path
+
+
+def _piece_options(root: Value, opts: dict) -> dict:
+    """What `viz.pieces.piece_pictures` needs from draw_dot's options (pieces are never collapsed)."""
+    d = describe(root, opts.get("parameters", ()), opts.get("max_nodes", MAX_NODES),
+                 number_format=opts.get("fmt"), constants=opts.get("constants", ()))
+    grads = opts.get("grads")
+    return {
+        "d": d, "caption": opts.get("caption", ""), "rankdir": opts.get("rankdir", "LR"),
+        "show_data": opts.get("show_data", True), "show_grad": opts.get("show_grad", True),
+        "grads": grads, "number_width": opts.get("number_width", 0),
+        "font_scale": PROJECTOR_SCALE if opts.get("projector") else 1.0,
+    }

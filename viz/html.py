@@ -30,7 +30,7 @@ from engine.names import visible
 
 from .atomic import check_target, write_atomically
 from .description import MAX_NODES, Description, Step, describe, written
-from .graph import edge_parts, graph_bytes, picture
+from .graph import PROJECTOR_SCALE, edge_parts, graph_bytes, neurons, picture
 
 #: The passes a page can open on (both are always in the page).
 MODES = ("backward", "forward")
@@ -51,6 +51,7 @@ def stepper_html(
     max_nodes: Optional[int] = MAX_NODES,
     constants: Iterable[Value] = (),
     code: bool = False,
+    projector: bool = False,
 ) -> Path:
     """Write a step-through page for `root`'s graph to `path` and return the path.
 
@@ -70,29 +71,34 @@ def stepper_html(
     chain-rule line of a backward step (`engine.step_code`), the assignment of
     a forward step (`engine.forward_code`). The parameters, inputs (labelled
     leaves) are the function's arguments; constants are written as numbers.
+
+    With `projector=True` the page opens in projector mode (its Projector
+    button, key p): all text, the graph's labels included, at one larger scale.
     """
     path = check_target(path)  # before the work, not after
     page = stepper_page(root, mode, title=title, parameters=parameters, max_nodes=max_nodes, code=code,
-                        constants=constants)
+                        constants=constants, projector=projector)
     return write_atomically(path, page.encode("utf-8"))
 
 
 def stepper_page(root: Value, mode: str = "backward", *, title: Optional[str] = None,
                  parameters: Iterable[Value] = (), max_nodes: Optional[int] = MAX_NODES,
-                 code: bool = False, constants: Iterable[Value] = ()) -> str:
+                 code: bool = False, constants: Iterable[Value] = (), projector: bool = False) -> str:
     """The text of the step-through page (see `stepper_html`)."""
     if mode not in MODES:
         raise ValueError(f"stepper_html: mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
     description = describe(root, parameters, max_nodes, constants=constants)  # also refuses a root that is not a Value
-    return page_from(description, mode, title=title, code=code)
+    return page_from(description, mode, title=title, code=code, projector=projector)
 
 
 def page_from(description: Description, mode: str = "backward", *, title: Optional[str] = None,
-              start: int = 0, code: bool = False) -> str:
+              start: int = 0, code: bool = False, projector: bool = False) -> str:
     """The page for an already-made description (the Stepper embeds this)."""
     data = page_data(description, code=code)
     data["mode"] = mode
     data["start"] = start
+    data["projector"] = bool(projector)
+    data["projector_scale"] = PROJECTOR_SCALE
     # Drawn with every gradient at 0 and every number padded to one width, so
     # the page can write any step's numbers into the boxes without moving them.
     drawing = picture(description, grads=dict.fromkeys(description.order, 0.0), number_width=data["width"])
@@ -155,6 +161,7 @@ def page_data(d: Description, code: bool = False) -> dict:
         },
     }
     data["width"] = max(len(text) for text, _ in _all_numbers(data))
+    data["grains"] = grains(d)
     data["code"] = code
     if code:
         backward_lines, forward_lines = code_lines(d)
@@ -224,7 +231,58 @@ def backward_step(d: Description, step: Step) -> dict:
         "lit": edge_parts(step.node, step.position, d.ids),
         "grad": _shown(d, step.record.parent_grad),
         "caption": step.caption,
+        # Exactly 0 (local derivative × upstream): the page can skip such steps.
+        "zero": step.record.contribution == 0.0,
     }
+
+
+#: Matches an `nn` parameter's dotted name: its layer ("layers.1") and neuron ("neurons.6").
+LAYER_OF = re.compile(r"^(?P<layer>(?:.*\.)?layers\.\d+)\.neurons\.\d+\.(?:w\.\d+|b)$")
+
+
+def grains(d: Description) -> dict:
+    """How the page can step the backward pass other than edge by edge.
+
+    Each grain gives every shown backward step a key; consecutive steps with
+    the same key are one step of that grain (a key of None: the step alone).
+    - "node": the node whose gradient the step passes back (all its edges);
+    - "neuron": the neuron (`viz.graph.neurons`: Σw·x+b with the parameters
+      only it uses, and its activation) of that node;
+    - "layer": the layer of that neuron, read from nn's parameter labels
+      (``layers.1.neurons.6.w.10``): known only when every parameter the neuron
+      owns names the same layer. Nothing is guessed from the graph's shape.
+    A grain no step has is left out, so the page offers only what is known.
+    Each grain carries a "names" list; a key is an index into it.
+    """
+    head_of = neurons(d)
+    layers_of: dict[Value, set] = {}
+    for member, head in head_of.items():
+        if d.roles[member] == "parameter":
+            found = LAYER_OF.match(member.label or "")
+            layers_of.setdefault(head, set()).add(found.group("layer") if found else None)
+    layer_of_head = {head: next(iter(found)) for head, found in layers_of.items() if len(found) == 1}
+    result = {}
+    keyings = {
+        "node": lambda node: (node, d.names[node]),
+        "neuron": lambda node: (head_of[node], f"neuron {d.names[head_of[node]]}") if node in head_of else None,
+        "layer": lambda node: ((lambda layer: (layer, f"layer {visible(layer, 60)}") if layer else None)
+                               (layer_of_head.get(head_of.get(node)))),
+    }
+    for grain, key_of in keyings.items():
+        names, index, keys = [], {}, []
+        for step in d.steps:
+            found = key_of(step.node)
+            if found is None:
+                keys.append(None)
+                continue
+            key, name = found
+            if key not in index:
+                index[key] = len(names)
+                names.append(name)
+            keys.append(index[key])
+        if names:
+            result[grain] = {"keys": keys, "names": names}
+    return result
 
 
 def _shown(d: Description, x: float) -> list[str]:
