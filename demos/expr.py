@@ -117,9 +117,10 @@ def wrt_names(text: Optional[str], values: dict[str, float]) -> list[str]:
 
 
 def shown(text: str, limit: int = sys.maxsize) -> str:
-    """`text` (a formula, or part of one) as printed: every control character as a
-    visible escape, so a comment cannot carry ESC or BEL to the terminal."""
-    return visible(text, limit=limit)
+    """`text` (a formula, or part of one) as printed: line breaks and tabs as spaces,
+    every other control character as a visible escape (so a comment cannot carry
+    ESC or BEL to the terminal), cut to `limit` characters."""
+    return visible(text.translate(_SPACES), limit=limit)
 
 
 def shortest(x: float) -> str:
@@ -140,8 +141,7 @@ def formula_lines(name: str, formula: str) -> list[str]:
     """`name = formula`, echoed within WIDTH columns: wrapped at its spaces, or,
     when that does not fit in FORMULA_LINES lines (a long formula written without
     spaces), its start and end with an ellipsis between, and a line saying so."""
-    # line breaks and tabs read as spaces, as textwrap would take them; other controls escaped
-    written = shown(formula.translate(_SPACES))
+    written = shown(formula)  # (line breaks as spaces, as textwrap would take them anyway)
     lines = textwrap.wrap(f"{name} = {written}", WIDTH, subsequent_indent="    ",
                           break_long_words=False, break_on_hyphens=False)
     if len(lines) <= FORMULA_LINES and all(len(line) <= WIDTH for line in lines):

@@ -301,3 +301,12 @@ def test_output_cut_short_by_a_closed_pipe_exits_quietly():
         child.stdout.close()  # the reader goes away before the first line is written
         errors = child.stderr.read().decode()
         assert child.wait(timeout=60) in (0, 1) and errors == "", errors
+
+
+def test_the_pages_title_shows_a_comments_control_characters_as_escapes(tmp_path, dot_program):
+    """(viz escapes the title itself: a guard, so that every place the formula is shown is covered)"""
+    page = tmp_path / "page.html"
+    status, text = run([f"x*y # {HOSTILE}", "--at", "x=4,y=-3", "--html", str(page)])
+    html = page.read_text(encoding="utf-8")
+    assert status == 0 and "\x1b" not in html and "\x07" not in html
+    assert "<title>stepgrad: x*y # \\x1b]0;owned\\x07\\x1b[31m</title>" in html
