@@ -147,7 +147,7 @@ def gradcheck(f: Callable[..., Value], inputs: Iterable, eps: float = 1e-6, atol
 
     `value_at`, if given, is f's value at a point as a float, `value_at(xs)` for a
     list of one number per input: a faster way to the same numbers than building
-    f's graph at every point (`engine.parse.Formula.value_at` gives one for a
+    f's graph at every point (`Formula.value_at`, from engine/parse.py, gives one for a
     formula). backward still runs on f's graph; the finite differences use
     `value_at`, which must agree with f at the inputs.
     """
