@@ -19,12 +19,15 @@ import argparse
 import math
 import sys
 import textwrap
+import unicodedata
 from pathlib import Path
 from typing import Optional, Sequence, TextIO
 
 import engine
 from engine import FormulaError, Value
 from engine.files import check_target
+from engine.names import visible
+from engine.parse import Formula
 
 from .session import PRINTED_STEPS, Options, Quit, Session
 
@@ -82,6 +85,10 @@ def values_at(texts: Sequence[str]) -> dict[str, float]:
                 raise UsageError(f"--at {pair!r}: write NAME=NUMBER, e.g. --at x=4,y=-3")
             if not name.isidentifier():
                 raise UsageError(f"--at {pair!r}: {name!r} is not a name")
+            if unicodedata.normalize("NFKC", name) != name:  # as Python's parser reads the formula's names
+                raise UsageError(f"--at {shown(pair)}: Python reads the name {shown(name)} as "
+                                 f"{shown(unicodedata.normalize('NFKC', name))} (Unicode NFKC normalisation); "
+                                 "write it that way")
             if name in values:
                 raise UsageError(f"--at gives {name} twice")
             try:
@@ -99,11 +106,21 @@ def wrt_names(text: Optional[str], values: dict[str, float]) -> list[str]:
     if text is None:
         return list(values)
     names = [name.strip() for name in text.split(",") if name.strip()]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise UsageError(f"--wrt gives {shown(', '.join(twice))} twice")
     unknown = [name for name in names if name not in values]
     if unknown or not names:
-        raise UsageError(f"--wrt {text!r}: {', '.join(unknown) or 'no names'} not among the --at names "
+        raise UsageError(f"--wrt {text!r}: {shown(', '.join(unknown)) or 'no names'} not among the --at names "
                          f"({', '.join(values) or 'none'})")
     return names
+
+
+def shown(text: str, limit: int = sys.maxsize) -> str:
+    """`text` (a formula, or part of one) as printed: line breaks and tabs as spaces,
+    every other control character as a visible escape (so a comment cannot carry
+    ESC or BEL to the terminal), cut to `limit` characters."""
+    return visible(text.translate(_SPACES), limit=limit)
 
 
 def shortest(x: float) -> str:
@@ -112,6 +129,8 @@ def shortest(x: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+#: Whitespace that the echo shows as a space (textwrap's own list).
+_SPACES = {ord(ch): " " for ch in "\t\n\x0b\x0c\r"}
 #: The most lines a formula is echoed on before its middle is left out.
 FORMULA_LINES = 3
 #: Where a shortened formula may be cut: a space or an operator.
@@ -122,11 +141,12 @@ def formula_lines(name: str, formula: str) -> list[str]:
     """`name = formula`, echoed within WIDTH columns: wrapped at its spaces, or,
     when that does not fit in FORMULA_LINES lines (a long formula written without
     spaces), its start and end with an ellipsis between, and a line saying so."""
-    lines = textwrap.wrap(f"{name} = {formula}", WIDTH, subsequent_indent="    ",
+    written = shown(formula)  # (line breaks as spaces, as textwrap would take them anyway)
+    lines = textwrap.wrap(f"{name} = {written}", WIDTH, subsequent_indent="    ",
                           break_long_words=False, break_on_hyphens=False)
     if len(lines) <= FORMULA_LINES and all(len(line) <= WIDTH for line in lines):
         return lines
-    text = " ".join(formula.split())
+    text = " ".join(written.split())
     keep = (WIDTH - len(f"{name} =  … ")) // 2
     head, tail = text[:keep], text[-keep:]
     # cut between tokens where there is a space or an operator near the cut
@@ -155,12 +175,13 @@ def say_wrapped(session: Session, text: str, indent: str) -> None:
         session.say(line)
 
 
-def run(formula: str, values: dict[str, float], wrt: list[str], session: Session, highlight: bool = False) -> bool:
-    """Build the graph of `formula` at `values`, print and draw it; True when gradcheck agrees.
+def run(text: str, values: dict[str, float], wrt: list[str], session: Session, highlight: bool = False) -> bool:
+    """Build the graph of the formula `text` at `values`, print and draw it; True when gradcheck agrees.
 
     With `highlight`, the `wrt` names are coloured as parameters in the pictures."""
+    formula = Formula(text)  # read once: the graph and the gradcheck both use it
     leaves = {name: Value(x, name) for name, x in values.items()}
-    root = engine.parse(formula, **leaves)
+    root = formula.build(leaves)
     order = engine.topological_order(root)
     if len(order) > DRAWN_VALUES and (session.options.render or session.options.html):
         raise UsageError(f"the graph has {len(order)} values, too many to draw: --out and --html take\n"
@@ -168,7 +189,7 @@ def run(formula: str, values: dict[str, float], wrt: list[str], session: Session
     f = root.label
     session.main_graph = root
     session.main_parameters = [leaves[name] for name in wrt] if highlight else []
-    for line in formula_lines(f, formula):
+    for line in formula_lines(f, text):
         session.say(line)
     say_wrapped(session, "at " + ", ".join(f"{name} = {shortest(x)}" for name, x in values.items()), "")
     session.say(f"\nvalue: {f} = {root.data:.10g}   (to 10 significant digits)")
@@ -198,8 +219,11 @@ def run(formula: str, values: dict[str, float], wrt: list[str], session: Session
     return gradcheck(formula, values, wrt, session)
 
 
-def gradcheck(formula: str, values: dict[str, float], wrt: list[str], session: Session) -> bool:
-    """Central differences for every `wrt` name, against backward; prints the table and a verdict."""
+def gradcheck(formula: Formula, values: dict[str, float], wrt: list[str], session: Session) -> bool:
+    """Central differences for every `wrt` name, against backward; prints the table and a verdict.
+
+    backward runs on one graph; the differences use `Formula.value_at`, which
+    recomputes only what a moved name reaches, without a graph per point."""
     if not wrt:
         session.say("\ngradcheck: the formula has no names, so there is nothing to differentiate")
         return True
@@ -207,14 +231,15 @@ def gradcheck(formula: str, values: dict[str, float], wrt: list[str], session: S
     others = {name: x for name, x in values.items() if name not in wrt}
 
     def f(*xs: Value) -> Value:
-        return engine.parse(formula, **others, **dict(zip(wrt, xs)))
+        return formula.build({**others, **dict(zip(wrt, xs))})
 
     try:
-        report = engine.gradcheck(f, [Value(values[name], name) for name in wrt])
+        report = engine.gradcheck(f, [Value(values[name], name) for name in wrt],
+                                  value_at=formula.value_at(wrt, values))
     except engine.GradcheckError as mismatch:
         report = mismatch.report
-    except FormulaError as problem:  # x ± ε left an op's domain (e.g. sqrt at 0)
-        session.say(f"  cannot check: {problem.problem}")
+    except ValueError as problem:  # f cannot be evaluated on either side of a name's value
+        session.say(f"  cannot check: {getattr(problem, 'problem', problem)}")
         return False
     session.say(textwrap.indent(str(report), "  "))
     worst = max(row.error for row in report.rows)
@@ -223,24 +248,45 @@ def gradcheck(formula: str, values: dict[str, float], wrt: list[str], session: S
         session.say(f"{session.checks.tick} {which} with central differences (largest |diff| {worst:.1e})")
     else:
         bad = [row for row in report.rows if not row.ok]
-        say_wrapped(session, f"{session.checks.cross} gradients DISAGREE with central differences for "
-                    f"{', '.join(row.label for row in bad)} ({why_they_differ(bad)})", "")
+        names = ", ".join(row.label for row in bad)
+        if all(row.why == "rounding" for row in bad):
+            head = f"central differences cannot check {names}: numerically unreliable"
+        else:
+            head = f"gradients DISAGREE with central differences for {names}"
+        say_wrapped(session, f"{session.checks.cross} {head} ({why_they_differ(bad)})", "")
     return report.ok
 
 
 def why_they_differ(bad_rows) -> str:
-    """The likely reason for a disagreement, from how each bad row was estimated:
-    a one-sided difference means f stops on one side of the point (a domain edge,
-    like x**x or sqrt at 0), a central one that f has a corner there (a kink)."""
-    edge = [row.label for row in bad_rows if row.method != "central"]
-    kink = [row.label for row in bad_rows if row.method == "central"]
+    """The likely reason for each disagreement, as engine.gradcheck read it from the
+    numbers (`GradcheckRow.why`): a domain edge (like x**x or sqrt at 0: f stops on
+    one side), rounding (cancellation in f swamps the difference), a kink (a corner,
+    like relu or abs at 0, within the step), or a mismatch where f is smooth."""
+    groups: dict[str, list] = {}
+    for row in bad_rows:
+        groups.setdefault(row.why, []).append(row)
+
+    def who(rows, always: bool = False) -> str:
+        if not always and len(groups) == 1:
+            return ""
+        return f"{', '.join(row.label for row in rows)} {'is' if len(rows) == 1 else 'are'} "
+
     reasons = []
-    if edge:
-        reasons.append(f"{', '.join(edge)} {'is' if len(edge) == 1 else 'are'} at the edge of an op's domain, where f cannot be evaluated "
-                       "on one side: the one-sided difference and the engine's convention there differ")
-    if kink:
-        reasons.append(f"{', '.join(kink) + (' is ' if len(kink) == 1 else ' are ') if edge else ''}at a kink, like relu or abs at 0, "
-                       "the two sides differ by design")
+    if "domain edge" in groups:
+        reasons.append(f"{who(groups['domain edge'], always=True)}at the edge of an op's domain, where f cannot "
+                       "be evaluated on one side: the one-sided difference and the engine's convention there differ")
+    if "kink" in groups:
+        reasons.append(f"{who(groups['kink'])}at a kink, like relu or abs at 0, or a bend too sharp for the "
+                       "step: the two sides differ")
+    if "rounding" in groups:
+        rows = groups["rounding"]
+        alone = len(groups) == 1  # then the headline has said "numerically unreliable" already
+        worst = max(rows, key=lambda row: row.rounding)
+        reasons.append(f"{'' if alone else who(rows) + 'numerically unreliable: '}rounding in f may move "
+                       f"numeric by up to {worst.rounding:.1e} even at h = {worst.step:.1e}; that is "
+                       "cancellation in f, not evidence against the gradient")
+    if "mismatch" in groups:
+        reasons.append(f"{who(groups['mismatch'])}where f is smooth: a derivative rule may be wrong")
     return "; ".join(reasons)
 
 
@@ -271,7 +317,7 @@ def main(argv: Sequence[str], stdin: Optional[TextIO] = None, out: Optional[Text
         out.write(f"{problem}\n")
         return 2
     except NoGradient as problem:
-        session.say(f"cannot differentiate {args.formula} here: {problem}")
+        session.say(f"cannot differentiate {shown(args.formula, 60)} here: {problem}")
         return 1
     except Quit:
         out.write("\nquit.\n")

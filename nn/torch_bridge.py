@@ -29,6 +29,7 @@ import math
 from typing import Any, Union
 
 from .module import MLP, Layer, Neuron, activations
+from .serialize import MAX_PARAMETERS
 
 #: stepgrad's activation names, and the PyTorch module class name each op names (`Op.torch`).
 TORCH_ACTIVATIONS = {name: op.torch for name, op in activations().items() if op is not None and op.torch}
@@ -101,13 +102,18 @@ def from_torch(module: Any, fused: bool = True) -> MLP:
     followed by at most one of `ReLU`, `Tanh`, `Sigmoid` (or `Identity`); a
     single `Linear` also works. All hidden layers must share one activation,
     as in `MLP(nin, nouts, activation=..., output_activation=...)`. Anything
-    else is a `ValueError` naming the module that does not fit.
+    else is a `ValueError` naming the module that does not fit, before anything
+    is built: a module whose output is not what its class computes (a subclass
+    with its own forward, a forward hook), weights without numbers (the meta
+    device) or not real, and more than `MAX_PARAMETERS` parameters (the most
+    `nn.load` reads too: every one becomes a `Value`).
     """
     torch = _torch()
     if isinstance(module, torch.nn.Linear):
         module = torch.nn.Sequential(module)
     if not isinstance(module, torch.nn.Sequential):
         raise TypeError(f"from_torch needs a torch.nn.Sequential (or a Linear), got {type(module).__name__}")
+    _check_computes_as_its_class(torch, module, "the Sequential", torch.nn.Sequential)
     layers = _linear_layers(torch, module)
     activations = [activation for _, activation in layers]
     hidden = set(activations[:-1])
@@ -115,6 +121,10 @@ def from_torch(module: Any, fused: bool = True) -> MLP:
         raise ValueError(f"from_torch: the hidden layers use different activations ({', '.join(activations[:-1])}); "
                          "stepgrad's MLP uses one activation for every hidden layer")
     linears = [linear for linear, _ in layers]
+    count = sum((linear.in_features + 1) * linear.out_features for linear in linears)
+    if count > MAX_PARAMETERS:
+        raise ValueError(f"from_torch: the network has {count} parameters, more than from_torch builds "
+                         f"({MAX_PARAMETERS}, as many as nn.load reads): each becomes a stepgrad Value")
     for previous, linear in zip(linears, linears[1:]):
         if linear.in_features != previous.out_features:
             raise ValueError(f"from_torch: a Linear with {previous.out_features} outputs is followed by one "
@@ -139,11 +149,14 @@ def _linear_layers(torch, sequential) -> list[tuple[Any, str]]:
     layers: list[list] = []
     for position, child in enumerate(sequential):
         if isinstance(child, torch.nn.Linear):
+            _check_computes_as_its_class(torch, child, f"module {position}", torch.nn.Linear)
             if child.bias is None:
                 raise ValueError(f"from_torch: module {position} ({child}) has no bias; "
                                  "every stepgrad neuron has one")
+            _check_weights(child, position)
             layers.append([child, "linear"])
         elif type(child) in names:
+            _check_computes_as_its_class(torch, child, f"module {position}", type(child))
             if not layers or layers[-1][1] != "linear":
                 raise ValueError(f"from_torch: module {position} ({child}) does not follow a Linear")
             layers[-1][1] = names[type(child)]
@@ -153,6 +166,34 @@ def _linear_layers(torch, sequential) -> list[tuple[Any, str]]:
     if not layers:
         raise ValueError("from_torch: the Sequential has no Linear layer")
     return [(linear, activation) for linear, activation in layers]
+
+
+def _check_computes_as_its_class(torch, module, which: str, cls: type) -> None:
+    """Refuse a module whose output is not what `cls` computes: a subclass with its own
+    forward (a scaled or LoRA Linear), or a forward hook that may change the output."""
+    if type(module).forward is not cls.forward:
+        raise ValueError(f"from_torch: {which} is a {type(module).__name__}, a {cls.__name__} with its own "
+                         f"forward: its output need not be what a {cls.__name__} computes from its weights")
+    hooks = [getattr(module, name, None) for name in ("_forward_hooks", "_forward_pre_hooks")]
+    hooks += [getattr(torch.nn.modules.module, name, None)
+              for name in ("_global_forward_hooks", "_global_forward_pre_hooks")]
+    if any(hooks):
+        raise ValueError(f"from_torch: {which} ({type(module).__name__}) runs forward hooks, which may change "
+                         "its output; remove them first")
+
+
+def _check_weights(linear, position: int) -> None:
+    """Weights that hold real numbers, in the shapes the Linear says."""
+    weight, bias = linear.weight, linear.bias
+    if weight.is_meta or bias.is_meta:
+        raise ValueError(f"from_torch: module {position} ({linear}) is on the meta device: its weights hold "
+                         "no numbers to copy")
+    if not (weight.is_floating_point() and bias.is_floating_point()):
+        raise ValueError(f"from_torch: module {position} ({linear}) holds {weight.dtype} weights; "
+                         "stepgrad's are real numbers")
+    if tuple(weight.shape) != (linear.out_features, linear.in_features) or tuple(bias.shape) != (linear.out_features,):
+        raise ValueError(f"from_torch: module {position} ({linear}) has a weight of shape {tuple(weight.shape)} "
+                         f"and a bias of shape {tuple(bias.shape)}, not what its sizes say")
 
 
 def _finite(x: float, linear) -> float:

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from engine import OPS, Value, add_all, backward_steps, define_op, dot, forward_grad, gradcheck
+from engine import OPS, GradcheckError, Value, add_all, backward_steps, define_op, dot, forward_grad, gradcheck
 from engine.gradcheck import GradcheckReport, GradcheckRow
 
 NAN, INF = float("nan"), float("inf")
@@ -266,6 +266,82 @@ def test_gradcheck_accepts_any_iterable_of_inputs():
     assert [r.label for r in report.rows] == ["", "b"] and [r.analytic for r in report.rows] == [3.0, 2.0]
     with pytest.raises(TypeError, match="iterable"):
         gradcheck(lambda a: a, 3.0)
+
+
+# ---- issue 24 item 10: the step from f's scale, and why a row disagrees -------------------
+
+
+def test_gradcheck_raises_the_step_where_rounding_in_f_would_swamp_it():
+    # f = 1e10·x + y is only known to about 1e-6: with h = 1e-6 the slope in y came out
+    # 1.907 (and was blamed on a kink). The step comes from u·Σ|v·∂f/∂v| and the tolerance.
+    from engine.gradcheck import MAX_RELATIVE_STEP
+
+    report = gradcheck(lambda x, y: 1e10 * x + y, [Value(1.0, "x"), Value(1.0, "y")])
+    x, y = report.rows
+    assert report.ok and (x.step, x.raised) == (1e-6, False)
+    assert y.raised and y.step == MAX_RELATIVE_STEP * 1.0 and y.numeric == pytest.approx(1.0, abs=1e-3)
+    assert y.rounding == pytest.approx(1.1e-16 * 3e10 / y.step, rel=0.4)  # δf/h, δf = u·(|1e10·x| + |f| + ...)
+    lines = str(report).splitlines()
+    assert lines[3] == " " * 19 + f" h = 1.0e-02 (raised): rounding may move numeric by {y.rounding:.1e}"
+    assert all(len(line) <= 78 for line in lines)
+    # an everyday function keeps the usual step and the usual table
+    ordinary = gradcheck(lambda a, b: (a * b).tanh(), [0.5, -2.0])
+    assert [row.step for row in ordinary.rows] == [1e-6, 2e-6] and "raised" not in str(ordinary)
+
+
+def test_gradcheck_calls_rounding_rounding_not_a_kink():
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x, y: 1e20 * x + y, [Value(1.0, "x"), Value(1.0, "y")])  # no step can help here
+    x, y = caught.value.report.rows
+    assert x.ok and (y.ok, y.why) == (False, "rounding") and y.error <= 2 * y.rounding
+    assert "UNRELIABLE" in str(caught.value.report) and "MISMATCH" not in str(caught.value.report)
+    # agreement inside a rounding error larger than the tolerance proves nothing: relu'(0) = 0 "matched"
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x, z: x.relu() + 1e20 * z, [Value(0.0, "x"), Value(1.0, "z")])
+    assert caught.value.report.rows[0].why == "rounding"
+
+
+@pytest.mark.parametrize("f, x, why", [
+    (lambda a: a.relu(), 0.0, "kink"),                      # a corner at x
+    (lambda a: a.relu(), 3e-7, "kink"),                     # a corner within the step
+    (lambda a: abs(a - 1e-7), 0.0, "kink"),
+    (lambda a: (a * 1e8).tanh(), 0.0, "kink"),              # a bend too sharp for the step
+    (lambda a: a ** a, 0.0, "domain edge"),                 # f stops below 0
+    (lambda a: a.relu() + 1e10, 0.0, "kink"),               # large f: the step is raised, still a corner
+])
+def test_gradcheck_says_why_a_row_disagrees(f, x, why):
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(f, [x])
+    assert caught.value.report.rows[0].why == why
+
+
+def test_gradcheck_blames_a_derivative_rule_only_where_f_is_smooth():
+    wrong = define_op("cube_with_a_wrong_rule", lambda x: x ** 3, lambda x, out: (2 * x,), register=False)
+    for f, x in ((lambda a: wrong(a), 1.0), (lambda a: wrong(a) + 1e10, 1.0), (lambda a: wrong(a) * 1e5, 100.0)):
+        with pytest.raises(GradcheckError) as caught:
+            gradcheck(f, [x])
+        row = caught.value.report.rows[0]
+        assert row.why == "mismatch" and row.numeric == pytest.approx(3 * x * x * (1e5 if x == 100.0 else 1),
+                                                                      rel=1e-3)
+
+
+def test_gradcheck_uses_value_at_for_the_differences_and_checks_it_agrees():
+    calls = {"f": 0, "value_at": 0}
+
+    def f(a, b):
+        calls["f"] += 1
+        return a * b.exp()
+
+    def value_at(xs):
+        calls["value_at"] += 1
+        return xs[0] * math.exp(xs[1])
+
+    report = gradcheck(f, [2.0, 0.5], value_at=value_at)
+    assert report.ok and calls["f"] == 1 and calls["value_at"] == 1 + 2 * 2
+    with pytest.raises(ValueError, match="value_at gives 3.0 at the inputs, but f gives"):
+        gradcheck(f, [2.0, 0.5], value_at=lambda xs: 3.0)
+    with pytest.raises(TypeError, match="value_at must be a function"):
+        gradcheck(f, [2.0, 0.5], value_at=3.0)
 
 
 # ---- item 15: hand-made nodes are validated ------------------------------------------

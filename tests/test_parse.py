@@ -277,3 +277,134 @@ def test_the_percent_operator_follows_the_op_table():
 
 def test_spaces_around_a_formula_are_not_an_indent():
     assert parse("  x * y \n", x=2.0, y=3.0).data == 6.0
+
+
+# ---- issue 24: unary plus, control characters, Unicode names, work per formula -------------
+
+
+def test_unary_plus_changes_nothing_and_makes_no_node():
+    # (was: TypeError, bad operand type for unary +: 'Value')
+    x = parse("+x", x=1.5)
+    assert (x.data, x.label, x.parents) == (1.5, "x", ())  # the leaf itself, keeping its name
+    f = parse("x*+y", x=2.0, y=-3.0)
+    assert f.data == -6.0 and [p.label for p in f.parents] == ["x", "y"] and f.label == "f"
+    g = parse("+(x*y)", x=2.0, y=-3.0)
+    assert g.data == -6.0 and g.op == "*" and [p.label for p in g.parents] == ["x", "y"] and g.label == "f"
+    assert parse("-+x", x=2.0).data == -2.0 and parse("+2 * x", x=3.0).data == 6.0
+    mine = Value(4.0, "mine")
+    assert parse("+x", x=mine) is mine and mine.label == "mine"  # a Value the caller holds keeps its name
+    held = Value(2.0) * Value(3.0)
+    held.label = "held"
+    assert parse("n = +x; n", x=held) is held and held.label == "held"
+
+
+HOSTILE = "\x1b]0;owned\x07\x1b[31m"  # set the terminal's title, ring the bell, turn the text red
+
+
+def test_control_characters_in_a_comment_are_shown_as_escapes_in_errors():
+    with pytest.raises(FormulaError) as caught:
+        parse(f"x * log(y) # {HOSTILE}", x=1.0, y=-1.0)
+    message = str(caught.value)
+    assert not any(ch in message for ch in "\x1b\x07")
+    lines = message.splitlines()
+    assert lines[1] == "  x * log(y) # \\x1b]0;owned\\x07\\x1b[31m"
+    assert lines[2] == "      ^^^^^^"  # still under log(y)
+    # a node's own text may span a comment (inside brackets): escaped in the problem too
+    with pytest.raises(FormulaError) as caught:
+        parse(f"(y # {HOSTILE}\n * 1) ** 0.5 + x", x=1.0, y=-1.0)
+    assert "\x1b" not in str(caught.value) and "\\x1b" in str(caught.value)
+    with pytest.raises(FormulaError) as caught:
+        parse(f"x +\t# {HOSTILE}\n", x=1.0)  # Python's own syntax error, on a line with a comment
+    assert not any(ch in str(caught.value) for ch in "\x1b\x07\t")
+
+
+def test_a_label_never_holds_a_comment():
+    f = parse(f"(x # {HOSTILE}\n * y) + 1", x=2.0, y=3.0)
+    product = f.parents[0]
+    assert product.data == 6.0 and product.label == ""  # named from its parents in pictures instead
+    assert parse("(x\n * y) + 1", x=2.0, y=3.0).parents[0].label == "(x*y)"
+
+
+@pytest.mark.parametrize("formula, written, read", [("𝐱 * y", "𝐱", "x"), ("ﬁ + y", "ﬁ", "fi"),
+                                                     ("n = y; ｎ", "ｎ", "n"), ("𝐞xp(y)", "𝐞xp", "exp")])
+def test_a_name_python_would_read_as_another_is_refused_saying_which(formula, written, read):
+    # Python's parser NFKC-normalises names: 𝐱 would silently be x, ﬁ and fi one name
+    with pytest.raises(FormulaError) as caught:
+        parse(formula, **{"x": 1.0, "y": 2.0, "fi": 3.0} if "exp" not in read else {"y": 2.0})
+    assert f"the name {written} is read by Python as {read}" in caught.value.problem
+    assert (caught.value.column, caught.value.width) == (formula.index(written) + 1, len(written))
+
+
+def test_a_value_given_under_a_name_python_would_read_as_another_is_refused():
+    with pytest.raises(FormulaError, match="a value is given for 𝐱, which Python reads as x"):
+        parse("x * y", **{"𝐱": 1.0, "y": 2.0})
+
+
+def test_a_formula_is_read_once_and_no_node_rescans_the_text(monkeypatch):
+    """Issue 24 item 5: ast.get_source_segment per node cost the whole formula each time."""
+    import ast
+
+    calls = {"parse": 0, "segment": 0}
+    real_parse, real_segment = ast.parse, ast.get_source_segment
+
+    def counting_parse(*args, **kwargs):
+        calls["parse"] += 1
+        return real_parse(*args, **kwargs)
+
+    def counting_segment(*args, **kwargs):
+        calls["segment"] += 1
+        return real_segment(*args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counting_parse)
+    monkeypatch.setattr(ast, "get_source_segment", counting_segment)
+    names = [f"x{i}" for i in range(300)]
+    f = parse(" + ".join(f"tanh({name})" for name in names), **{name: 0.5 for name in names})
+    assert f.data == pytest.approx(300 * math.tanh(0.5))
+    assert calls == {"parse": 1, "segment": 0}
+
+
+# ---- Formula.value_at: the value at many points, without a graph per point --------------
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(expressions(max_leaves=4, max_ops=25), st.data())
+def test_value_at_gives_the_same_float_as_building_the_graph_or_the_same_refusal(expr, data):
+    from engine.parse import Formula
+
+    formula = Formula(expr.formula())
+    names = [name for name in formula.names() if name not in ("f", "out")]
+    values = {leaf.label: leaf.data for leaf in expr.leaves() if leaf.label in names}
+    assume(set(values) == set(names))
+    value_at = formula.value_at(names, values)
+    assert value_at([values[name] for name in names]) == formula.build(values).data
+    for _ in range(3):
+        moved = dict(values)
+        for name in data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=2)):
+            moved[name] += data.draw(st.sampled_from([1e-6, -1e-6, 0.25, -3.0]))
+        try:
+            expected = formula.build(moved).data
+        except FormulaError:
+            with pytest.raises((ValueError, ArithmeticError)):
+                value_at([moved[name] for name in names])
+            continue
+        assert value_at([moved[name] for name in names]) == expected
+
+
+def test_value_at_replays_a_students_op_and_recomputes_only_what_a_name_reaches(monkeypatch):
+    from engine import OPS
+    from engine.parse import Formula
+
+    monkeypatch.setitem(OPS, "softplus_for_value_at_test", None)  # out of the table again at the end
+    softplus = define_op("softplus_for_value_at_test", lambda x: math.log1p(math.exp(x)),
+                         lambda x, out: (1 - generic_exp(-out),))
+    formula = Formula("softplus_for_value_at_test(x * w) + tanh(b) + 2 ** y + y ** 3 + (x - 1) / w")
+    values = {"x": 0.5, "w": -2.0, "b": 0.25, "y": 1.5}
+    value_at = formula.value_at(["x", "b", "y"], values)
+    for point in ([0.75, 0.25, 1.5], [0.5, -1.0, 1.5], [0.5, 0.25, -2.0]):
+        expected = formula.build(dict(values, x=point[0], b=point[1], y=point[2])).data
+        assert value_at(point) == expected
+    # moving b recomputes tanh(b) and the four + after it, not x*w, softplus, 2**y, y**3, x-1, /w
+    assert len(value_at._steps_reading((1,))) == 5 and len(value_at._steps_reading((0,))) == 8
+    with pytest.raises(ZeroDivisionError):
+        Formula("x / y").value_at(["y"], {"x": 1.0, "y": 2.0})([0.0])
+    assert softplus is not None

@@ -178,6 +178,57 @@ def test_from_torch_refuses_non_finite_weights_and_other_objects(torch):
         to_torch([1, 2])
 
 
+@pytest.mark.parity
+def test_from_torch_refuses_weights_without_numbers_before_building_anything(torch, monkeypatch):
+    # a meta-device Linear of 2000×1000 built 840 MB of Values, then raised a raw NotImplementedError
+    monkeypatch.setattr(nn.torch_bridge, "MLP", lambda *a, **k: pytest.fail("an MLP was built"))
+    for linear in (torch.nn.Linear(2000, 1000, device="meta"), torch.nn.Linear(3, 2, device="meta")):
+        with pytest.raises(ValueError) as caught:
+            from_torch(torch.nn.Sequential(linear, torch.nn.ReLU()))
+        assert str(caught.value) == (f"from_torch: module 0 ({linear}) is on the meta device: its weights hold "
+                                     "no numbers to copy")
+
+
+@pytest.mark.parity
+def test_from_torch_has_a_size_cap_checked_before_building(torch, monkeypatch):
+    monkeypatch.setattr(nn.torch_bridge, "MLP", lambda *a, **k: pytest.fail("an MLP was built"))
+    big = torch.nn.Sequential(torch.nn.Linear(2000, 1000), torch.nn.ReLU(), torch.nn.Linear(1000, 1))
+    count = 2001 * 1000 + 1001
+    assert count > nn.serialize.MAX_PARAMETERS  # the same cap as nn.load's
+    with pytest.raises(ValueError, match=f"^from_torch: the network has {count} parameters, more than from_torch "
+                                         f"builds \\({nn.serialize.MAX_PARAMETERS}, as many as nn.load reads\\)"):
+        from_torch(big)
+
+
+@pytest.mark.parity
+def test_from_torch_refuses_a_module_that_computes_something_else(torch):
+    class Scaled(torch.nn.Linear):  # a LoRA- or scaling-style Linear: the same weights, another output
+        def forward(self, x):
+            return 2 * super().forward(x)
+
+    class Plain(torch.nn.Linear):  # a subclass that computes what a Linear computes is fine
+        pass
+
+    class Shuffled(torch.nn.Sequential):
+        def forward(self, x):
+            return super().forward(x.flip(-1))
+
+    with pytest.raises(ValueError, match="^from_torch: module 0 is a Scaled, a Linear with its own forward"):
+        from_torch(torch.nn.Sequential(Scaled(3, 2), torch.nn.Tanh()))
+    with pytest.raises(ValueError, match="^from_torch: module 0 is a Scaled"):
+        from_torch(Scaled(3, 2))
+    with pytest.raises(ValueError, match="^from_torch: the Sequential is a Shuffled, a Sequential with its own"):
+        from_torch(Shuffled(torch.nn.Linear(3, 2)))
+    hooked = torch.nn.Linear(3, 2)
+    hooked.register_forward_hook(lambda module, inputs, output: output * 2)
+    with pytest.raises(ValueError, match=r"module 0 \(Linear\) runs forward hooks"):
+        from_torch(hooked)
+    plain = Plain(3, 2, dtype=torch.float64)
+    x = torch.tensor([[0.5, -1.0, 2.0]], dtype=torch.float64)
+    model = from_torch(plain)
+    assert [v.data for v in model([0.5, -1.0, 2.0])] == pytest.approx(plain(x)[0].tolist(), **CLOSE)
+
+
 def test_without_pytorch_the_error_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
     with pytest.raises(ImportError, match=r"pip install 'stepgrad\[torch\]'"):
