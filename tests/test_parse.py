@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+import engine
 from engine import FormulaError, Value, define_op, generic_exp, parse, topological_order
 from engine.parse import LABEL_LIMIT, MAX_LENGTH, MAX_NESTING
 from engine.strategies import expressions
@@ -289,7 +290,7 @@ def test_unary_plus_changes_nothing_and_makes_no_node():
     f = parse("x*+y", x=2.0, y=-3.0)
     assert f.data == -6.0 and [p.label for p in f.parents] == ["x", "y"] and f.label == "f"
     g = parse("+(x*y)", x=2.0, y=-3.0)
-    assert g.data == -6.0 and g.op == "*" and [p.label for p in g.parents] == ["x", "y"] and g.label == "f"
+    assert g.data == -6.0 and g.op is engine.OPS["mul"] and [p.label for p in g.parents] == ["x", "y"] and g.label == "f"
     assert parse("-+x", x=2.0).data == -2.0 and parse("+2 * x", x=3.0).data == 6.0
     mine = Value(4.0, "mine")
     assert parse("+x", x=mine) is mine and mine.label == "mine"  # a Value the caller holds keeps its name
