@@ -21,11 +21,13 @@ NO_ERROR_LR, NO_ERROR_STEPS = 0.1, 1000
 
 
 def score(words, vectors, W, b, U):
-    """s = Uᵀ·f(Wx + b), x the window's word vectors end to end."""
+    """s = Uᵀ·f(Wx + b), x the window's word vectors end to end. The corrupt window's
+    values are named apart (z_c0, a_c0, s_c), so every node of the graph has a name of its own."""
     x = [v for word in words for v in vectors[word]]
-    z = matvec(W, x, b, label="z")
-    a = activate(z, "sigmoid")
-    return dot(U, a), z, a
+    apart = "_c" if words == CORRUPT else ""
+    z = matvec(W, x, b, label=f"z{apart}")
+    a = activate(z, "sigmoid", label=f"a{apart}")
+    return named(dot(U, a), f"s{apart}"), z, a
 
 
 def margin_loss(s: Value, s_c: Value) -> Value:

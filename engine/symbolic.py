@@ -213,8 +213,8 @@ def as_caption(formula: Symbol, number: Callable[[float], str] = lambda x: f"{x:
 def _caption_leaf(f: Symbol, number: Callable[[float], str]) -> tuple[str, int]:
     if f.kind == "name":
         return f.args[0], ATOM
-    text = number(f.args[0])
-    return (f"−{text[1:]}", UNARY) if text.startswith("-") else (text, ATOM)
+    text = number(f.args[0])  # as every number is written: -1, 0.5
+    return (text, UNARY) if text.startswith("-") else (text, ATOM)
 
 
 def _caption_node(f: Symbol, parts: list[tuple[str, int]]) -> tuple[str, int]:

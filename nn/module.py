@@ -17,6 +17,7 @@ import random
 from typing import Optional, Sequence, Union
 
 from engine import OPS, Op, Value, dot
+from engine.names import GivenName
 
 from .checks import choice, flag, is_finite_number, positive_int, short, some
 
@@ -176,15 +177,25 @@ class Neuron(Module):
         self.w = [Value(_initial_weight(init, nin, fan_out, rng)) for _ in range(nin)]
         self.b = Value(0.0)
         self._activate = known[activation]
+        #: where the neuron sits, for the names of the values it computes: "1[3]" (layer 1, neuron 3)
+        self.place = ""
         if name_parameters:
             self._label_parameters()
 
     def __call__(self, x: Input) -> Value:
-        """The neuron's output for inputs `x` (numbers or `Value`s, or one `Value`)."""
+        """The neuron's output for inputs `x` (numbers or `Value`s, or one `Value`).
+
+        The values it makes are named as a textbook names them, by the neuron's place:
+        `z1[3]` the pre-activation w·x + b, `h1[3]` the activation of it."""
         if isinstance(x, Value):
             x = (x,)
         act = dot(self.w, x, self.b) if self.fused else self._unfused_preactivation(x)
-        return act if self._activate is None else self._activate(act)
+        act.label = GivenName(f"z{self.place}")
+        if self._activate is None:
+            return act
+        out = self._activate(act)
+        out.label = GivenName(f"h{self.place}")
+        return out
 
     def _unfused_preactivation(self, x: Sequence) -> Value:
         """w·x + b as a chain: ((w₁x₁ + w₂x₂) + …) + b, one node per * and +.
@@ -214,8 +225,15 @@ class Layer(Module):
         nout = positive_int(nout, "Layer nout")
         neuron_kwargs.setdefault("fan_out", nout)
         self.neurons = [Neuron(nin, **neuron_kwargs, name_parameters=False) for _ in range(nout)]
+        self.place("")
         if name_parameters:
             self._label_parameters()
+
+    def place(self, number) -> None:
+        """Name the values this layer computes after its number in a network (an MLP
+        numbers its layers from 1): neuron j makes z{number}[j] and h{number}[j]."""
+        for j, neuron in enumerate(self.neurons):
+            neuron.place = f"{number}[{j}]" if len(self.neurons) > 1 or number != "" else ""
 
     def __call__(self, x: Input) -> Union[Value, list[Value]]:
         """Every neuron's output for inputs `x`: a list, or one `Value` for a layer of one."""
@@ -262,6 +280,8 @@ class MLP(Module):
                   init=init, rng=rng, fused=fused, name_parameters=False)
             for i in range(len(nouts))
         ]
+        for i, layer in enumerate(self.layers):
+            layer.place(i + 1)
         self._label_parameters()
 
     def __call__(self, x: Input) -> Union[Value, list[Value]]:

@@ -336,8 +336,8 @@ def test_captions_name_every_node_the_one_way(dot_program):
     for wrong in ("leaf", "*", "0.grad", "-1.grad", "2.grad", "∂v/∂0", "0.0000"):
         assert wrong not in text, (wrong, text)
     assert all(step.parent is x or step.parent.parents for step in s.recording.steps)
-    # an unlabelled result is its short expression, else v<i> (its place in the topological order)
-    assert "((x·2)+(-1)).grad += " in text and "v8.grad = 1" in captions[0]
+    # an unlabelled result is its formula, bracketed where it stands inside a bigger one
+    assert "(x·2+(-1)).grad += " in text and "((x·2+(-1))·x−0·x).grad = 1" in captions[0]
     assert s.goto(len(s) - 1).grads[x] == 4 * 3.0 - 1  # y = 2x² - x: dy/dx = 4x - 1
     assert captions[-1].endswith("x.grad = 5 + 6 = 11")
 

@@ -178,7 +178,7 @@ def test_svg_is_xml_with_every_name_number_and_op(tmp_path, dot_program):
         if node.parents:
             assert groups[f"v{i}op"] == [node.op.symbol]
     texts = {t for texts in groups.values() for t in texts}
-    assert {"x1", "w1", "n", "tanh", "×", "(x1·w1)", "0.7071"} <= texts
+    assert {"x1", "w1", "n", "tanh", "×", "x1·w1", "0.7071"} <= texts
     assert "*" not in texts and "-0" not in texts
 
 

@@ -17,7 +17,7 @@ import hashlib
 
 import engine.files
 from engine import Value, backward_steps, topological_order
-from engine.names import number, visible
+from engine.names import number, operand, visible
 from viz import describe
 from viz.html import page_data, stepper_html, written
 
@@ -62,15 +62,15 @@ def test_every_backward_step_matches_an_independent_replay(tmp_path, dot_program
     before = {}
     for shown, step in zip(data["backward"]["steps"], steps):
         name = data["nodes"][shown["target"]]["name"]
-        assert name == step.parent.label or name.startswith("(") or re.fullmatch(r"v\d+", name)  # unlabelled
+        assert name == step.parent.label or not step.parent.label  # a label, or (unlabelled) its formula
         assert float(shown["grad"][1]) == step.parent_grad
         # "p.grad += ... = local × upstream = contribution  →  p.grad = before + contribution = after"
         old = before.get(step.parent, 0.0)
-        assert shown["caption"].startswith(f"{name}.grad += ∂")
+        assert shown["caption"].startswith(f"{operand(name)}.grad += ∂")
         bracket = lambda x: f"({number(x)})" if x < 0 else number(x)  # noqa: E731
         assert shown["caption"].endswith(
             f"= {bracket(step.local_grad)} × {bracket(step.upstream)} = {number(step.contribution)}  →  "
-            f"{name}.grad = {number(old)} + {bracket(step.contribution)} = {number(step.parent_grad)}")
+            f"{operand(name)}.grad = {number(old)} + {bracket(step.contribution)} = {number(step.parent_grad)}")
         before[step.parent] = step.parent_grad
 
 
@@ -81,7 +81,7 @@ def test_forward_steps_follow_the_topological_order_with_blackboard_captions(tmp
     steps = data["forward"]["steps"]
     assert [s["target"] for s in steps] == list(range(len(data["nodes"])))
     assert steps[0]["caption"] == "x1 = 2   (an input)"
-    assert steps[2]["caption"] == "(x1·w1) = x1 × w1 = 2 × (-3) = -6"  # unlabelled: its sub-expression
+    assert steps[2]["caption"] == "x1·w1 = 2 × (-3) = -6"  # unlabelled: named by its formula
     assert steps[-1]["caption"] == "o = tanh(n) = tanh(0.8814) = 0.7071"  # tanh(0.8814) = 1/√2
 
 

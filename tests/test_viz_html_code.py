@@ -77,8 +77,8 @@ def test_steps_into_constants_are_left_out_and_the_rest_keep_their_own_lines():
     for step in steps:
         edge = (id(order[step["upstream"]]), id(order[step["target"]]))
         assert line_of[edge] is not None and step["code"] == line_of[edge].strip()
-    assert steps[3]["code"] == "grad_mul2 = d * grad_mul3"
-    assert steps[-1]["code"] == "grad_x += c * grad_mul1"
+    assert steps[3]["code"] == "grad_w_x = d * grad_w_x_d"  # w·x and w·x·d: the picture's names
+    assert steps[-1]["code"] == "grad_x += c * grad_x_c"
     # Matching by position in the pass instead would give other lines.
     by_index = step_code(y, [x, w])[:len(steps)]
     assert [step["code"] for step in steps] != by_index

@@ -16,7 +16,7 @@ def test_writes_every_kind_of_picture(tmp_path, dot_program, capsys):
     assert (out / "graph.png").read_bytes().startswith(b"\x89PNG")
     svg = ET.fromstring((out / "graph.svg").read_bytes())
     texts = {"".join(t.itertext()).strip() for t in svg.iter("{http://www.w3.org/2000/svg}text")}
-    assert {"o", "0.7071", "x1", "-1.5", "(x1·w1)"} <= texts  # x1.grad = w1 · (1 − o²) = -3 · 0.5
+    assert {"o", "0.7071", "x1", "-1.5", "x1·w1"} <= texts  # x1.grad = w1 · (1 − o²) = -3 · 0.5
     frames = sorted(p.name for p in (out / "frames").glob("frame_*.png"))
     assert len(frames) == 10  # the seed, then 9 chain-rule steps
     assert (out / "frames" / "backward.gif").exists() and (out / "stepper.html").exists()

@@ -10,6 +10,8 @@ every name and number by construction.
 
 from __future__ import annotations
 
+import re
+
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -125,7 +127,7 @@ class Description:
         return grads
 
     def start_caption(self) -> str:
-        name = self.names[self.root]
+        name = operand(self.names[self.root])
         return f"start: {name}.grad = 1  (∂{name}/∂{name} = 1);  {len(self.steps)} chain-rule steps to go"
 
     def step_caption(self, k: int) -> str:
@@ -153,6 +155,8 @@ class Description:
             return f"{self.names[node]} = {self.op_text(node)}: {by_name} = {by_value} = {value}"
         by_name = self.applied(node, [self.names[p] for p in node.parents])
         by_value = self.applied(node, [self.number(p.data) for p in node.parents])
+        if not node.label and not re.fullmatch(r"[a-z_]+\d+", self.names[node]):  # named by its formula: said once
+            return f"{self.names[node]} = {by_value} = {value}"
         return f"{self.names[node]} = {by_name} = {by_value} = {value}"
 
     def applied(self, node: Value, args: list[str]) -> str:
@@ -166,7 +170,7 @@ class Description:
     def terms_written(self, node: Value) -> tuple[str, str]:
         """A fused sum's terms, by name and by number: ``w0·x0 + w1·x1 + b`` and
         ``0.5·1 + (-2)·0 + 0.1``; past `SHOWN_TERMS` products, the rest is one
-        number, ``+ (7 more terms)`` and ``+ 0.423``, so the sum still adds up."""
+        number, ``+ the other 7 terms`` and ``+ 0.423``, so the sum still adds up."""
         terms, rest = fused_terms(node)
         products = [t for t in terms if len(t) == 2]
         plain = [t for t in terms if len(t) == 1]
@@ -181,7 +185,7 @@ class Description:
         if hidden:
             at = len(shown)
             hidden_sum = sum(t[0].data * (term_number(t[1]) if len(t) == 2 else 1.0) for t in hidden)
-            names.insert(at, f"({len(hidden)} more terms)")
+            names.insert(at, f"the other {len(hidden)} terms")
             numbers.insert(at, operand(self.number(hidden_sum)))
         if rest:
             names.append(self.number(rest))

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ..core import Constant, Value
+from ..names import operand
 from . import limits
 from .plan import Plan, literal
 
@@ -97,12 +98,12 @@ def _backward(plan: Plan, node: Value, assigned: set) -> list[str]:
     rule, upstream, lines = plan.rules[node], plan.grad[node], []
     if rule.prelude is not None:
         lines.append(rule.prelude)
-    n = plan.display[node]
+    n = operand(plan.display[node])
     for parent, local in zip(node.parents, rule.locals):
         if parent not in plan.live:
             continue
         target = plan.grad[parent]
-        p = plan.display[parent]
+        p = operand(plan.display[parent])
         lines.append(f"# {p}.grad += ∂{n}/∂{p} × {n}.grad")
         lines.append(_contribution(target, local, upstream, target in assigned))
         assigned.add(target)
@@ -152,7 +153,7 @@ def _gathered_lines(plan: Plan, node: Value, uses: dict, start: str) -> list[str
 
 def _gathered(plan: Plan, node: Value, uses: dict) -> list[str]:
     """Big graphs: a node's gradient in one statement, then its own prelude."""
-    n = plan.display[node]
+    n = operand(plan.display[node])
     lines = []
     if node is not plan.root:
         lines.append(f"# {n}.grad = Σ over its uses: ∂use/∂{n} × use.grad")

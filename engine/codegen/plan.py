@@ -29,6 +29,7 @@ from typing import Optional
 
 from ..core import RECORDED, Dot, Op, Sum, Value, topological_order
 from ..names import node_names, visible
+from ..names.naming import identifier as _identifier, identifiers
 from ..symbolic import NotWritable, Symbol, as_code, write
 from . import limits
 
@@ -72,20 +73,20 @@ class Plan:
             if node in wrt_set or any(p in self.live for p in node.parents):
                 self.live.add(node)
         self.namespace: dict[str, object] = {"sum": sum, "inf": math.inf, "nan": math.nan, "NotFinite": NotFinite}
-        self.names = _Names(self.namespace, reserved=FORMULA_FUNCTIONS)
+        # One naming (engine.names): a variable is its node's name, written as an identifier
+        # (`x1·w1` is `x1_w1`, `mul3` is `mul3`), so the code and the picture beside it agree.
+        with warnings.catch_warnings():  # a repeated label is said once, by the picture or page
+            warnings.simplefilter("ignore")
+            self.display = node_names(self.order, parameters=wrt)
+        variables = identifiers(self.order, self.display, reserved={*self.namespace, *FORMULA_FUNCTIONS, *_RESERVED})
+        self.var: dict[Value, str] = {node: variables[node] for node in self.order
+                                      if node in variables and (node in self.live or node.label)}
+        self.names = _Names(self.namespace, reserved=FORMULA_FUNCTIONS, taken=self.var.values())
         self.hand_made: list[Value] = []
         self._checked: dict[int, object] = {}  # id(op) -> the op's forward with its checks
-        self.var: dict[Value, str] = {}
-        for node in self.order:
-            if node in self.live or node.label:
-                label = _identifier(node.label)
-                self.var[node] = self.names.fresh(label) if label else self.names.numbered(_op_word(node))
         self.rules: dict[Value, Rule] = {node: self._rule(node) for node in self.order
                                          if node in self.live and node.parents}
         self.grad = {node: self.names.fresh(f"grad_{self.var[node]}") for node in self.order if node in self.live}
-        shown_names = node_names(self.order, parameters=wrt)
-        self.display = {node: shown_names.get(node) or self.var.get(node) or literal(node.data)
-                        for node in self.order}
         if self.hand_made:
             names = ", ".join(shown(node) for node in self.hand_made[:3])
             warnings.warn(f"to_python: {names} {'was' if len(self.hand_made) == 1 else 'were'} made by hand: "
@@ -249,26 +250,18 @@ def _balanced_inside(expression: str) -> bool:
     return True
 
 
+#: Names the generated code keeps for itself.
+_RESERVED = {"sum", "abs", "state", FUNCTION_NAME}
+
+
 class _Names:
     """Hands out identifiers, each once, never a keyword, builtin or helper name."""
 
-    def __init__(self, namespace: dict, reserved=()):
-        self.taken = set(namespace)
+    def __init__(self, namespace: dict, reserved=(), taken=()):
+        self.taken = set(namespace) | set(taken)
         # Functions the code may call keep their names; other builtins (`pow`, `len`) may be shadowed.
-        self._reserved = set(keyword.kwlist) | set(reserved) | {"sum", "abs", "state", FUNCTION_NAME}
-        self._counts: dict[str, int] = {}        # per base, for numbered names
+        self._reserved = set(keyword.kwlist) | set(reserved) | _RESERVED
         self._clashes: dict[str, int] = {}       # per base, for labels taken twice
-
-    def numbered(self, base: str) -> str:
-        """base1, base2, ...: the next free one."""
-        count = self._counts.get(base, 0)
-        while True:
-            count += 1
-            name = f"{base}{count}"
-            if name not in self.taken and name not in self._reserved:
-                self._counts[base] = count
-                self.taken.add(name)
-                return name
 
     def fresh(self, base: str, function: bool = False) -> str:
         name = base
@@ -280,32 +273,11 @@ class _Names:
         return name
 
 
-def _identifier(text: str) -> str:
-    """`text` as a Python identifier: other characters become _, a leading digit gets v_."""
-    name = re.sub(r"\W", "_", text, flags=re.ASCII).strip("_")
-    name = re.sub(r"__+", "_", name)
-    if name and name[0].isdigit():
-        name = "v_" + name
-    return name
-
-
 def _function_word(op: Op) -> str:
     """A name for calling an op in the code: its name (`log`), x ** n as `pow_2`."""
     if op.exponent is not None:
         return "pow_" + _identifier(f"{op.exponent:g}".replace("-", "minus_").replace(".", "_"))
     return _identifier(op.name) or "op"
-
-
-def _op_word(node: Value) -> str:
-    """A word for an unlabeled node's variable: the name of its op (`mul1`, `relu3`)."""
-    if not node.parents:
-        return "c"
-    word = node.op.name if hasattr(node.op, "name") else str(node.op)
-    if isinstance(node.op, Sum):
-        word = "total"
-    if getattr(node.op, "exponent", None) is not None:
-        word = "pow"
-    return _identifier(word) or "t"
 
 
 def literal(x: float) -> str:

@@ -112,7 +112,15 @@ def step_caption(step: BackwardStep, name: Optional[Callable[[Value], str]] = No
     if before is None:
         before = step.parent_grad_before
     total = f"{p}.grad = {number(before)} + {operand(contribution)} = {number(step.parent_grad)}"
-    return f"{p}.grad += ∂{n}/∂{p} × {n}.grad = {product} = {contribution}  →  {total}"
+    caption = f"{p}.grad += ∂{n}/∂{p} × {n}.grad = {product} = {contribution}  →  {total}"
+    uses = [k for k, parent in enumerate(step.node.parents) if parent is step.parent]
+    if len(uses) > 1:  # x·x: one node, two edges, each passing its own share
+        caption += f"  ({_ordinal(uses.index(position) + 1)} of the {len(uses)} edges from {p} into {n})"
+    return caption
+
+
+def _ordinal(k: int) -> str:
+    return {1: "1st", 2: "2nd", 3: "3rd"}.get(k, f"{k}th")
 
 
 def _factor(text: str) -> str:
