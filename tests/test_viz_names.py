@@ -4,6 +4,7 @@ A hand-set label like `ŷ−y` is one node; put into `2·b`, `∂a/∂b` or `b.g
 it must be bracketed, or the caption states a different formula (2ŷ − y).
 """
 
+import pytest
 from engine import Constant, Value, backward_steps, topological_order
 from engine.names import is_token, node_names, operand
 
@@ -17,7 +18,7 @@ def test_a_compound_label_is_bracketed_inside_a_bigger_name():
     y0, Y = Value(0.3, label="y0"), Value(1.0, label="Y")
     square = _labelled(y0 - Y, "y0−Y") ** 2
     names = node_names(topological_order(square))
-    assert names[square] == "((y0−Y)²)"  # not (y0−Y**2), which reads y0 − Y²
+    assert names[square] == "(y0−Y)²"  # not y0−Y², which reads y0 − Y²
 
 
 def test_a_caption_with_a_compound_label_computes_what_it_says():
@@ -154,3 +155,42 @@ def test_a_call_of_a_sub_expression_has_one_pair_of_brackets():
     assert named((x * y).relu()) == "ReLU(x·y)"
     assert named((x + y).tanh()) == "tanh(x+y)"
     assert named(((x + y) * (x - y)).exp()) == "exp((x+y)·(x−y))"  # inner groups keep theirs
+
+
+def test_a_label_several_nodes_carry_is_numbered_in_graph_order_and_warned_about_once():
+    """Issue 25: window_ner's z0 of both windows was one name twice (z0.grad at step 355 and at 709)."""
+    xs = [Value(float(i), label="x") for i in range(3)]
+    total = _labelled(xs[0] * xs[1] + xs[2], "total")
+    with pytest.warns(UserWarning, match=r"several nodes carry one label: x \(3 nodes\).*x#1, x#2") as caught:
+        names = node_names(topological_order(total))
+    assert len(caught) == 1
+    assert [names[x] for x in xs] == ["x#1", "x#2", "x#3"] and names[total] == "total"
+
+
+def test_a_networks_values_are_named_by_their_place_and_numbered_per_point_without_a_warning():
+    import warnings
+
+    import nn
+    model = nn.MLP(2, [3, 1], seed=0)
+    outputs = [model([0.5, -1.0]), model([1.0, 2.0])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        names = node_names(topological_order(outputs[0] + outputs[1]))
+    shown = [names[node] for node in topological_order(outputs[1]) if node.parents]
+    assert shown == ["z1[0]#2", "h1[0]#2", "z1[1]#2", "h1[1]#2", "z1[2]#2", "h1[2]#2", "z2[0]#2"]
+
+
+def test_a_long_formula_is_named_by_its_op_and_a_count_the_code_uses_too():
+    """Horner's polynomial: short formulas name the first steps, then mul1, add1, ... in graph order,
+    and the generated code calls each value by the same name."""
+    from engine import to_python
+
+    x = Value(0.5, label="x")
+    p = Value(1.0, label="a5")
+    for k in range(4, 1, -1):
+        p = p * x + Value(float(k), label=f"a{k}")
+    order = topological_order(p)
+    names = [node_names(order)[n] for n in order if n.parents]
+    assert names == ["a5·x", "a5·x+a4", "(a5·x+a4)·x", "(a5·x+a4)·x+a3", "((a5·x+a4)·x+a3)·x", "add1"]
+    source = to_python(p, [x]).source
+    assert "add1 = a5_x_a4_x_a3_x + a2" in source  # the same names, written as identifiers

@@ -28,6 +28,7 @@ from numbers import Real
 from typing import Optional
 
 from ..core import RECORDED, Dot, Op, Sum, Value, topological_order
+from ..core.op import _unbracketed
 from ..names import node_names, visible
 from ..names.naming import identifier as _identifier, identifiers
 from ..symbolic import NotWritable, Symbol, as_code, write
@@ -235,19 +236,8 @@ def _unusable(node: Value, local) -> str:
 def _atom(expression: str) -> str:
     """`expression`, in parentheses unless it is one name, number or call."""
     simple = re.fullmatch(r"-?[\w.]+(\[\d+\])?", expression)
-    already = expression.startswith("(") and expression.endswith(")") and _balanced_inside(expression)
+    already = _unbracketed(expression) != expression  # one pair of brackets around all of it
     return expression if simple or already else f"({expression})"
-
-
-def _balanced_inside(expression: str) -> bool:
-    """Whether the outer parentheses of `(…)` enclose all of it (not `(a) * (b)`)."""
-    depth = 0
-    for i, ch in enumerate(expression):
-        depth += ch == "("
-        depth -= ch == ")"
-        if depth == 0 and i < len(expression) - 1:
-            return False
-    return True
 
 
 #: Names the generated code keeps for itself.
