@@ -2,6 +2,7 @@
 test extras; the extras in pyproject.toml say which is which. (Checked with `make -n`,
 which prints the commands without running them, in a throw-away venv folder.)"""
 
+import os
 import re
 import shutil
 import subprocess
@@ -20,10 +21,18 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_TOOLS = ("pytest", "hypothesis", "playwright", "micrograd", "torch")
 
 
+#: What a make that runs these tests (`make test PYTHON=...`) would hand down to the make
+#: they run: its command line (MAKEFLAGS carries PYTHON=...) and its level.
+FROM_AN_OUTER_MAKE = ("MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "MAKELEVEL", "PYTHON", "VENV")
+
+
 def make(*arguments: str, check: bool = True) -> subprocess.CompletedProcess:
+    """`make ARGUMENTS` in the repository, as typed at a shell."""
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    return subprocess.run(["make", *arguments], cwd=ROOT, capture_output=True, text=True, check=check)
+    environment = {name: value for name, value in os.environ.items() if name not in FROM_AN_OUTER_MAKE}
+    return subprocess.run(["make", *arguments], cwd=ROOT, capture_output=True, text=True, check=check,
+                          env=environment)
 
 
 def planned(target: str, tmp_path: Path) -> str:
