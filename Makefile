@@ -70,7 +70,7 @@ torch: install-demo
 		echo "$(PY) -m pip install --quiet '$(TORCH_CPU)'"; \
 		$(PY) -m pip install --quiet '$(TORCH_CPU)'; \
 	else \
-		echo "$(VENV): pip finds no CPU build of torch 2.13.0 for Python $(word 1,$(PYTHON_INFO)) (PyPI's is the CUDA build, several GB): not installed"; \
+		echo "make torch: no CPU build of torch 2.13.0 for Python $(word 1,$(PYTHON_INFO)); nothing installed"; \
 	fi
 
 # The venv this PYTHON uses (for scripts: make -s venv-path PYTHON=...).
@@ -82,11 +82,11 @@ venv-path:
 # folder there that is not a venv is left alone.
 $(VENV_STAMP): | python-venv
 	@if [ -e $(VENV) ] && [ ! -f $(VENV)/pyvenv.cfg ]; then \
-		echo "$(VENV) is there and is not a virtual environment: move it, or run make VENV=another-folder ..."; \
+		echo "$(VENV) is not a venv: move it, or run make VENV=another-folder ..."; \
 		exit 1; \
 	fi; \
 	if [ -d $(VENV) ] && [ "$$($(PY) -c '$(PYTHON_ASKED)' 2>/dev/null)" != "$(PYTHON_INFO)" ]; then \
-		echo "$(VENV) was made by another Python: making it again with $(PYTHON) ($(word 2,$(PYTHON_INFO)))"; \
+		echo "$(VENV) was made by another Python: made again by $(word 2,$(PYTHON_INFO))"; \
 		echo "$(PYTHON) -m venv --clear $(VENV)"; $(PYTHON) -m venv --clear $(VENV); \
 	else \
 		echo "$(PYTHON) -m venv $(VENV)"; $(PYTHON) -m venv $(VENV); \

@@ -101,7 +101,7 @@ def test_a_folder_that_is_not_a_venv_is_left_alone(tmp_path):
     folder.mkdir()
     (folder / "notes.txt").write_text("keep")
     result = make(str(folder / f".made-by-{THIS_PYTHON}"), f"PYTHON={sys.executable}", f"VENV={folder}", check=False)
-    assert result.returncode != 0 and "is not a virtual environment" in result.stdout
+    assert result.returncode != 0 and "is not a venv" in result.stdout
     assert [p.name for p in folder.iterdir()] == ["notes.txt"] and (folder / "notes.txt").read_text() == "keep"
 
 
