@@ -5,16 +5,28 @@
 #               numpy, tqdm) -- no test tools -- then the tour
 #   make test   the same, plus the test extras (pytest, hypothesis, Playwright,
 #               the notebook runner, micrograd), then the test suite
+#
+# Another Python: `make test PYTHON=python3.12` (or a path) has a venv of its own,
+# .venv-3.12; the default python3 keeps .venv. `make torch` adds PyTorch's CPU build.
 PYTHON ?= python3
-VENV   := .venv
+# What PYTHON is, asked once: "3.12 cpython-3.12.1" (empty where it does not run:
+# python-venv then says why).
+PYTHON_ASKED := import sys; v = sys.version_info; print("%d.%d %s-%d.%d.%d" % (*v[:2], sys.implementation.name, *v[:3]))
+PYTHON_INFO  := $(shell $(PYTHON) -c '$(PYTHON_ASKED)' 2>/dev/null)
+ifeq ($(PYTHON),python3)
+VENV   ?= .venv
+else
+VENV   ?= .venv-$(word 1,$(PYTHON_INFO))
+endif
 PY     := $(VENV)/bin/python
-# One stamp per level of installation: the venv itself, the demos' packages,
-# the tests' packages. A stamp is touched only after its step succeeded.
-VENV_STAMP := $(VENV)/.made
+# One stamp per level of installation: the venv itself (named after the Python that
+# made it, so that another Python makes it again), the demos' packages, the tests'
+# packages. A stamp is touched only after its step succeeded.
+VENV_STAMP := $(VENV)/.made-by-$(word 2,$(PYTHON_INFO))
 DEMO_STAMP := $(VENV)/.installed-demo
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench docs install install-demo graphviz ffmpeg python-venv clean
+.PHONY: demo test bench docs install install-demo torch venv-path graphviz ffmpeg python-venv clean
 
 demo: install-demo graphviz
 	$(PY) -m demos tour
@@ -47,8 +59,38 @@ install-demo: $(DEMO_STAMP)
 
 install: $(TEST_STAMP)
 
+# PyTorch 2.13.0's CPU build (nn.to_torch, the parity tests), where pip finds one for
+# this Python. The pin's local label (+cpu) lets pip take no other build: for Linux,
+# PyPI's torch is the CUDA build, several GB. pip is asked first with --dry-run, which
+# reads a local wheel in place (and an index page at most); where it finds no CPU
+# build, nothing is installed and the parity tests are skipped with that reason.
+TORCH_CPU := torch==2.13.0+cpu
+torch: install-demo
+	@if $(PY) -m pip install --quiet --dry-run --no-deps --only-binary=:all: '$(TORCH_CPU)' >/dev/null 2>&1; then \
+		echo "$(PY) -m pip install --quiet '$(TORCH_CPU)'"; \
+		$(PY) -m pip install --quiet '$(TORCH_CPU)'; \
+	else \
+		echo "make torch: no CPU build of torch 2.13.0 for Python $(word 1,$(PYTHON_INFO)); nothing installed"; \
+	fi
+
+# The venv this PYTHON uses (for scripts: make -s venv-path PYTHON=...).
+venv-path:
+	@echo $(VENV)
+
+# A venv that another Python made (its packages are built for that one) is made again
+# from scratch; one that this Python made, with no stamp yet, keeps its packages. A
+# folder there that is not a venv is left alone.
 $(VENV_STAMP): | python-venv
-	$(PYTHON) -m venv $(VENV)
+	@if [ -e $(VENV) ] && [ ! -f $(VENV)/pyvenv.cfg ]; then \
+		echo "$(VENV) is not a venv: move it, or run make VENV=another-folder ..."; \
+		exit 1; \
+	fi; \
+	if [ -d $(VENV) ] && [ "$$($(PY) -c '$(PYTHON_ASKED)' 2>/dev/null)" != "$(PYTHON_INFO)" ]; then \
+		echo "$(VENV) was made by another Python: made again by $(word 2,$(PYTHON_INFO))"; \
+		echo "$(PYTHON) -m venv --clear $(VENV)"; $(PYTHON) -m venv --clear $(VENV); \
+	else \
+		echo "$(PYTHON) -m venv $(VENV)"; $(PYTHON) -m venv $(VENV); \
+	fi
 	touch $(VENV_STAMP)
 
 $(DEMO_STAMP): pyproject.toml $(VENV_STAMP)
@@ -82,6 +124,11 @@ python-venv:
 		echo "  or run: make PYTHON=/path/to/python3 ..."; \
 		exit 1; \
 	fi; \
+	if ! $(PYTHON) -c "" >/dev/null 2>&1; then \
+		echo "stepgrad cannot run Python as '$(PYTHON)': $$($(PYTHON) -c "" 2>&1 | head -n 1)"; \
+		echo "  run: make PYTHON=/path/to/python3 ...   (any Python >= 3.10)"; \
+		exit 1; \
+	fi; \
 	if ! $(PYTHON) -c "import sys; sys.exit(sys.version_info < (3, 10))" >/dev/null 2>&1; then \
 		echo "stepgrad needs Python 3.10 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
 		echo "  run: make PYTHON=python3.11 ...   (or any Python >= 3.10 on PATH)"; \
@@ -100,33 +147,33 @@ python-venv:
 		echo "python3-venv was installed but '$(PYTHON) -c \"import ensurepip\"' still fails;"; \
 		echo "install the venv package for your Python's version, e.g. python3.11-venv"; exit 1; }
 
-# The Graphviz `dot` program lays out every picture. Install it when we can
-# (root or passwordless sudo on Debian/Ubuntu); otherwise say how, and stop.
+# A program the project needs: $(1) on PATH, else the Debian package $(2) installed when we
+# can (root or passwordless sudo), else how to install it, and stop. $(3): what it is for;
+# $(4): how the messages call it.
+define require_program
+	@if command -v $(1) >/dev/null 2>&1; then exit 0; fi; \
+	$(call apt_install_or_fail,$(2),$(4)) \
+		echo "stepgrad needs $(4) $(3), and it is not installed."; \
+		echo "Install it, then run make again:"; \
+		echo "  Debian/Ubuntu:  sudo apt-get install $(2)"; \
+		echo "  macOS:          brew install $(2)"; \
+		echo "  Windows:        winget install $(2)   (then put its bin folder on PATH)"; \
+		exit 1; \
+	fi; \
+	command -v $(1) >/dev/null 2>&1 || { echo "$(2) was installed but '$(1)' is still not on PATH"; exit 1; }
+endef
+
+# Graphviz's `dot` lays out every picture; ffmpeg writes MP4 films (the tests make one).
 graphviz:
-	@if command -v dot >/dev/null 2>&1; then exit 0; fi; \
-	$(call apt_install_or_fail,graphviz,Graphviz) \
-		echo "stepgrad needs the Graphviz 'dot' program to draw graphs, and it is not installed."; \
-		echo "Install it, then run make again:"; \
-		echo "  Debian/Ubuntu:  sudo apt-get install graphviz"; \
-		echo "  macOS:          brew install graphviz"; \
-		echo "  Windows:        winget install graphviz   (then put its bin folder on PATH)"; \
-		exit 1; \
-	fi; \
-	command -v dot >/dev/null 2>&1 || { echo "Graphviz was installed but 'dot' is still not on PATH"; exit 1; }
+	$(call require_program,dot,graphviz,to draw graphs,the Graphviz 'dot' program)
 
-# The ffmpeg program writes MP4 films (backward_frames(..., mp4=True)); the tests
-# make one. Installed like Graphviz when we can; otherwise say how, and stop.
 ffmpeg:
-	@if command -v ffmpeg >/dev/null 2>&1; then exit 0; fi; \
-	$(call apt_install_or_fail,ffmpeg,ffmpeg) \
-		echo "stepgrad's tests make an MP4 film with the 'ffmpeg' program, and it is not installed."; \
-		echo "Install it, then run make again:"; \
-		echo "  Debian/Ubuntu:  sudo apt-get install ffmpeg"; \
-		echo "  macOS:          brew install ffmpeg"; \
-		echo "  Windows:        winget install ffmpeg   (then put its bin folder on PATH)"; \
-		exit 1; \
-	fi; \
-	command -v ffmpeg >/dev/null 2>&1 || { echo "ffmpeg was installed but 'ffmpeg' is still not on PATH"; exit 1; }
+	$(call require_program,ffmpeg,ffmpeg,to write MP4 films,the 'ffmpeg' program)
 
+# The venvs of every Python (each one a venv that make made: it holds a stamp), the
+# outputs and the test caches.
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis
+	@for venv in $(VENV) .venv .venv-*; do \
+		if ls $$venv/.made* >/dev/null 2>&1; then echo "rm -rf $$venv"; rm -rf $$venv; fi; \
+	done
+	rm -rf out .pytest_cache .hypothesis

@@ -17,17 +17,26 @@ EXAMPLES = DirectoryBasedExampleDatabase(str(Path(__file__).resolve().parent.par
 
 # `dev` is quick for the edit-test loop and searches at random, so developers' runs
 # keep finding new cases (saved in the database above and replayed first);
-# `ci` (selected by .ci/run) is thorough and derandomized: the same 500 examples a
-# property on every CI run, so a landing is decided by the code, not by the draw.
+# `ci` (selected by .ci/run on Python 3.11) is thorough and derandomized: the same 500
+# examples a property on every CI run, so a landing is decided by the code, not by the
+# draw. `ci-other` (.ci/run on 3.10, 3.12, 3.13) is derandomized too, with 100 examples:
+# what differs between Pythons (sum()'s rounding, bytecode) shows in every graph, and
+# the whole CI stays well inside its time limit.
 settings.register_profile("dev", max_examples=60, deadline=None, database=EXAMPLES, derandomize=False)
 settings.register_profile(
     "ci", max_examples=500, deadline=None, database=None, derandomize=True,
     suppress_health_check=[HealthCheck.too_slow], print_blob=True,
 )
+settings.register_profile("ci-other", settings.get_profile("ci"), max_examples=100)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 # In CI the optional tools are installed on purpose: a skip there would hide a gap.
 REQUIRE_OPTIONAL = os.environ.get("STEPGRAD_REQUIRE_OPTIONAL") == "1"
+
+# Why PyTorch cannot be installed for the Python under test (.ci/run sets it where pip
+# finds no CPU build of torch for that Python, as `make torch` reports): there a missing
+# torch is skipped with this reason even in CI. It excuses an absent torch only.
+NO_TORCH_BUILD = os.environ.get("STEPGRAD_NO_TORCH_BUILD", "")
 
 
 def _missing(reason: str):
@@ -42,6 +51,8 @@ def torch():
     try:
         import torch as torch_module
     except ImportError:
+        if NO_TORCH_BUILD:
+            pytest.skip(f"PyTorch is not installed: {NO_TORCH_BUILD}")
         _missing("PyTorch is not installed (pip install 'stepgrad[parity]')")
     torch_module.set_default_dtype(torch_module.float64)
     return torch_module
