@@ -72,11 +72,11 @@ def op_word(node: Value) -> str:
 
 def node_names(order: list[Value], parameters: Iterable[Value] = ()) -> dict[Value, str]:
     """The one display name of every node in `order` (a topological order, every node
-    after its parents): see the module docstring."""
-    names: dict[Value, str] = {}
-    levels: dict[Value, int] = {}
+    after its parents): see the module docstring. One pass, in graph order, so a long
+    chain's names stay short (a formula is built only from names already settled)."""
     repeated = _repeated_labels(order)
     given = {visible(node.label) for node in order if type(node.label) is GivenName}
+    labels: dict[Value, str] = {}
     seen_labels: dict[str, int] = {}
     for node in order:
         if node.label:
@@ -84,19 +84,38 @@ def node_names(order: list[Value], parameters: Iterable[Value] = ()) -> dict[Val
             if name in repeated:
                 seen_labels[name] = seen_labels.get(name, 0) + 1
                 name = f"{name}#{seen_labels[name]}"
-            names[node], levels[node] = name, ATOM if is_token(name) else SUM
+            labels[node] = name
+    names: dict[Value, str] = {}
+    levels: dict[Value, int] = {}
+    taken = set(labels.values())  # a name an unlabelled node may not take
+    counts: dict[str, int] = {}   # per op word, for `mul3`
+    numbers: dict[str, int] = {}  # per number, for the unlabelled variables `0.5#2`
+    for node in order:
+        if node in labels:
+            name, level = labels[node], ATOM if is_token(labels[node]) else SUM
         elif not node.parents:  # a negative number is bracketed wherever it goes: x+(-1)
-            names[node], levels[node] = number(node.data), ATOM if node.data >= 0 else SUM
+            name, level = number(node.data), ATOM if node.data >= 0 else SUM
+            if not isinstance(node, Constant) and name in taken:  # constants may share: a number is a number
+                numbers[name] = numbers.get(name, 1) + 1
+                name = f"{name}#{numbers[name]}"
         else:
-            names[node], levels[node] = _formula(node, names, levels)
-    _make_unique(order, names, levels)
+            name, level = _formula(node, names, levels)
+            if len(name) > MAX_EXPRESSION or name in taken:
+                word = op_word(node)
+                counts[word] = counts.get(word, 0) + 1
+                while f"{word}{counts[word]}" in taken:
+                    counts[word] += 1
+                name, level = f"{word}{counts[word]}", ATOM
+        names[node], levels[node] = name, level
+        if not isinstance(node, Constant) or node.label:
+            taken.add(name)
     repeated = {label: count for label, count in repeated.items() if label not in given}
     if repeated:
         shown = ", ".join(f"{label} ({count} nodes)" for label, count in list(repeated.items())[:4])
         more = f" and {len(repeated) - 4} more" if len(repeated) > 4 else ""
-        warnings.warn(f"several nodes carry one label: {shown}{more}; they are shown as {next(iter(repeated))}#1, "
-                      f"{next(iter(repeated))}#2, ... in graph order (give each its own label to name them)",
-                      stacklevel=2)
+        first = next(iter(repeated))
+        warnings.warn(f"several nodes carry one label: {shown}{more}; they are shown as {first}#1, "
+                      f"{first}#2, ... in graph order (give each its own label to name them)", stacklevel=2)
     return names
 
 
@@ -141,31 +160,6 @@ def _formula(node: Value, names: dict, levels: dict) -> tuple[str, int]:
 
 def _wrap(name: str, level: int, needs: int) -> str:
     return name if level >= needs else f"({name})"
-
-
-def _make_unique(order: list[Value], names: dict, levels: dict) -> None:
-    """Formulas too long or used twice become `mul3`; repeated numbers of unlabelled
-    variables get `#k`. (Constants may share a name: a number is a number.)"""
-    taken = {name for node, name in names.items() if node.label}
-    counts: dict[str, int] = {}
-    used: dict[str, int] = {}
-    for node in order:
-        if node.label or isinstance(node, Constant):
-            continue
-        name = names[node]
-        if node.parents and (len(name) > MAX_EXPRESSION or name in taken):
-            word = op_word(node)
-            counts[word] = counts.get(word, 0) + 1
-            name = f"{word}{counts[word]}"
-            while name in taken:
-                counts[word] += 1
-                name = f"{word}{counts[word]}"
-            names[node], levels[node] = name, ATOM
-        elif not node.parents and name in taken:
-            used[name] = used.get(name, 1) + 1
-            name = f"{name}#{used[name]}"
-            names[node] = name
-        taken.add(name)
 
 
 def identifiers(order: list[Value], names: dict[Value, str], reserved: Iterable[str] = ()) -> dict[Value, str]:
