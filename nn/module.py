@@ -177,8 +177,7 @@ class Neuron(Module):
         self.w = [Value(_initial_weight(init, nin, fan_out, rng)) for _ in range(nin)]
         self.b = Value(0.0)
         self._activate = known[activation]
-        #: where the neuron sits, for the names of the values it computes: "1[3]" (layer 1, neuron 3)
-        self.place = ""
+        self.place = ""  # where the neuron sits: its values are named z{place}, h{place} (see place())
         if name_parameters:
             self._label_parameters()
 
@@ -190,12 +189,23 @@ class Neuron(Module):
         if isinstance(x, Value):
             x = (x,)
         act = dot(self.w, x, self.b) if self.fused else self._unfused_preactivation(x)
-        act.label = GivenName(f"z{self.place}")
+        act.label = self._names[0]
         if self._activate is None:
             return act
         out = self._activate(act)
-        out.label = GivenName(f"h{self.place}")
+        out.label = self._names[1]
         return out
+
+    @property
+    def place(self) -> str:
+        """Where the neuron sits, "1[3]" for neuron 3 of layer 1: its values are named
+        z1[3] (the pre-activation) and h1[3] (the activation)."""
+        return self._place
+
+    @place.setter
+    def place(self, place: str) -> None:
+        self._place = place
+        self._names = (GivenName(f"z{place}"), GivenName(f"h{place}"))
 
     def _unfused_preactivation(self, x: Sequence) -> Value:
         """w·x + b as a chain: ((w₁x₁ + w₂x₂) + …) + b, one node per * and +.

@@ -22,8 +22,8 @@ from .value import Value, as_float
 # ---- domains: why an input is refused (None: allowed) ---------------------------
 # Every number in a graph is finite (Value() refuses nan and ±inf), but a `.data` set
 # by hand is not checked. Most ops then show it in their result (inf + 1 is inf, and
-# that is refused); the ops below would hide it in a finite one (tanh(inf) = 1,
-# relu(-inf) = 0, x / inf = 0), so their domain refuses it.
+# that is refused); the ops whose domain asks for `_finite` would hide it in a finite
+# one (tanh(inf) = 1, x / inf = 0), so they refuse it. (relu passes it on instead.)
 
 
 def _finite(*xs):
@@ -121,8 +121,9 @@ def _define(name, forward, derivatives, domain=None, **shown) -> Op:
 
 
 # ---- the table ----------------------------------------------------------------------
-# (relu's derivative is a constant tuple, so a relu node allocates none; relu
-#  writes `x <= 0` rather than `x > 0` so that nan stays nan, as in PyTorch.)
+# (relu's derivative is a constant tuple, so a relu node allocates none. Its forward
+#  passes a number that is not finite on, so that the result check names it: nan stays
+#  nan, as in PyTorch, and a -inf set by hand is not hidden in a 0.)
 #             name       forward          local derivatives                       domain, and how it is shown
 
 add = _define("add",      operator.add,    lambda x, y, out: (1.0, 1.0),           arity=2, symbol="+", infix="+")
@@ -141,7 +142,7 @@ tanh = _define("tanh",    math.tanh,       lambda x, out: (1 - out * out,),     
                torch="Tanh")
 sigmoid = _define("sigmoid", _sigmoid,     lambda x, out: (out * (1 - out),),      _finite, symbol="σ",
                   activation=True, torch="Sigmoid")
-relu = _define("relu", lambda x: 0.0 if x <= 0 else x, lambda x, out: (0.0,) if x <= 0 else (1.0,), _finite,
+relu = _define("relu", lambda x: x if x > 0 or x - x != 0.0 else 0.0, lambda x, out: (0.0,) if x <= 0 else (1.0,),
                kinks=(0.0,), symbol="ReLU", activation=True, torch="ReLU",
                code=Code("0.0 if {0} <= 0 else {0}", ("(0.0 if {0} <= 0 else 1.0)",)))
 # angles: numpy's names, so np.sin on an object array of Values calls Value.sin
