@@ -4,11 +4,11 @@ Standard library only. The core, in reading order (about 30 minutes; lines):
 
 1. __init__.py           43  this map
 2. core/value.py        181  `Value`: a number that remembers its parents and local derivatives
-3. core/op.py           378  `Op` and `node_maker`: how an op makes a node, in four steps
-4. core/ops.py          286  the op table: one row per op (forward, local derivatives, domain)
-5. core/walk.py         344  the backward pass on one page: topological order + chain rule
-6. core/fused.py        222  `add_all`, `dot`: many inputs, one node
-7. core/forward_mode.py  41  `forward_grad`: the same local derivatives, walked upwards
+3. core/op.py           397  `Op` and `node_maker`: how an op makes a node, in four steps
+4. core/ops.py          291  the op table: one row per op (forward, local derivatives, domain)
+5. core/walk.py         369  the backward pass on one page: topological order + chain rule
+6. core/fused.py        223  `add_all`, `dot`: many inputs, one node
+7. core/forward_mode.py  43  `forward_grad`: the same local derivatives, walked upwards
 
 Then `demos/topo_order.py` shows why the order matters. Around the core, each in a
 place of its own (each imports the core, the core imports none of them):

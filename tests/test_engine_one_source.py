@@ -243,3 +243,114 @@ def test_no_node_changes_after_it_is_made_even_inside_numpy():
     assert [v.data for v in squares] == [1.0, 5.0, 14.0]
     grid = np.cumsum(np.array([xs, xs], dtype=object), axis=1)
     assert [[v.data for v in row] for row in grid] == [[1.0, 3.0, 6.0], [1.0, 3.0, 6.0]]
+
+
+# ---- found by a review that tried to break the redesign ------------------------------------
+
+
+def test_a_dot_of_one_tuple_with_itself_keeps_both_sides():
+    """dot(t, t) with t = (a, 2): a² + 4, so d/da = 2a = 3 and d²/da² = 2 at a = 1.5. The
+    layout once keyed each side by `items is inputs`, true for both sides of one tuple."""
+    def f(a):
+        t = (a, 2.0)
+        return dot(t, t)
+    a = Value(1.5, "a")
+    out = f(a)
+    out.backward()
+    assert a.grad == 3.0
+    assert engine.grad(f)(1.5).data == 3.0
+    assert hessian(f, [Value(1.5)])[0][0].data == 2.0
+    assert to_python(out, [a])([2.5]) == (10.25, (5.0,))
+    assert [step.caption().count("a × 1") for step in backward_steps(out)] == [1, 1]
+
+
+@pytest.mark.parametrize("build, first, second", [
+    (lambda x: x * (Constant(0.5) + 0.5).arcsin(), math.pi / 2, 0.0),   # arcsin(1) = π/2: slope ∞ there
+    (lambda x: x * (Constant(0.0) * 1).sqrt(), 0.0, 0.0),                # √0 = 0: slope ∞ there
+    (lambda x: x * x * (Constant(0.25) + Constant(0.75)).arcsin(), 0.6 * math.pi / 2, math.pi),
+])
+def test_a_node_made_of_constants_only_stops_no_gradient_of_a_gradient(build, first, second):
+    """An infinite slope into a node made of constants alone (arcsin at 1, √ at 0) reaches no
+    variable, in the second-order walk as in the first (PyTorch: no requires_grad there).
+    Closed forms at x = 0.3: c·x has slopes c, 0; c·x² has 2cx, 2c."""
+    x = Value(0.3, "x")
+    out = build(x)
+    out.backward(create_graph=True)
+    gradient = x.grad
+    assert gradient.data == pytest.approx(first, rel=1e-15, abs=1e-300)
+    x.grad = 0.0
+    gradient.backward()
+    assert x.grad == pytest.approx(second, rel=1e-15, abs=1e-300)
+    assert hessian(build, [Value(0.3)])[0][0].data == pytest.approx(second, rel=1e-15, abs=1e-300)
+
+
+def test_a_data_changed_after_the_graph_was_made_is_refused_by_the_second_order_walk():
+    """backward() uses the local derivatives recorded when each node was made (2x = 4 at x = 2);
+    the create_graph walk runs the rule again (6 at x = 3). Two answers: neither is given."""
+    x = Value(2.0, "x")
+    y = x * x
+    x.data = 3.0
+    with pytest.raises(ValueError, match=r"recorded the local derivative 2\.0 .* gives 3\.0 .* build the graph again"):
+        y.backward(create_graph=True)
+
+
+def test_a_hand_made_node_whose_numbers_disagree_with_its_op_is_refused_by_the_second_order_walk():
+    a = Value(12.0, "a")
+    n = Value(0.9, op=engine.OPS["tanh"], parents=(a,), local_grads=(0.5,))
+    with pytest.raises(ValueError, match="recorded the local derivative 0.5"):
+        n.backward(create_graph=True)
+
+
+def test_a_constant_exponent_is_a_number_exponent():
+    """x ** Constant(2) is x ** 2 (a negative base is fine), as torch's x ** tensor(2.)."""
+    x = Value(-2.0, "x")
+    out = x ** Constant(2.0)
+    out.backward()
+    assert (out.data, x.grad) == (4.0, -4.0)
+
+
+def test_round_to_more_digits_than_a_float_has_is_the_number():
+    """Python: round(2.5, 400) = 2.5, round(2.5, -400) = 0.0; 10.0 ** 400 once overflowed."""
+    assert round(Value(2.5), 400).data == round(2.5, 400) == 2.5
+    assert round(Value(2.5), -400).data == round(2.5, -400) == 0.0
+
+
+@pytest.mark.parametrize("bad, build", [
+    (math.nan, lambda v: v ** 0), (math.inf, lambda v: v ** -1), (-math.inf, lambda v: 2 ** v),
+    (math.nan, lambda v: 2 ** v)])
+def test_a_power_that_would_hide_a_hand_set_non_finite_number_refuses_it(bad, build):
+    """nan ** 0 = 1, inf ** -1 = 0, 2 ** -inf = 0: a finite answer from a number the policy
+    never lets in; refused like tanh(inf), naming the op."""
+    v = Value(1.0)
+    v.data = bad
+    with pytest.raises(ValueError, match=r"^pow\(.*needs a finite input"):
+        build(v)
+
+
+@pytest.mark.parametrize("rule, problem", [
+    (lambda x, out: (1.0, 2.0), "must return a tuple of 1 local derivative"),
+    (lambda x, out: 1.0, "must return a tuple of 1 local derivative"),
+    (lambda x, out: ("s",), "each local derivative must be a number"),
+    (lambda x, out: (None,), "each local derivative must be a number"),
+])
+def test_a_derivative_rule_of_your_own_that_returns_the_wrong_shape_is_refused_when_the_node_is_made(rule, problem):
+    op = define_op("shape_check", lambda x: 2 * x, rule, register=False)
+    with pytest.raises(TypeError, match=f"^shape_check: its derivative rule {'' if 'tuple' in problem else 'returned'}"):
+        op(Value(1.0))
+    with pytest.raises(TypeError, match=problem):
+        op(Value(1.0))
+
+
+def test_forward_mode_refuses_a_constant_for_wrt():
+    two = Constant(2.0)
+    x = Value(0.5)
+    with pytest.raises(ValueError, match="Constant, a number of the formula, which takes no gradient"):
+        forward_grad(two * x, two)
+
+
+def test_an_error_shows_a_huge_number_cut_short():
+    v = Value(1.0)
+    v.data = 10 ** 400
+    with pytest.raises(OverflowError) as caught:
+        v.exp()
+    assert len(str(caught.value)) < 200

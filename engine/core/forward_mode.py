@@ -15,7 +15,7 @@ infinite result, is an error. A constant's tangent is 0, like any number's.
 
 from __future__ import annotations
 
-from .value import Value
+from .value import Constant, Value
 from .walk import topological_order
 
 
@@ -23,6 +23,8 @@ def forward_grad(root: Value, wrt: Value) -> float:
     """d root / d wrt by forward mode, from the same recorded local derivatives."""
     if not isinstance(wrt, Value):
         raise TypeError(f"forward_grad: wrt must be a Value, got {type(wrt).__name__}")
+    if type(wrt) is Constant:
+        raise ValueError("forward_grad: wrt is a Constant, a number of the formula, which takes no gradient")
     tangent: dict[Value, float] = {wrt: 1.0}
     for node in topological_order(root):
         if node is wrt or not node.parents:

@@ -173,10 +173,11 @@ def _dot_of_values(n: int, has_bias: bool) -> Dot:
 def _mixed(weights: tuple, inputs: tuple, w_data: list, x_data: list, bias):
     """Parents, local derivatives and layout of a dot where some factors are plain numbers."""
     parents, local_grads, index = [], [], {}
-    for items, numbers, partners in ((weights, w_data, x_data), (inputs, x_data, w_data)):
+    # keyed by side, not by `items is inputs`: dot(t, t) passes one tuple as both sides
+    for is_input, items, partners in ((False, weights, x_data), (True, inputs, w_data)):
         for i, item in enumerate(items):
             if isinstance(item, Value):
-                index[id(item), i, items is inputs] = len(parents)
+                index[id(item), i, is_input] = len(parents)
                 parents.append(item)
                 local_grads.append(partners[i])  # ∂(w·x)/∂w = x: the partner's number
     pairs = []

@@ -27,7 +27,7 @@ import math
 from numbers import Real
 from typing import Callable, NamedTuple, Optional
 
-from .value import Value, as_float, lift
+from .value import Value, _short, as_float, lift
 
 _new_value = object.__new__
 _ARITHMETIC = (ArithmeticError, ValueError)  # what math and float arithmetic raise
@@ -192,7 +192,7 @@ class Op:
         `where` says which rule failed ("its derivative"); the forward and the
         domain are the default.
         """
-        args = ", ".join(repr(x) for x in xs)
+        args = ", ".join(_short(x) for x in xs)  # a 400-digit int is shown cut short
         message = str(problem)
         if isinstance(problem, OverflowError) and message.startswith(_PYTHONS_OVERFLOW):
             message = f"{where or 'the result'} is too large for a float"
@@ -331,6 +331,8 @@ def define_op(name: str, forward: Callable, derivatives: Optional[Callable], dom
     if register and name in BUILT_IN:
         raise ValueError(f"define_op: the name {name!r} is taken by the engine's own op "
                          f"({OPS[name]!r}); give your op another name (e.g. {name + '_2'!r})")
+    if derivatives is not None:
+        derivatives = _checked_rule(name, derivatives, arity)
     op = Op(name, forward, derivatives, domain, arity, symbol, kinks, activation=activation, code=code,
             torch=torch)
     if method is not None:
@@ -338,6 +340,23 @@ def define_op(name: str, forward: Callable, derivatives: Optional[Callable], dom
     if register:
         OPS[name] = op
     return op
+
+
+def _checked_rule(name: str, rule: Callable, arity: int) -> Callable:
+    """`rule`, refusing at once (naming the op) what it returns if it is not one local
+    derivative per input: a mistake in a rule of your own shows where it is made."""
+    def derivatives(*args):
+        local_grads = rule(*args)
+        if not isinstance(local_grads, (tuple, list)) or len(local_grads) != arity:
+            raise TypeError(f"{name}: its derivative rule must return a tuple of {arity} local derivative(s), "
+                            f"one per input, got {_short(local_grads)}")
+        if any(g is None or isinstance(g, (bool, str, bytes)) for g in local_grads):
+            raise TypeError(f"{name}: its derivative rule returned {_short(local_grads)}; "
+                            "each local derivative must be a number")
+        return tuple(local_grads)
+    derivatives.__name__ = derivatives.__qualname__ = getattr(rule, "__name__", "derivatives")
+    derivatives.__wrapped__ = rule  # (inspect and the generated code's comments read the rule itself)
+    return derivatives
 
 
 def install_method(method: str, op: Op) -> None:

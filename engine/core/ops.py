@@ -17,7 +17,7 @@ import operator
 from functools import lru_cache
 
 from .op import BUILT_IN, OPS, Code, Op, generic_cos, generic_log, generic_sin
-from .value import Value, as_float
+from .value import Constant, Value, as_float
 
 # ---- domains: why an input is refused (None: allowed) ---------------------------
 # Every number in a graph is finite (Value() refuses nan and ±inf), but a `.data` set
@@ -187,7 +187,7 @@ def _pow_domain(x, y):
         )
     if x == 0 and y < 0:
         return ZeroDivisionError("0 cannot be raised to a negative power")
-    return None
+    return _finite(x, y)  # 2 ** -inf = 0 would hide it
 
 
 def _pow_derivatives(x, y, out):
@@ -209,6 +209,8 @@ def power_by(n: float) -> Op:
     n = as_float(n, "pow exponent")
 
     def domain(x):
+        if n <= 0 and (problem := _finite(x)) is not None:  # nan ** 0 = 1, inf ** -1 = 0 would hide it
+            return problem
         if x == 0 and n < 0:
             return ZeroDivisionError(f"0 cannot be raised to the negative power {n!r}")
         if x < 0 and not n.is_integer():
@@ -233,8 +235,10 @@ def power_by(n: float) -> Op:
 
 def power(base, exponent) -> Value:
     """base ** exponent, where either side may be a number or a `Value`."""
-    if isinstance(exponent, Value):
+    if isinstance(exponent, Value) and type(exponent) is not Constant:
         return pow_op.apply(base, exponent)
+    if isinstance(exponent, Value):  # a number of the formula: x ** Constant(2) is x ** 2
+        exponent = exponent.data
     try:
         n = as_float(exponent, "pow exponent")
     except ValueError:  # nan or ±inf: x ** inf has no derivative worth the name
@@ -246,7 +250,7 @@ def power(base, exponent) -> Value:
 @lru_cache(maxsize=64)
 def rounding_to(ndigits: int) -> Op:
     """The op round(x, ndigits) for one number of digits (as Python rounds a float)."""
-    scale = 10.0 ** ndigits
+    scale = 10.0 ** max(-308, min(ndigits, 308))  # round(x, 400) is x; 10.0 ** 400 overflows
     return Op("round", lambda x: float(round(x, ndigits)), lambda x, out: (0.0,),
               kinks=lambda x: abs(x * scale - math.floor(x * scale) - 0.5) / scale,
               symbol=f"round{ndigits}" if ndigits >= 0 else f"round₋{-ndigits}", made_by=(rounding_to, (ndigits,)))

@@ -192,22 +192,28 @@ def _chain_rule_on_values(root: Value, grad) -> None:
         raise TypeError(f"backward needs a Value, got {type(root).__name__}")
     seed = grad if isinstance(grad, Value) else as_float(grad, "backward grad")
     order = topological_order(root)
+    varies = set()  # the nodes that depend on a leaf that is not a constant (PyTorch's requires_grad)
     for node in order:
         if node.parents:  # interior gradients are recomputed; leaves accumulate
             node.grad = 0.0
+            if any(id(parent) in varies for parent in node.parents):
+                varies.add(id(node))
+        elif type(node) is not Constant:
+            varies.add(id(node))
     root.grad = _plus(root.grad, seed)
     for node in reversed(order):
         upstream = node.grad
-        if not node.parents or _is_the_number(upstream, 0.0):
-            continue  # no parent to pass to, or nothing reached this node
+        if not node.parents or _is_the_number(upstream, 0.0) or id(node) not in varies:
+            continue  # no parent to pass to, nothing reached this node, or it is made of constants only
         try:
             local_grads = local_grads_as_values(node)
         except (ArithmeticError, ValueError) as problem:
             raise type(problem)(f"backward(create_graph=True): the derivative rule of {_node_name(node)}: "
                                 f"{problem}") from None
+        _check_recorded(node, local_grads)
         for position, (parent, local) in enumerate(zip(node.parents, local_grads)):
-            if type(parent) is Constant:
-                continue  # a number of the formula keeps no gradient, of any order
+            if id(parent) not in varies:
+                continue  # a number of the formula, or a node made of them, keeps no gradient, of any order
             if not isinstance(local, Value) and local - local != 0.0:  # an infinite slope (sqrt at 0)
                 if _number(upstream) == 0.0:
                     continue  # 0 × an infinite slope is 0, as in the float walk (the README's policy)
@@ -224,6 +230,25 @@ def _chain_rule_on_values(root: Value, grad) -> None:
     for node in order:  # a gradient that stayed a plain number depends on no leaf: a constant
         if not isinstance(node.grad, Value) and type(node) is not Constant:
             node.grad = Constant(node.grad)
+
+
+def _check_recorded(node: Value, local_grads: tuple) -> None:
+    """Refuse to go on if the rule, run again, disagrees with what `node` recorded.
+
+    backward() uses the numbers recorded when the node was made; this walk runs the
+    rule again on the parents. They differ only if a parent's `.data` was changed
+    after the node was made (or the node was made by hand with other numbers): then
+    the two walks would give two answers, so neither is given.
+    """
+    for position, (recorded, local) in enumerate(zip(node.local_grads, local_grads)):
+        now = _number(local)
+        if recorded != now and not (isinstance(recorded, float) and abs(recorded - now) <= 1e-9 * abs(now)):
+            raise ValueError(
+                f"backward(create_graph=True): {_node_name(node)} recorded the local derivative {recorded!r} "
+                f"for its input {position} ({_node_name(node.parents[position])}), but its op's rule gives "
+                f"{now!r} at the inputs' numbers now: a .data was changed after the node was made (or the "
+                f"node was made by hand with other numbers); build the graph again"
+            )
 
 
 def _number(x) -> float:

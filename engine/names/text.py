@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 import unicodedata
 
 from ..core import Value
@@ -71,6 +72,7 @@ _PLAIN_NUMBER = re.compile(r"(\d+(\.\d+)?(e[+-]\d+)?|inf|nan)")
 _NAME_MARKS = "_'′″‴…:"
 
 
+@lru_cache(maxsize=1 << 16)  # asked again for every edge a name takes part in
 def is_token(text: str) -> bool:
     """Whether `text` reads as ONE thing wherever it is put: a name like `x1`,
     `w₁`, `ŷ`, `x′`, `layers.0.w.2`, `W1[0,1]`, a call `tanh(n)`, something

@@ -94,8 +94,9 @@ def targets(results: Results) -> list[Target]:
     found.append(_target("moons_as_written (micrograd's demo code): micrograd ÷ stepgrad",
                          ratios(series("moons_as_written", "micrograd"), series("moons_as_written", "stepgrad")),
                          at_least=40))
+    # issue 21: with no running-sum folding, microgpt's code as written at least as fast as its engine
     found.append(_target("microgpt (its code as written): microgpt's engine ÷ stepgrad",
-                         ratios(series("microgpt", "microgpt"), series("microgpt", "stepgrad")), at_least=1.5))
+                         ratios(series("microgpt", "microgpt"), series("microgpt", "stepgrad")), at_least=1.0))
     found.append(_target("microgpt_idioms: microgpt's engine (its code) ÷ stepgrad (add_all, dot)",
                          ratios(series("microgpt_idioms", "microgpt"), series("microgpt_idioms", "stepgrad")),
                          at_least=8))
