@@ -9,7 +9,9 @@ at the moment it is handed to viz.
 """
 
 import io
+from collections import Counter
 import math
+import re
 import unicodedata
 
 import pytest
@@ -18,6 +20,7 @@ import engine
 import viz
 from demos import NAMES
 from demos.cli import main
+from engine.names.naming import node_names
 
 #: Demos that need an optional extra, tested with it elsewhere.
 OPTIONAL = {"to_pytorch"}
@@ -103,6 +106,19 @@ def test_every_graph_a_demo_draws_holds_its_current_numbers(name, tmp_path, draw
     assert drawn, f"{name} drew nothing"
     for root, path, stale in drawn:
         assert not stale, f"{name} drew a stale graph into {path}: " + "; ".join(stale[:3])
+        unnamed, repeated = badly_named(root)
+        assert not unnamed, f"{name} drew nodes with no name of their own into {path}: {unnamed[:5]}"
+        assert not repeated, f"{name} drew one name on several values into {path}: {repeated[:5]}"
+
+
+def badly_named(root: engine.Value) -> tuple[list[str], list[str]]:
+    """Issue 25: every value a student sees has a name of its own (no `v41`), and no name is
+    on two values. (Constants are named by their number: two 1s are both `1`, rightly.)"""
+    order = engine.topological_order(root)
+    names = node_names(order)
+    shown = [names[node] for node in order if type(node) is not engine.Constant]
+    unnamed = [n for n in shown if re.fullmatch(r"v\d+", n)]
+    return unnamed, sorted(n for n, k in Counter(shown).items() if k > 1)
 
 
 def columns(line: str) -> int:
