@@ -93,6 +93,10 @@ def check_outputs(options: Options, folders: Sequence[Path] = ()) -> Optional[st
         if existing is not None and not existing.is_dir():
             what = "" if existing == folder else f" ({str(existing)!r} is not a folder)"
             return f"--out: cannot write pictures into {str(folder)!r}: it is not a folder{what}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)  # (the demo makes it anyway: a bad path fails now)
+        except OSError as problem:
+            return f"--out: cannot make the folder {str(folder)!r}: {problem.strerror or problem}"
     if options.render:
         from viz.frames import film_folder
 
@@ -147,7 +151,9 @@ def list_pictures(sessions: Sequence[Session], out: TextIO) -> None:
         out.write("\nGraphviz is not installed, so the graph pictures were skipped.\n")
     if not any(s.pictures for s in sessions):
         return
-    out.write("\npictures:\n")
+    pages = any(path.suffix == ".html" for s in sessions for path in s.pictures)
+    drawn = any(path.suffix != ".html" for s in sessions for path in s.pictures)
+    out.write("\n" + ("pictures and pages:" if pages and drawn else "pages:" if pages else "pictures:") + "\n")
     for s in sessions:
         folders: dict[Path, list[Path]] = {}
         for path in s.pictures:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 import textwrap
 import unicodedata
@@ -137,24 +138,35 @@ FORMULA_LINES = 3
 BETWEEN_TOKENS = " +-*/,()"
 
 
+def _has_definitions(formula: str) -> bool:
+    """Whether the formula starts with a definition (`n = x*w + b; o = sigmoid(n)`) rather
+    than being one expression. (Read by eye, not parsed: the formula is parsed once.)"""
+    return _DEFINITION.match(formula) is not None
+
+
+_DEFINITION = re.compile(r"\s*[^\W\d]\w*\s*=(?!=)")
+
+
 def formula_lines(name: str, formula: str) -> list[str]:
     """`name = formula`, echoed within WIDTH columns: wrapped at its spaces, or,
     when that does not fit in FORMULA_LINES lines (a long formula written without
     spaces), its start and end with an ellipsis between, and a line saying so."""
     written = shown(formula)  # (line breaks as spaces, as textwrap would take them anyway)
-    lines = textwrap.wrap(f"{name} = {written}", WIDTH, subsequent_indent="    ",
+    # "n = x*w + b; o = sigmoid(n)" names its own result: `o = n = ...` would read as one chain
+    lead = "" if _has_definitions(formula) else f"{name} = "
+    lines = textwrap.wrap(f"{lead}{written}", WIDTH, subsequent_indent="    ",
                           break_long_words=False, break_on_hyphens=False)
     if len(lines) <= FORMULA_LINES and all(len(line) <= WIDTH for line in lines):
         return lines
     text = " ".join(written.split())
-    keep = (WIDTH - len(f"{name} =  … ")) // 2
+    keep = (WIDTH - len(f"{lead} … ")) // 2
     head, tail = text[:keep], text[-keep:]
     # cut between tokens where there is a space or an operator near the cut
     cut = max(head.rfind(c) for c in BETWEEN_TOKENS)
     head = head[:cut + 1].rstrip() if cut > keep // 2 else head
     cut = min((i for i in (tail.find(c) for c in BETWEEN_TOKENS) if i >= 0), default=-1)
     tail = tail[cut:].lstrip() if 0 <= cut < keep // 2 else tail
-    return [f"{name} = {head} … {tail}",
+    return [f"{lead}{head} … {tail}",
             f"    (the formula has {len(formula)} characters; the middle is left out here)"]
 
 
@@ -300,7 +312,11 @@ def main(argv: Sequence[str], stdin: Optional[TextIO] = None, out: Optional[Text
         if args.out is not None:
             if args.out.exists() and not args.out.is_dir():
                 raise UsageError(f"--out {str(args.out)!r} is a file, not a folder")
-            args.out.mkdir(parents=True, exist_ok=True)  # asked for: made now, so --html may point into it
+            try:  # asked for: made now, so --html may point into it
+                args.out.mkdir(parents=True, exist_ok=True)
+            except OSError as problem:
+                raise UsageError(f"--out: cannot make the folder {str(args.out)!r}: "
+                                 f"{problem.strerror or problem}") from None
         if args.html is not None:
             check_target(args.html)  # a bad path fails now, not after the work
     except (UsageError, OSError) as problem:

@@ -105,8 +105,9 @@ def run(s) -> None:
               [row[2] for row in rows])
     s.compare("forward: Σ_weights edges below, L = 1 … 6", [forward_edges_formula(WIDTH, d) for d in DEPTHS],
               [row[3] for row in rows])
-    s.say(f"  forward mode's {sum(row[1] for row in rows)} tangent passes give the same gradients as "
-          f"reverse mode: {'yes' if all(agree) else 'NO'}")
+    per_net = ", ".join(str(row[1]) for row in rows)
+    s.say(f"  one tangent pass per weight ({per_net}; {sum(row[1] for row in rows)} in all):")
+    s.say(f"  forward mode gives the same gradients as reverse mode: {'yes' if all(agree) else 'NO'}")
     s.say("  (both multiply the same recorded local derivatives, in a different order:")
     s.say("  an explanation, not a check)")
     forward_counts = [row[3] for row in rows]

@@ -132,7 +132,8 @@ def run(s) -> None:
     s.pause("corrected training done")
     article_curve = article_loop(s, x, start)
     s.fresh_backward(loss)
-    s.render(loss, "graph.png")
+    s.render(loss, "graph.png", caption=f"the net after {steps} steps of SGD (lr {LR:g}), trained correctly: "
+                                        f"C = {loss.data:.3g} (it started at {engine_curve[0]:.4g}); its gradients now")
     s.plot(lambda path: two_loss_curves(engine_curve, LR, article_curve, ARTICLE_LR * LONG_STRIDE,
                                         sum(t * t for t in TARGET), path), "loss.png")
 

@@ -109,7 +109,8 @@ class GradcheckReport:
                 lines.append(f"{'':19} h = {r.step:.1e}{' (raised)' if r.raised else ''}: rounding may move "
                              f"numeric by {r.rounding:.1e}")
         lines.append(f"ok: |diff| <= atol + rtol·|numeric| = {self.atol:g} + {self.rtol:g}·|numeric|")
-        lines.append("ok by atol: the rtol part alone would not have been enough")
+        if any(r.ok and r.by_atol for r in self.rows):  # (a legend for the rows that say so, only)
+            lines.append("ok by atol: the rtol part alone would not have been enough")
         lines.append(f"step: h = {self.eps:g}·max(1, |x|), central unless the row says otherwise")
         if any(r.raised for r in self.rows):
             lines.append("(raised): a larger step, so that rounding in f stays inside the tolerance")

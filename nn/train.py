@@ -10,6 +10,7 @@ micrograd's learning rate schedule 1.0 − 0.9·k/steps.
 
 from __future__ import annotations
 
+from collections import deque
 import math
 import random
 from numbers import Integral
@@ -83,7 +84,9 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] 
     parameter nan or infinite, or in which an op overflows or leaves its domain,
     ends training. `fit` then warns (RuntimeWarning) with a message that names the
     step, keeps the message in `History.diverged`, and returns the history so
-    far; the parameters are those of the last good step, never half updated.
+    far. The model goes back to the parameters whose loss was the last finite one
+    (those before the last update; the initial ones if step 0 diverged), so it
+    can still predict; an update is never half applied.
     (An error in the very first forward pass, before any update, is the data's or
     the model's and is raised as it is.)
 
@@ -112,9 +115,13 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] 
     rng = random.Random(seed)
     history = History()
     bar = _progress_bar(steps) if progress else None
+    # the numbers before the last two updates: on a divergence at step k the model goes
+    # back to the ones whose loss was last seen finite (before step k-1's update)
+    snapshots: deque = deque(maxlen=2)
     try:
         with _ctrl_c_between_steps() as ctrl_c_pressed:
             for k in range(steps):
+                snapshots.append([p.data for p in params])
                 try:
                     loss_value, acc = step(model, X, y, loss_fn, optimizer, params, batch_size, l2_penalty, rng)
                 except (ArithmeticError, ValueError) as problem:
@@ -123,6 +130,8 @@ def fit(model: Module, X: Sequence, y: Sequence, loss: Union[str, LossFunction] 
                                          "check the inputs, the labels and the model") from None
                     if k == 0 and not isinstance(problem, DivergenceError):
                         raise  # nothing trained yet: bad data or a bad model, not a diverging run
+                    for p, number in zip(params, snapshots[0]):
+                        p.data = number
                     history.diverged = _divergence_message(k, steps, problem, history, optimizer)
                     warnings.warn(history.diverged, RuntimeWarning, stacklevel=2)
                     break
@@ -169,7 +178,8 @@ class _NonFiniteLoss(ValueError):
 def _divergence_message(k: int, steps: int, problem: Exception, history: History, optimizer: Optimizer) -> str:
     """What went wrong at step k, what the model holds now, and what to try."""
     if history.loss:
-        kept = f"the model keeps its parameters from before step {k} (last loss {history.loss[-1]:.4g})"
+        kept = (f"the model is back at its parameters from before step {k - 1}'s update, the last "
+                f"ones with a finite loss ({history.loss[-1]:.4g})")
     else:
         kept = "the model keeps its initial parameters"
     try:

@@ -332,6 +332,7 @@ def test_steps_must_be_positive():
 @pytest.mark.parametrize("argv, problem", [
     (["--html", "/no/such/folder/p.html"], "--html: cannot write '/no/such/folder/p.html': the folder"),
     (["--out", "/dev/null"], "--out: cannot write pictures into '/dev/null': it is not a folder"),
+    (["--out", "/proc/no_such_folder"], "--out: cannot make the folder '/proc/no_such_folder': "),
 ])
 def test_a_bad_output_path_exits_2_with_one_line_before_running(argv, problem):
     status, text = run(["chain_rule", *argv])

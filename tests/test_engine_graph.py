@@ -247,3 +247,14 @@ def test_each_step_says_which_parent_it_feeds_and_its_gradient_before_and_after(
     # a collects b·1 from c first, then a's two shares through b (each c's slope a = 3)
     assert [s.parent_grad_before for s in steps] == [0.0, 0.0, 6.0, 9.0]
     assert a.grad == 12.0 == 2 * 2 * 3.0  # d(2a·a)/da = 4a
+
+
+def test_the_gradcheck_table_explains_ok_by_atol_only_where_a_row_says_it():
+    """A newcomer read the legend line as a verdict: it stood under every table."""
+    from engine import gradcheck
+    exact = str(gradcheck(lambda a, b: a * b, [0.0, 0.0]))
+    assert "ok by atol" not in exact and exact.count("  ok") == 2
+    # ∂(a·b)/∂a = b = 1e-9: analytic and numeric differ by more than rtol·|numeric|, less than atol
+    tiny = gradcheck(lambda a, b: a * b, [1.0, 1e-9], atol=1e-5, rtol=1e-12)
+    assert [r.by_atol for r in tiny.rows] == [True, False]
+    assert "ok by atol: the rtol part alone" in str(tiny)

@@ -310,3 +310,18 @@ def test_the_pages_title_shows_a_comments_control_characters_as_escapes(tmp_path
     html = page.read_text(encoding="utf-8")
     assert status == 0 and "\x1b" not in html and "\x07" not in html
     assert "<title>stepgrad: x*y # \\x1b]0;owned\\x07\\x1b[31m</title>" in html
+
+
+def test_an_out_folder_that_cannot_be_made_is_one_line_and_exit_2():
+    status, text = run(["x*y", "--at", "x=1,y=2", "--out", "/proc/no_such_folder"])
+    assert status == 2 and text.count("\n") == 1, text
+    assert text.startswith("--out: cannot make the folder '/proc/no_such_folder': ")
+
+
+def test_a_formula_with_definitions_is_echoed_as_written_not_as_a_chain():
+    """`o = n = x*w + b; o = sigmoid(n)` read as a chained assignment (a newcomer's report)."""
+    status, text = run(["n = x*w + b; o = sigmoid(n)", "--at", "x=1.5,w=-2,b=0.5"])
+    assert status == 0, text
+    assert text.splitlines()[0] == "n = x*w + b; o = sigmoid(n)"
+    status, text = run(["x*w + b", "--at", "x=1.5,w=-2,b=0.5"])
+    assert text.splitlines()[0] == "f = x*w + b"

@@ -225,11 +225,14 @@ def test_a_huge_learning_rate_stops_training_with_the_history_so_far():
     assert history.diverged.startswith(f"fit: training diverged at step {k} of 5")
     assert max(len(line) for line in history.diverged.splitlines()) <= 80
     assert repr(history).endswith(", diverged)") and not history.interrupted
-    # the model holds exactly the parameters of the k good steps: nothing half updated
+    # the model is back at the parameters whose loss was the last finite one: those after
+    # k - 1 updates (after k, the next forward pass overflowed), so it can still predict
     reference = MLP(2, [8, 1], seed=1)
-    fit(reference, X, y, optimizer=SGD(reference.parameters(), lr=1e300), steps=k, progress=False)
+    fit(reference, X, y, optimizer=SGD(reference.parameters(), lr=1e300), steps=k - 1, progress=False)
     assert model.state_dict() == reference.state_dict()
     assert all(math.isfinite(p.data) for p in model.parameters())
+    assert hinge_loss([model(x) for x in X], y).data == history.loss[-1]
+    assert "back at its parameters from before step" in history.diverged
 
 
 def test_an_update_that_overflows_in_the_first_step_changes_nothing():

@@ -218,6 +218,21 @@ def test_fits_a_phone_and_200_percent_zoom(open_page, tmp_path):
         save_screenshot(page, name)
 
 
+@pytest.mark.parametrize("width, height", [(1280, 800), (1920, 1080)])
+def test_a_small_graph_is_shown_whole_at_every_step_with_no_close_up(open_page, page_file, width, height):
+    """A newcomer saw the neuron's 11 values half hidden beside a close-up of one box: a graph
+    under viz.html.BIG_GRAPH values stays whole (labels legible), and needs no close-up."""
+    page, _ = open_page(page_file, width, height)
+    for k in (0, 4, 11):
+        page.locator("#slider").fill(str(k))
+        assert page.locator("#closeup").is_hidden()
+        drawing = page.evaluate("() => document.querySelector('.graph-view svg g.graph').getBoundingClientRect().toJSON()")
+        view = page.evaluate("() => document.querySelector('.graph-view').getBoundingClientRect().toJSON()")
+        assert (view["left"] - 1 <= drawing["left"] and drawing["right"] <= view["right"] + 1
+                and view["top"] - 1 <= drawing["top"] and drawing["bottom"] <= view["bottom"] + 1), (k, drawing, view)
+    save_screenshot(page, f"small-whole-{width}")
+
+
 def test_home_and_end_never_scroll_even_with_the_radio_focused(open_page, page_file):
     page, _ = open_page(page_file, 390, 600)  # a phone: the page is taller than the screen
     page.evaluate("() => window.scrollTo(0, 300)")

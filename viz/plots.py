@@ -37,6 +37,9 @@ def plot_loss(history: Sequence, path: PathLike, title: str = "Training loss", l
     if log_scale:
         ax.set_yscale("log")
     ax.set(xlabel="step", ylabel="loss", title=title)
+    from matplotlib.ticker import MaxNLocator  # (imported when a plot is made, as above)
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole: no tick at 0.5 for 5 steps
     ax.grid(True, alpha=0.3)
     return _save(fig, path)
 

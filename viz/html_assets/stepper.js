@@ -308,6 +308,12 @@
   function wholeIsReadable() {
     return Math.min(screen().w / full.w, screen().h / full.h) >= readable();
   }
+  // A small graph (not data.big) stays whole wherever its labels stay legible (half the
+  // readable size, ~11 px): a student sees every value at once, and needs no close-up.
+  function wholeIsEnough() {
+    const fit = Math.min(screen().w / full.w, screen().h / full.h);
+    return fit >= readable() || (!data.big && fit >= 0.5 * readable());
+  }
   function zoomBy(factor, cx = box.x + box.w / 2, cy = box.y + box.h / 2) {
     const w = box.w / factor, h = box.h / factor;
     setBox({ x: cx - (cx - box.x) / factor, y: cy - (cy - box.y) / factor, w, h });
@@ -378,7 +384,7 @@
   // that changes (or, before the first backward step, the root with its seed)
   // at a readable size, with its op, edge and the values it reads where they fit.
   function follow(last, current) {
-    if (wholeIsReadable()) { fitWhole(); return; }
+    if (wholeIsEnough()) { fitWhole(); return; }
     if (!last) {
       if (mode === "backward") bringIntoView([byId(data.nodes[data.nodes.length - 1].parts[0])], []);
       else fitWhole();  // nothing computed yet: the overview, the shape of what is to come
@@ -656,7 +662,7 @@
     closeup.hidden = true;
     sizeView();
     fitWhole();
-    closeupOn = !wholeIsReadable();
+    closeupOn = !wholeIsEnough();
     closeup.hidden = !closeupOn;
     if (closeupOn) { sizeView(); fitWhole(); measureCloseUp(); }
     captionHeight = byId("now").offsetHeight;
@@ -682,7 +688,8 @@
     if (height === captionHeight) return;
     captionHeight = height;
     sizeView();
-    setBox(box);
+    if (byId("follow").checked && wholeIsEnough()) fitWhole();  // the whole graph in the new height
+    else setBox(box);
     if (closeupOn) { measureCloseUp(); showCloseUp(lastShown); }
   }).observe(byId("now"));
   // In a notebook the page can run before its view is laid out (width 0, so a drawing
