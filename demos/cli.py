@@ -93,10 +93,15 @@ def check_outputs(options: Options, folders: Sequence[Path] = ()) -> Optional[st
         if existing is not None and not existing.is_dir():
             what = "" if existing == folder else f" ({str(existing)!r} is not a folder)"
             return f"--out: cannot write pictures into {str(folder)!r}: it is not a folder{what}"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)  # (the demo makes it anyway: a bad path fails now)
-        except OSError as problem:
-            return f"--out: cannot make the folder {str(folder)!r}: {problem.strerror or problem}"
+        if existing is not None and existing != folder:
+            # try the first folder that is missing, and take it away again: a bad path fails
+            # now, and a demo that then writes nothing (to_pytorch without torch) leaves nothing
+            first = next(p for p in [folder, *folder.parents] if p.parent == existing)
+            try:
+                first.mkdir()
+                first.rmdir()
+            except OSError as problem:
+                return f"--out: cannot make the folder {str(folder)!r}: {problem.strerror or problem}"
     if options.render:
         from viz.frames import film_folder
 
