@@ -328,16 +328,14 @@ def test_a_power_that_would_hide_a_hand_set_non_finite_number_refuses_it(bad, bu
 
 
 @pytest.mark.parametrize("rule, problem", [
-    (lambda x, out: (1.0, 2.0), "must return a tuple of 1 local derivative"),
-    (lambda x, out: 1.0, "must return a tuple of 1 local derivative"),
-    (lambda x, out: ("s",), "each local derivative must be a number"),
-    (lambda x, out: (None,), "each local derivative must be a number"),
+    (lambda x, out: (1.0, 2.0), r"its derivative rule must return a tuple of 1 local derivative"),
+    (lambda x, out: 1.0, r"its derivative rule must return a tuple of 1 local derivative"),
+    (lambda x, out: ("s",), r"its derivative rule returned \('s',\); each local derivative must be a number"),
+    (lambda x, out: (None,), r"its derivative rule returned \(None,\); each local derivative must be a number"),
 ])
 def test_a_derivative_rule_of_your_own_that_returns_the_wrong_shape_is_refused_when_the_node_is_made(rule, problem):
     op = define_op("shape_check", lambda x: 2 * x, rule, register=False)
-    with pytest.raises(TypeError, match=f"^shape_check: its derivative rule {'' if 'tuple' in problem else 'returned'}"):
-        op(Value(1.0))
-    with pytest.raises(TypeError, match=problem):
+    with pytest.raises(TypeError, match="^shape_check: " + problem):
         op(Value(1.0))
 
 

@@ -305,6 +305,11 @@
     const h = w / aspect;
     setBox({ x: full.x + (full.w - w) / 2, y: full.y + (full.h - h) / 2, w, h });
   }
+  function showsWhole() {  // (to a thousandth of the drawing: the box is computed in floats)
+    const e = (full.w + full.h) / 1000;
+    return box.x <= full.x + e && box.y <= full.y + e &&
+      box.x + box.w >= full.x + full.w - e && box.y + box.h >= full.y + full.h - e;
+  }
   function wholeIsReadable() {
     return Math.min(screen().w / full.w, screen().h / full.h) >= readable();
   }
@@ -688,7 +693,9 @@
     if (height === captionHeight) return;
     captionHeight = height;
     sizeView();
-    if (byId("follow").checked && wholeIsEnough()) fitWhole();  // the whole graph in the new height
+    // The whole graph stays whole in the new height (pressed "0", or a small graph
+    // followed); a step followed keeps its scale, so its labels stay readable.
+    if (showsWhole()) fitWhole();
     else setBox(box);
     if (closeupOn) { measureCloseUp(); showCloseUp(lastShown); }
   }).observe(byId("now"));
